@@ -1,0 +1,91 @@
+"""Memory: weights, KV cache, and how many sequences a replica can hold at once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import floor
+
+from napkin.perf.ops import kv_bytes_per_token_per_layer
+from napkin.specs.model import Model
+from napkin.units import GIB, Precision
+
+
+def weight_bytes(params_total: float, bytes_per_weight: float) -> float:
+    """weight_bytes = params_total × bytes_per_weight"""
+    return params_total * bytes_per_weight
+
+
+def weight_bytes_per_gpu(weight_bytes: float, tp: int) -> float:
+    """weight_bytes_per_gpu = weight_bytes / tp"""
+    return weight_bytes / tp
+
+
+def kv_bytes_per_token(model: Model, kv: Precision) -> float:
+    """kv_bytes_per_token = 2 × layers × kv_heads × head_dim × bytes (MLA: layers × (kv_lora_rank + rope_dim) × bytes)"""
+    return model.num_layers * kv_bytes_per_token_per_layer(model, kv)
+
+
+def kv_replication(model: Model, tp: int) -> float:
+    """kv_replication = max(1, tp / kv_heads) (MLA: tp)
+
+    Tensor parallelism splits KV heads across GPUs; with fewer KV heads than GPUs each GPU
+    keeps a copy of one head, and MLA's single latent is copied to every GPU (as vLLM does).
+    """
+    if model.mla is not None:
+        return float(tp)
+    return max(1.0, tp / model.num_kv_heads)
+
+
+def kv_bytes_per_sequence(model: Model, kv: Precision, context_tokens: float,
+                          kv_replication: float) -> float:
+    """kv_bytes_per_sequence = (full_layers × context + window_layers × min(context, window)) × bytes_per_token_per_layer × kv_replication"""
+    windowed = model.windowed_layers
+    capped = context_tokens if model.sliding_window is None else min(
+        context_tokens, model.sliding_window)
+    tokens_x_layers = (model.num_layers - windowed) * context_tokens + windowed * capped
+    return tokens_x_layers * kv_bytes_per_token_per_layer(model, kv) * kv_replication
+
+
+def usable_bytes_per_gpu(hbm_bytes: float, gpu_memory_utilization: float,
+                         reserved_bytes_per_gpu: float) -> float:
+    """usable_bytes_per_gpu = hbm_bytes × gpu_memory_utilization − reserved_bytes_per_gpu"""
+    return hbm_bytes * gpu_memory_utilization - reserved_bytes_per_gpu
+
+
+def kv_cache_bytes_per_replica(usable_bytes_per_gpu: float, weight_bytes_per_gpu: float,
+                               tp: int) -> float:
+    """kv_cache_bytes_per_replica = tp × (usable_bytes_per_gpu − weight_bytes_per_gpu)"""
+    return tp * (usable_bytes_per_gpu - weight_bytes_per_gpu)
+
+
+def max_sequences_by_memory(kv_cache_bytes_per_replica: float,
+                            kv_bytes_per_sequence: float) -> int:
+    """max_sequences_by_memory = ⌊kv_cache_bytes_per_replica / kv_bytes_per_sequence⌋"""
+    return max(0, floor(kv_cache_bytes_per_replica / kv_bytes_per_sequence))
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Whether a model fits a replica, and the reason in one sentence."""
+
+    fits: bool
+    reason: str
+
+
+def fit_verdict(weight_bytes_per_gpu: float, usable_bytes_per_gpu: float,
+                kv_cache_bytes_per_replica: float, longest_sequence_bytes: float,
+                tp: int, gpu_name: str) -> Fit:
+    """Fits when the weights leave KV room for at least one longest sequence."""
+    gib = GIB
+    if weight_bytes_per_gpu >= usable_bytes_per_gpu:
+        return Fit(False, (
+            f"weights need {weight_bytes_per_gpu / gib:.1f} GiB per GPU but only "
+            f"{usable_bytes_per_gpu / gib:.1f} GiB is usable on a {gpu_name} at tp={tp}"))
+    if kv_cache_bytes_per_replica < longest_sequence_bytes:
+        return Fit(False, (
+            f"weights fit, but the {kv_cache_bytes_per_replica / gib:.1f} GiB left for KV cache "
+            f"cannot hold one longest sequence ({longest_sequence_bytes / gib:.2f} GiB)"))
+    return Fit(True, (
+        f"weights take {weight_bytes_per_gpu / gib:.1f} of {usable_bytes_per_gpu / gib:.1f} "
+        f"usable GiB per GPU; {kv_cache_bytes_per_replica / gib:.1f} GiB per replica is left "
+        "for KV cache"))

@@ -1,0 +1,1 @@
+"""The performance model: operations with FLOPs and bytes, a roofline that times them."""

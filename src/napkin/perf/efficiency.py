@@ -1,0 +1,83 @@
+"""How much of a GPU's datasheet peak real kernels reach: the performance model's knobs.
+
+These few parameters are the only non-physical inputs to the roofline. Each resolves, in
+order, from the design file (an assumption the user made), the GPU's catalog entry (a
+published microbenchmark), or napkin's default below (whose source is stated here). Issue #4
+fits them to published serving measurements.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from napkin.specs.hardware import GPU
+
+# Median of the large-GEMM fractions measured in shared/calibration (rows 159/162/164/166:
+# 0.70 H100 fp8, 0.69 H200 fp8, 0.82 A100 bf16, 0.44 MI300X fp8), used for GPUs without
+# a measurement of their own.
+DEFAULT_COMPUTE_FRACTION = 0.70
+# Median STREAM-Triad fraction in the same set (rows 160/163/165/167: 0.89, 0.86, 0.83, 0.77).
+DEFAULT_BANDWIDTH_FRACTION = 0.85
+# Single-stream decode of GPT-J 6B takes 5.4 ms/token on H100 fp8 and 9.0 ms on A100 fp16
+# (calibration rows 115/116) while its weights read in 2.0 ms and 7.1 ms: ~2-3 ms per engine
+# step goes to launches, sampling and scheduling.
+DEFAULT_STEP_OVERHEAD_S = 2.0e-3
+# Per-collective latency of a small all-reduce inside an NVLink node (a one-shot custom
+# all-reduce, as vLLM uses for decode-sized messages): an assumption until calibrated.
+DEFAULT_ALLREDUCE_LATENCY_S = 8.0e-6
+# NCCL reaches ~479 GB/s bus bandwidth on 8xH100 NVLink (row 161) vs 450 GB/s per direction
+# on the datasheet: large messages reach the link rate; 0.8 leaves room for smaller ones.
+DEFAULT_LINK_FRACTION = 0.8
+
+
+class Efficiency(BaseModel):
+    """Design-file overrides; a field left out falls back to catalog, then to the default."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    compute_fraction: float | None = Field(default=None, gt=0, le=1)
+    bandwidth_fraction: float | None = Field(default=None, gt=0, le=1)
+    link_fraction: float | None = Field(default=None, gt=0, le=1)
+    step_overhead_s: float | None = Field(default=None, ge=0)
+    allreduce_latency_s: float | None = Field(default=None, ge=0)
+
+
+@dataclass(frozen=True)
+class ResolvedEfficiency:
+    """Every knob with a value, and where each value came from."""
+
+    compute_fraction: float
+    bandwidth_fraction: float
+    link_fraction: float
+    step_overhead_s: float
+    allreduce_latency_s: float
+    sources: dict[str, str]
+
+
+def resolve(overrides: Efficiency | None, gpu: GPU) -> ResolvedEfficiency:
+    """Pick each knob from the design, else the GPU catalog, else napkin's default."""
+    given = overrides or Efficiency()
+    catalog = {
+        "compute_fraction": gpu.achievable_flops_fraction,
+        "bandwidth_fraction": gpu.achievable_bandwidth_fraction,
+    }
+    defaults = {
+        "compute_fraction": DEFAULT_COMPUTE_FRACTION,
+        "bandwidth_fraction": DEFAULT_BANDWIDTH_FRACTION,
+        "link_fraction": DEFAULT_LINK_FRACTION,
+        "step_overhead_s": DEFAULT_STEP_OVERHEAD_S,
+        "allreduce_latency_s": DEFAULT_ALLREDUCE_LATENCY_S,
+    }
+    values: dict[str, float] = {}
+    sources: dict[str, str] = {}
+    for key, default in defaults.items():
+        if getattr(given, key) is not None:
+            values[key], sources[key] = getattr(given, key), "assumption of the design"
+        elif catalog.get(key) is not None:
+            values[key] = catalog[key]  # type: ignore[assignment]
+            sources[key] = f"catalog {gpu.name}: {gpu.efficiency_source}"
+        else:
+            values[key], sources[key] = default, "napkin/perf/efficiency.py states its source"
+    return ResolvedEfficiency(**values, sources=sources)

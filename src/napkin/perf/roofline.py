@@ -1,0 +1,63 @@
+"""The roofline: operations with FLOPs and bytes become time on one GPU of a replica.
+
+Each op takes max(FLOPs / achievable FLOP/s, bytes / achievable bandwidth) (Williams,
+Waterman & Patterson 2009, "Roofline"). Tensor parallelism splits every op's FLOPs and bytes
+evenly over `tp` GPUs and adds all-reduces; each engine step also pays a fixed overhead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from napkin.perf.communication import step_communication_s
+from napkin.perf.efficiency import ResolvedEfficiency
+from napkin.perf.ops import Batch, forward_ops
+from napkin.specs.deployment import Deployment
+from napkin.specs.hardware import GPU
+from napkin.specs.model import Model
+
+
+@dataclass(frozen=True)
+class StepTime:
+    """Where one engine step's time goes, in seconds."""
+
+    compute_s: float
+    memory_s: float
+    communication_s: float
+    overhead_s: float
+    total_s: float
+    flops_per_gpu: float
+    bytes_per_gpu: float
+
+    @property
+    def bound(self) -> str:
+        """Which roof dominates: 'compute', 'memory bandwidth', 'communication' or 'overhead'."""
+        parts = {
+            "compute": self.compute_s,
+            "memory bandwidth": self.memory_s,
+            "communication": self.communication_s,
+            "overhead": self.overhead_s,
+        }
+        return max(parts, key=parts.__getitem__)
+
+
+def step_time(model: Model, gpu: GPU, deployment: Deployment, eff: ResolvedEfficiency,
+              batch: Batch) -> StepTime:
+    """Time of one engine step: sum over ops of max(compute, memory), plus all-reduces and
+    the per-step overhead. `compute_s` / `memory_s` report the time of ops on each roof."""
+    tp = deployment.tp
+    flops_per_s = gpu.peak_flops_per_s(deployment.precision) * eff.compute_fraction
+    bytes_per_s = gpu.bandwidth_bytes_per_s * eff.bandwidth_fraction
+    compute_s = memory_s = flops = moved = 0.0
+    for op in forward_ops(model, batch, deployment.precision, deployment.kv_format):
+        t_compute, t_memory = op.flops / tp / flops_per_s, op.bytes / tp / bytes_per_s
+        if t_compute >= t_memory:
+            compute_s += t_compute
+        else:
+            memory_s += t_memory
+        flops += op.flops / tp
+        moved += op.bytes / tp
+    comm = step_communication_s(model, batch.tokens, tp, gpu, eff)
+    overhead = eff.step_overhead_s
+    return StepTime(compute_s, memory_s, comm, overhead, compute_s + memory_s + comm + overhead,
+                    flops, moved)

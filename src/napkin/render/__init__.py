@@ -1,0 +1,1 @@
+"""Turning plans into things people read: terminal tables, JSON."""

@@ -1,0 +1,56 @@
+"""Human formatting of SI values by unit, at the edge (JSON keeps raw SI values)."""
+
+from __future__ import annotations
+
+from napkin.units import GIB, TB, TERA
+
+
+def _number(value: float) -> str:
+    """Thousands separators, and as many decimals as a reader needs."""
+    magnitude = abs(value)
+    if magnitude >= 100 or float(value).is_integer():
+        return f"{value:,.0f}"
+    if magnitude >= 10:
+        return f"{value:,.1f}"
+    if magnitude >= 0.1:
+        return f"{value:.3g}"
+    return f"{value:.3g}"
+
+
+def _money(value: float) -> str:
+    magnitude = abs(value)
+    if magnitude >= 1e9:
+        return f"${value / 1e9:,.2f}B"
+    if magnitude >= 1e6:
+        return f"${value / 1e6:,.2f}M"
+    if magnitude >= 1e3:
+        return f"${value:,.0f}"
+    if magnitude >= 0.01:
+        return f"${value:,.2f}"
+    return f"${value:.3g}"
+
+
+def format_value(value: float | int | bool, unit: str) -> str:
+    """'141,107,412,992 B' -> '131.4 GiB'; 0.0401 s -> '40.1 ms'; 5.0e6 USD -> '$5.01M'."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if unit == "B":
+        return f"{value / GIB:,.1f} GiB" if value >= 0.1 * GIB else f"{value / 1024:,.1f} KiB"
+    if unit == "B/s":
+        return f"{value / TB:,.2f} TB/s"
+    if unit == "FLOP/s":
+        return f"{value / TERA:,.1f} TFLOP/s"
+    if unit == "s":
+        if abs(value) < 1e-3:
+            return f"{value * 1e6:.3g} µs"
+        return f"{value * 1e3:.3g} ms" if abs(value) < 1 else f"{value:.3g} s"
+    if unit == "fraction":
+        return f"{value:.0%}" if value >= 0.1 else f"{value:.2%}"
+    if unit.startswith("USD"):
+        rest = unit[3:].lstrip("/")
+        return _money(value) + (f"/{rest}" if rest else "")
+    if unit == "params":
+        return f"{value / 1e9:,.2f}B params"
+    if unit == "×":
+        return f"{_number(value)}×"
+    return f"{_number(value)} {unit}"

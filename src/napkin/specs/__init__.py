@@ -1,0 +1,1 @@
+"""Declared inputs: frozen pydantic models validated at the boundary, and their loaders."""

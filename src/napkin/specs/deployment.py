@@ -1,0 +1,39 @@
+"""How the model is laid onto GPUs: parallelism, number formats, memory policy."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from napkin.units import Precision
+
+
+class Deployment(BaseModel):
+    """One serving replica's configuration (vLLM-style continuous batching).
+
+    - `tp`: tensor-parallel degree, GPUs per replica.
+    - `precision`: weight format; `kv_precision`: KV-cache format (default: bf16 unless the
+      weights are fp8, which usually pairs with an fp8 KV cache).
+    - `gpu_memory_utilization`: fraction of each GPU's memory the engine may use (vLLM's
+      default is 0.9).
+    - `reserved_gib_per_gpu`: memory held back for activations, CUDA graphs and allocator
+      slack, before the KV cache gets the rest.
+    - `max_batch`: concurrent sequences per replica; when omitted the plan derives it from
+      KV-cache capacity and the time-per-token budget.
+    - `headroom`: provisioned / needed capacity at peak.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tp: int = Field(default=1, ge=1, le=64)
+    precision: Precision = Precision.bf16
+    kv_precision: Precision | None = None
+    gpu_memory_utilization: float = Field(default=0.9, gt=0, le=1)
+    reserved_gib_per_gpu: float = Field(default=2.0, ge=0)
+    max_batch: int | None = Field(default=None, gt=0)
+    headroom: float = Field(default=1.25, ge=1)
+
+    @property
+    def kv_format(self) -> Precision:
+        if self.kv_precision is not None:
+            return self.kv_precision
+        return Precision.fp8 if self.precision == Precision.fp8 else Precision.bf16

@@ -1,0 +1,68 @@
+"""An accelerator as its datasheet describes it, plus the price of renting one.
+
+Catalog figures keep the datasheet's own units (TFLOP/s, GiB, TB/s, GB/s) in their field
+names; the properties convert to SI for the formulas.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from napkin.units import GB, GIB, TB, TERA, Precision
+
+
+class GPU(BaseModel):
+    """One accelerator model. `source` names where its figures come from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    vendor: str
+    bf16_dense_tflops: float = Field(gt=0)
+    fp8_dense_tflops: float | None = Field(default=None, gt=0)
+    int8_dense_tops: float | None = Field(default=None, gt=0)
+    hbm_gib: float = Field(gt=0)
+    hbm_bandwidth_tb_per_s: float = Field(gt=0)
+    interconnect: str
+    interconnect_gb_per_s: float = Field(gt=0, description="per GPU, bidirectional")
+    max_gpus_per_node: int = Field(default=8, gt=0)
+    achievable_flops_fraction: float | None = Field(default=None, gt=0, le=1)
+    achievable_bandwidth_fraction: float | None = Field(default=None, gt=0, le=1)
+    efficiency_source: str | None = None
+    price_per_gpu_hour_usd: float = Field(gt=0)
+    price_source: str
+    price_date: str | None = None
+    source: str
+    notes: str | None = None
+
+    def peak_tflops(self, precision: Precision) -> float | None:
+        """Dense tensor-core peak for the math format a precision runs in, or None.
+
+        bf16/fp16/fp32 weights run bf16 math; fp8 runs fp8; int8 and int4 (weight-only
+        quantisation dequantises to the activation type) run at int8 where supported.
+        """
+        if precision in (Precision.fp8,):
+            return self.fp8_dense_tflops
+        if precision in (Precision.int8,):
+            return self.int8_dense_tops
+        return self.bf16_dense_tflops
+
+    def peak_flops_per_s(self, precision: Precision) -> float:
+        """Peak FLOP/s for `precision`, falling back to bf16 math where the format has no
+        tensor-core path (e.g. fp8 weights on an A100 are upcast)."""
+        tflops = self.peak_tflops(precision) or self.bf16_dense_tflops
+        return tflops * TERA
+
+    @property
+    def memory_bytes(self) -> float:
+        return self.hbm_gib * GIB
+
+    @property
+    def bandwidth_bytes_per_s(self) -> float:
+        return self.hbm_bandwidth_tb_per_s * TB
+
+    @property
+    def link_bytes_per_s(self) -> float:
+        """One direction of the GPU-to-GPU link: half the datasheet's bidirectional figure."""
+        return self.interconnect_gb_per_s * GB / 2

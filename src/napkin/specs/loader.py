@@ -1,0 +1,200 @@
+"""Design files in, validated `Design` out, or one clear error naming file and field.
+
+A design file is YAML. Before validation, `--set path=value` overrides are applied to the
+raw mapping, and catalog references (`model: llama-3.1-70b`, `hardware: H100-SXM`) are
+expanded to their catalog entries, so an override can reach into them
+(`--set hardware.price_per_gpu_hour_usd=3`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from napkin.errors import NapkinError
+from napkin.specs import catalog
+from napkin.specs.design import Design
+from napkin.specs.hf_config import load_hf_config
+
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "designs"
+
+
+def builtin_designs() -> list[str]:
+    """Names of the designs shipped with napkin."""
+    return sorted(p.stem for p in BUILTIN_DIR.glob("*.yaml"))
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        known = ", ".join(builtin_designs())
+        raise NapkinError(f"no such file or built-in design (built-in: {known})",
+                          file=str(path)) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise NapkinError(f"cannot read: {error}", file=str(path)) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or error
+        raise NapkinError(f"invalid YAML{where}: {problem}", file=str(path)) from None
+    if not isinstance(data, dict):
+        raise NapkinError("a design file must be a YAML mapping (key: value)", file=str(path))
+    return data
+
+
+def _expand_model(value: Any, base: Path) -> Any:
+    """Catalog name or {hf_config: path} -> a full model mapping; anything else unchanged."""
+    if isinstance(value, str):
+        return catalog.find_model(value, field="model").model_dump()
+    if isinstance(value, dict) and "hf_config" in value:
+        extra = set(value) - {"hf_config", "name"}
+        if extra:
+            raise NapkinError(f"unexpected keys {sorted(extra)} next to hf_config "
+                              "(allowed: hf_config, name)", field="model")
+        path = Path(str(value["hf_config"]))
+        model = load_hf_config(path if path.is_absolute() else base / path, value.get("name"))
+        return model.model_dump()
+    return value
+
+
+def _expand_hardware(value: Any) -> Any:
+    """Catalog name or {gpu: name, overrides...} -> a full GPU mapping."""
+    if isinstance(value, str):
+        return catalog.find_gpu(value, field="hardware").model_dump()
+    if isinstance(value, dict) and "gpu" in value:
+        entry = catalog.find_gpu(str(value["gpu"]), field="hardware.gpu").model_dump()
+        overrides = {k: v for k, v in value.items() if k != "gpu"}
+        if "price_per_gpu_hour_usd" in overrides and "price_source" not in overrides:
+            overrides["price_source"] = "assumption of the design"
+            overrides["price_date"] = None
+        return {**entry, **overrides}
+    return value
+
+
+def _parse_override(text: str) -> tuple[list[str], Any]:
+    if "=" not in text:
+        raise NapkinError(f"--set expects path=value (e.g. workload.dau=20e6), got {text!r}")
+    path, raw = text.split("=", 1)
+    keys = [k for k in path.strip().split(".") if k]
+    if not keys:
+        raise NapkinError(f"--set has an empty field path in {text!r}")
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else None
+    except yaml.YAMLError:
+        value = raw
+    return keys, value
+
+
+def _apply_override(data: dict[str, Any], keys: list[str], value: Any, base: Path) -> None:
+    node: Any = data
+    for depth, key in enumerate(keys[:-1]):
+        here = ".".join(keys[: depth + 1])
+        child = node.get(key) if isinstance(node, dict) else None
+        if here == "model":
+            child = _expand_model(child, base)
+        elif here == "hardware":
+            child = _expand_hardware(child)
+        elif child is None:
+            child = {}
+        if not isinstance(child, dict):
+            raise NapkinError(f"cannot set a field inside {here!r}: it is {child!r}",
+                              field=".".join(keys))
+        node[key] = child
+        node = child
+    node[keys[-1]] = value
+
+
+def _field_path(loc: Iterable[Any]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        elif not str(item).startswith(("function-", "tagged-union")):
+            parts.append(("." if parts else "") + str(item))
+    return "".join(parts)
+
+
+def _allowed_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The field names allowed at the parent of `loc`, for 'unknown field' messages."""
+    current: Any = model
+    for item in loc[:-1]:
+        if isinstance(item, int) or not (isinstance(current, type) and
+                                         issubclass(current, BaseModel)):
+            continue
+        field = current.model_fields.get(str(item))
+        if field is None:
+            return []
+        current = _model_in(field.annotation)
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _model_in(annotation: Any) -> Any:
+    """The BaseModel class inside an annotation like `X | None` or `tuple[X, ...]`."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def explain(error: ValidationError, file: str | None) -> NapkinError:
+    """Turn pydantic's report into napkin's: field path, what was given, what is allowed."""
+    lines = []
+    for item in error.errors():
+        loc = tuple(item["loc"])
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            allowed = _allowed_fields(Design, loc)
+            message = "unknown field" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
+        elif item["type"] == "missing":
+            message = "required field is missing"
+        elif "input" in item and not isinstance(item["input"], dict | list):
+            message += f" (got {item['input']!r})"
+        lines.append(f"{_field_path(loc) or '(top level)'}: {message}")
+    text = lines[0] if len(lines) == 1 else "\n  " + "\n  ".join(lines)
+    return NapkinError(text, file=file)
+
+
+def resolve_design(
+    data: dict[str, Any], *, file: str | None = None, overrides: Iterable[str] = (),
+    base: Path = Path("."),
+) -> Design:
+    """Validate a raw design mapping after applying `--set` overrides."""
+    data = dict(data)
+    try:
+        for text in overrides:
+            keys, value = _parse_override(text)
+            _apply_override(data, keys, value, base)
+        if "model" in data:
+            data["model"] = _expand_model(data["model"], base)
+        if "hardware" in data:
+            data["hardware"] = _expand_hardware(data["hardware"])
+        return Design.model_validate(data)
+    except ValidationError as error:
+        raise explain(error, file) from None
+    except NapkinError as error:
+        error.file = error.file or file
+        raise
+
+
+def load_design(source: str | Path, overrides: Iterable[str] = ()) -> Design:
+    """A built-in design by name (e.g. "chatbot") or a YAML file path, with overrides.
+
+    Raises NapkinError (file, field, what is allowed) for any bad input.
+    """
+    path = Path(source)
+    if not path.suffix and str(source) in builtin_designs():
+        path = BUILTIN_DIR / f"{source}.yaml"
+    data = _read_yaml(path)
+    return resolve_design(data, file=str(source), overrides=overrides, base=path.parent)

@@ -1,0 +1,29 @@
+"""Service-level targets a design must meet."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class SLA(BaseModel):
+    """Latency targets in seconds. Any may be omitted; at least one must be given.
+
+    `tpot_s` is the time per output token after the first (TPOT = (E2E - TTFT) / (n - 1),
+    vLLM's definition). When omitted, the plan derives a budget from the end-to-end and
+    first-token targets.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    ttft_p50_s: float | None = Field(default=None, gt=0)
+    ttft_p99_s: float | None = Field(default=None, gt=0)
+    tpot_s: float | None = Field(default=None, gt=0)
+    e2e_p99_s: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _some_target(self) -> SLA:
+        if not any((self.ttft_p50_s, self.ttft_p99_s, self.tpot_s, self.e2e_p99_s)):
+            raise ValueError("give at least one of ttft_p50_s, ttft_p99_s, tpot_s, e2e_p99_s")
+        if self.ttft_p50_s and self.ttft_p99_s and self.ttft_p50_s > self.ttft_p99_s:
+            raise ValueError("ttft_p50_s must not exceed ttft_p99_s")
+        return self

@@ -1,0 +1,108 @@
+"""Who uses the system and how much: the demand side of a design."""
+
+from __future__ import annotations
+
+from math import exp, log
+from statistics import NormalDist
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class LogNormalLength(BaseModel):
+    """Token counts spread log-normally around the workload's mean.
+
+    With log-space spread `sigma`, mu = ln(mean) - sigma^2 / 2 keeps the stated mean, and the
+    q-quantile is exp(mu + sigma * z_q).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["lognormal"] = "lognormal"
+    sigma: float = Field(gt=0, le=5)
+
+    def quantile(self, mean: float, q: float) -> float:
+        mu = log(mean) - self.sigma**2 / 2
+        return exp(mu + self.sigma * NormalDist().inv_cdf(q))
+
+
+class EmpiricalLength(BaseModel):
+    """Token counts drawn from observed values (with optional weights)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["empirical"] = "empirical"
+    values: tuple[float, ...] = Field(min_length=1)
+    weights: tuple[float, ...] | None = None
+
+    @model_validator(mode="after")
+    def _weights_match(self) -> EmpiricalLength:
+        if any(v <= 0 for v in self.values):
+            raise ValueError("values must all be positive token counts")
+        if self.weights is not None and (
+            len(self.weights) != len(self.values) or any(w < 0 for w in self.weights)
+        ):
+            raise ValueError("weights must be non-negative and as many as values")
+        return self
+
+    def _pairs(self) -> list[tuple[float, float]]:
+        weights = self.weights or tuple(1.0 for _ in self.values)
+        total = sum(weights)
+        return sorted((v, w / total) for v, w in zip(self.values, weights))
+
+    @property
+    def mean(self) -> float:
+        return sum(v * w for v, w in self._pairs())
+
+    def quantile(self, mean: float, q: float) -> float:
+        """The smallest value whose cumulative weight reaches q (the `mean` is not needed)."""
+        cumulative = 0.0
+        for value, weight in self._pairs():
+            cumulative += weight
+            if cumulative >= q - 1e-12:
+                return value
+        return self._pairs()[-1][0]
+
+
+Length = Annotated[LogNormalLength | EmpiricalLength, Field(discriminator="kind")]
+
+
+class Workload(BaseModel):
+    """Daily demand and the shape of one turn (one request to the model)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    dau: float = Field(gt=0, description="daily active users")
+    sessions_per_user_per_day: float = Field(gt=0)
+    turns_per_session: float = Field(gt=0)
+    input_tokens_per_turn: float = Field(gt=0, description="mean prompt tokens per request")
+    output_tokens_per_turn: float = Field(gt=0, description="mean generated tokens per request")
+    peak_to_average: float = Field(default=1.0, ge=1, description="peak QPS / average QPS")
+    input_tokens_distribution: Length | None = None
+    output_tokens_distribution: Length | None = None
+
+    @model_validator(mode="after")
+    def _empirical_means_agree(self) -> Workload:
+        for field, mean in (
+            ("input_tokens_distribution", self.input_tokens_per_turn),
+            ("output_tokens_distribution", self.output_tokens_per_turn),
+        ):
+            dist = getattr(self, field)
+            if isinstance(dist, EmpiricalLength) and abs(dist.mean - mean) > 0.01 * mean:
+                raise ValueError(
+                    f"{field} has mean {dist.mean:.1f}, but the stated mean is {mean:g}; "
+                    "make them agree (within 1%)"
+                )
+        return self
+
+    def input_tokens_quantile(self, q: float) -> float:
+        """q-quantile of prompt length; the mean itself when no distribution is given."""
+        dist = self.input_tokens_distribution
+        return dist.quantile(self.input_tokens_per_turn, q) if dist else self.input_tokens_per_turn
+
+    def output_tokens_quantile(self, q: float) -> float:
+        """q-quantile of generated length; the mean itself when no distribution is given."""
+        dist = self.output_tokens_distribution
+        mean = self.output_tokens_per_turn
+        return dist.quantile(mean, q) if dist else mean
+
