@@ -42,13 +42,20 @@ def _fail(error: NapkinError) -> None:
 
 @app.command("plan")
 def plan_command(
-    design: Annotated[str, typer.Argument(help="built-in design name (e.g. chatbot) or a "
-                                               "YAML design file")],
-    set_: Annotated[list[str] | None, typer.Option(
-        "--set", help="override a field: path=value, e.g. workload.dau=20e6 (repeatable)")] = None,
+    design: Annotated[
+        str, typer.Argument(help="built-in design name (e.g. chatbot) or a YAML design file")
+    ],
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set", help="override a field: path=value, e.g. workload.dau=20e6 (repeatable)"
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
-    explain: Annotated[bool, typer.Option(
-        "--explain", help="show each formula's inputs and each figure's full source")] = False,
+    explain: Annotated[
+        bool,
+        typer.Option("--explain", help="show each formula's inputs and each figure's full source"),
+    ] = False,
 ) -> None:
     """Capacity sheet: demand, memory, performance, fleet, queueing and cost."""
     from napkin.planner import plan

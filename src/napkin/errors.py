@@ -10,9 +10,7 @@ class NapkinError(Exception):
     traceback. The Python API raises it so a notebook user gets the same message.
     """
 
-    def __init__(
-        self, message: str, *, file: str | None = None, field: str | None = None
-    ) -> None:
+    def __init__(self, message: str, *, file: str | None = None, field: str | None = None) -> None:
         self.message = message
         self.file = file
         self.field = field

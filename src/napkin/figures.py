@@ -50,8 +50,9 @@ class Figure:
 
 
 def formula_of(fn: Callable[..., Any]) -> str:
-    """The first docstring line of a capacity function: its formula."""
-    return (fn.__doc__ or fn.__name__).strip().splitlines()[0]
+    """The first paragraph of a capacity function's docstring: its formula, on one line."""
+    paragraph = (fn.__doc__ or fn.__name__).strip().split("\n\n")[0]
+    return " ".join(line.strip() for line in paragraph.splitlines())
 
 
 def _rename(formula: str, names: dict[str, str]) -> str:
@@ -74,17 +75,33 @@ class Sheet:
     def __contains__(self, key: str) -> bool:
         return key in self.figures
 
-    def add(self, key: str, value: Any, unit: str, source: Source, detail: str | None = None,
-            formula: str | None = None, inputs: dict[str, float] | None = None,
-            cite: str | None = None) -> Any:
+    def add(
+        self,
+        key: str,
+        value: Any,
+        unit: str,
+        source: Source,
+        detail: str | None = None,
+        formula: str | None = None,
+        inputs: dict[str, float] | None = None,
+        cite: str | None = None,
+    ) -> Any:
         """Record a figure under the current section and return its value."""
-        self.figures[key] = Figure(key, value, unit, source, self.section, detail, formula,
-                                   inputs or {}, cite)
+        self.figures[key] = Figure(
+            key, value, unit, source, self.section, detail, formula, inputs or {}, cite
+        )
         return value
 
-    def derive(self, fn: Callable[..., Any], unit: str, *, key: str | None = None,
-               bind: dict[str, str] | None = None, detail: str | None = None,
-               **objects: Any) -> Any:
+    def derive(
+        self,
+        fn: Callable[..., Any],
+        unit: str,
+        *,
+        key: str | None = None,
+        bind: dict[str, str] | None = None,
+        detail: str | None = None,
+        **objects: Any,
+    ) -> Any:
         """Compute `fn` from figures on the sheet and record the result with its formula.
 
         Each parameter of `fn` is read from the figure of the same name, or of the name

@@ -12,7 +12,7 @@ from typing import Any
 
 from napkin.capacity import cost, demand, fleet, memory, queueing
 from napkin.claim_check import ClaimCheck, check_claims
-from napkin.figures import Figure, Sheet, Source
+from napkin.figures import Figure, Sheet, Source, formula_of
 from napkin.perf.batching import Engine, OperatingPoint, choose_batch
 from napkin.perf.efficiency import resolve
 from napkin.specs.design import Design
@@ -29,8 +29,12 @@ class SLACheck:
     meets: bool
 
     def to_json(self) -> dict[str, Any]:
-        return {"target": self.target, "limit_s": self.limit_s,
-                "estimate_s": self.estimate_s, "meets": self.meets}
+        return {
+            "target": self.target,
+            "limit_s": self.limit_s,
+            "estimate_s": self.estimate_s,
+            "meets": self.meets,
+        }
 
 
 @dataclass(frozen=True)
@@ -67,14 +71,28 @@ def _demand(sheet: Sheet, design: Design) -> None:
     sheet.section = "demand"
     w = design.workload
     _given(sheet, "dau", w.dau, "users", "workload.dau")
-    _given(sheet, "sessions_per_user_per_day", w.sessions_per_user_per_day, "1/day",
-           "workload.sessions_per_user_per_day")
-    _given(sheet, "turns_per_session", w.turns_per_session, "turns",
-           "workload.turns_per_session")
-    _given(sheet, "input_tokens_per_turn", w.input_tokens_per_turn, "tokens",
-           "workload.input_tokens_per_turn")
-    _given(sheet, "output_tokens_per_turn", w.output_tokens_per_turn, "tokens",
-           "workload.output_tokens_per_turn")
+    _given(
+        sheet,
+        "sessions_per_user_per_day",
+        w.sessions_per_user_per_day,
+        "1/day",
+        "workload.sessions_per_user_per_day",
+    )
+    _given(sheet, "turns_per_session", w.turns_per_session, "turns", "workload.turns_per_session")
+    _given(
+        sheet,
+        "input_tokens_per_turn",
+        w.input_tokens_per_turn,
+        "tokens",
+        "workload.input_tokens_per_turn",
+    )
+    _given(
+        sheet,
+        "output_tokens_per_turn",
+        w.output_tokens_per_turn,
+        "tokens",
+        "workload.output_tokens_per_turn",
+    )
     _given(sheet, "peak_to_average", w.peak_to_average, "×", "workload.peak_to_average")
     sheet.derive(demand.turns_per_day, "turns/day")
     sheet.derive(demand.avg_qps, "req/s")
@@ -88,43 +106,115 @@ def _memory(sheet: Sheet, design: Design) -> memory.Fit:
     sheet.section = "memory"
     model, gpu, dep, w = design.model, design.hardware, design.deployment, design.workload
     _given(sheet, "tp", dep.tp, "GPUs/replica", "deployment.tp")
-    _given(sheet, "bytes_per_weight", dep.precision.bytes_per_value, "B/param",
-           f"deployment.precision = {dep.precision.value}")
+    _given(
+        sheet,
+        "bytes_per_weight",
+        dep.precision.bytes_per_value,
+        "B/param",
+        f"deployment.precision = {dep.precision.value}",
+    )
     stated = f"; publisher states {model.params_b:g}B" if model.params_b else ""
-    sheet.add("params_total", model.total_params, "params", Source.formula,
-              detail=f"counted from {model.name}'s shape{stated}", cite=model.params_source,
-              formula="params_total = vocab × hidden × (1 if tied else 2) + layers × "
-                      "(attention + FFN or all experts + norms)")
+    sheet.add(
+        "params_total",
+        model.total_params,
+        "params",
+        Source.formula,
+        detail=f"counted from {model.name}'s shape{stated}",
+        cite=model.params_source,
+        formula="params_total = vocab × hidden × (1 if tied else 2) + layers × "
+        "(attention + FFN or all experts + norms)",
+    )
     if model.moe is not None:
-        sheet.add("params_active", model.active_params, "params", Source.formula,
-                  detail=f"{model.moe.num_active_experts} of {model.moe.num_experts} experts",
-                  formula="params_active = params_total with only the routed-to experts")
+        sheet.add(
+            "params_active",
+            model.active_params,
+            "params",
+            Source.formula,
+            detail=f"{model.moe.num_active_experts} of {model.moe.num_experts} experts",
+            formula="params_active = params_total with only the routed-to experts",
+        )
     sheet.derive(memory.weight_bytes, "B")
     sheet.derive(memory.weight_bytes_per_gpu, "B")
-    sheet.add("hbm_bytes", gpu.memory_bytes, "B", Source.catalog,
-              detail=f"{gpu.name}: {gpu.hbm_gib:g} GiB", cite=gpu.source)
-    _given(sheet, "gpu_memory_utilization", dep.gpu_memory_utilization, "fraction",
-           "deployment.gpu_memory_utilization")
-    _given(sheet, "reserved_bytes_per_gpu", dep.reserved_gib_per_gpu * GIB, "B",
-           "deployment.reserved_gib_per_gpu")
+    sheet.add(
+        "hbm_bytes",
+        gpu.memory_bytes,
+        "B",
+        Source.catalog,
+        detail=f"{gpu.name}: {gpu.hbm_gib:g} GiB",
+        cite=gpu.source,
+    )
+    _given(
+        sheet,
+        "gpu_memory_utilization",
+        dep.gpu_memory_utilization,
+        "fraction",
+        "deployment.gpu_memory_utilization",
+    )
+    _given(
+        sheet,
+        "reserved_bytes_per_gpu",
+        dep.reserved_gib_per_gpu * GIB,
+        "B",
+        "deployment.reserved_gib_per_gpu",
+    )
     sheet.derive(memory.usable_bytes_per_gpu, "B")
     sheet.derive(memory.kv_cache_bytes_per_replica, "B")
     kv = dep.kv_format
-    sheet.derive(memory.kv_bytes_per_token, "B", detail=f"{model.kv_heads_or_latent}, "
-                 f"KV in {kv.value}", model=model, kv=kv)
+    sheet.derive(
+        memory.kv_bytes_per_token,
+        "B",
+        detail=f"{model.kv_heads_or_latent}, KV in {kv.value}",
+        model=model,
+        kv=kv,
+    )
     sheet.derive(memory.kv_replication, "×", model=model, tp=dep.tp)
-    sheet.add("context_tokens", w.input_tokens_per_turn + w.output_tokens_per_turn, "tokens",
-              Source.formula, formula="context_tokens = input_tokens_per_turn + "
-              "output_tokens_per_turn", inputs={"input_tokens_per_turn": w.input_tokens_per_turn,
-                                                "output_tokens_per_turn": w.output_tokens_per_turn})
-    sheet.derive(memory.kv_bytes_per_sequence, "B", bind={"context_tokens": "context_tokens"},
-                 model=model, kv=kv)
+    sheet.add(
+        "context_tokens",
+        w.input_tokens_per_turn + w.output_tokens_per_turn,
+        "tokens",
+        Source.formula,
+        formula="context_tokens = input_tokens_per_turn + output_tokens_per_turn",
+        inputs={
+            "input_tokens_per_turn": w.input_tokens_per_turn,
+            "output_tokens_per_turn": w.output_tokens_per_turn,
+        },
+    )
+    sheet.derive(
+        memory.kv_bytes_per_sequence,
+        "B",
+        bind={"context_tokens": "context_tokens"},
+        model=model,
+        kv=kv,
+    )
     sheet.derive(memory.max_sequences_by_memory, "sequences")
     longest = w.input_tokens_quantile(0.99) + w.output_tokens_quantile(0.99)
     longest_bytes = memory.kv_bytes_per_sequence(model, kv, longest, sheet["kv_replication"])
-    return memory.fit_verdict(sheet["weight_bytes_per_gpu"], sheet["usable_bytes_per_gpu"],
-                              sheet["kv_cache_bytes_per_replica"], longest_bytes, dep.tp,
-                              gpu.name)
+    smallest = memory.min_tp_to_fit(
+        model,
+        gpu.memory_bytes,
+        dep.precision.bytes_per_value,
+        kv,
+        dep.gpu_memory_utilization,
+        sheet["reserved_bytes_per_gpu"],
+        longest,
+    )
+    sheet.add(
+        "min_tp_to_fit",
+        smallest if smallest is not None else 0,
+        "GPUs/replica",
+        Source.formula,
+        formula=formula_of(memory.min_tp_to_fit),
+        detail=f"weights in {dep.precision.value} plus one p99-length sequence "
+        f"({longest:,.0f} tokens)" + ("" if smallest else "; none up to 64"),
+    )
+    return memory.fit_verdict(
+        sheet["weight_bytes_per_gpu"],
+        sheet["usable_bytes_per_gpu"],
+        sheet["kv_cache_bytes_per_replica"],
+        longest_bytes,
+        dep.tp,
+        gpu.name,
+    )
 
 
 def _tpot_budget(sheet: Sheet, design: Design) -> float | None:
@@ -135,29 +225,61 @@ def _tpot_budget(sheet: Sheet, design: Design) -> float | None:
         return None
     ttft = sla.ttft_p99_s or 0.0
     out = max(w.output_tokens_quantile(0.99), 2.0)
-    return sheet.add("tpot_budget_s", (sla.e2e_p99_s - ttft) / (out - 1), "s", Source.formula,
-                     formula="tpot_budget_s = (e2e_p99_s − ttft_p99_s) / (p99 output tokens − 1)",
-                     inputs={"e2e_p99_s": sla.e2e_p99_s, "ttft_p99_s": ttft,
-                             "p99_output_tokens": out})
+    return sheet.add(
+        "tpot_budget_s",
+        (sla.e2e_p99_s - ttft) / (out - 1),
+        "s",
+        Source.formula,
+        formula="tpot_budget_s = (e2e_p99_s − ttft_p99_s) / (p99 output tokens − 1)",
+        inputs={"e2e_p99_s": sla.e2e_p99_s, "ttft_p99_s": ttft, "p99_output_tokens": out},
+    )
 
 
 def _efficiency(sheet: Sheet, design: Design) -> Engine:
     eff = resolve(design.efficiency, design.hardware)
     gpu, dep = design.hardware, design.deployment
-    sheet.add("peak_flops_per_gpu", gpu.peak_flops_per_s(dep.precision), "FLOP/s",
-              Source.catalog, detail=f"{gpu.name} dense {dep.precision.value}", cite=gpu.source)
-    sheet.add("hbm_bandwidth_per_gpu", gpu.bandwidth_bytes_per_s, "B/s", Source.catalog,
-              detail=f"{gpu.name}: {gpu.hbm_bandwidth_tb_per_s:g} TB/s", cite=gpu.source)
-    units = {"compute_fraction": "fraction", "bandwidth_fraction": "fraction",
-             "link_fraction": "fraction", "step_overhead_s": "s", "allreduce_latency_s": "s"}
+    sheet.add(
+        "peak_flops_per_gpu",
+        gpu.peak_flops_per_s(dep.precision),
+        "FLOP/s",
+        Source.catalog,
+        detail=f"{gpu.name} dense {dep.precision.value}",
+        cite=gpu.source,
+    )
+    sheet.add(
+        "hbm_bandwidth_per_gpu",
+        gpu.bandwidth_bytes_per_s,
+        "B/s",
+        Source.catalog,
+        detail=f"{gpu.name}: {gpu.hbm_bandwidth_tb_per_s:g} TB/s",
+        cite=gpu.source,
+    )
+    units = {
+        "compute_fraction": "fraction",
+        "bandwidth_fraction": "fraction",
+        "link_fraction": "fraction",
+        "step_overhead_s": "s",
+        "allreduce_latency_s": "s",
+    }
     for key, unit in units.items():
         source = eff.sources[key]
         if source.startswith("catalog"):
-            sheet.add(key, getattr(eff, key), unit, Source.catalog,
-                      detail=f"{gpu.name} microbenchmark", cite=source)
+            sheet.add(
+                key,
+                getattr(eff, key),
+                unit,
+                Source.catalog,
+                detail=f"{gpu.name} microbenchmark",
+                cite=source,
+            )
         elif source.startswith("assumption"):
-            sheet.add(key, getattr(eff, key), unit, Source.assumption,
-                      detail=f"design field efficiency.{key}")
+            sheet.add(
+                key,
+                getattr(eff, key),
+                unit,
+                Source.assumption,
+                detail=f"design field efficiency.{key}",
+            )
         else:
             sheet.add(key, getattr(eff, key), unit, Source.default, detail=source)
     return Engine(design.model, gpu, dep, eff)
@@ -170,25 +292,45 @@ def _performance(sheet: Sheet, design: Design) -> OperatingPoint:
     engine = _efficiency(sheet, design)
     budget = _tpot_budget(sheet, design)
     point = choose_batch(engine, inp, out, sheet["max_sequences_by_memory"], budget)
-    sheet.add("decode_batch", point.batch, "sequences", Source.formula,
-              detail=f"limited by {point.limit}",
-              formula="decode_batch = largest batch with step_time_s ≤ tpot_budget_s and "
-                      "batch ≤ max_sequences_by_memory")
+    sheet.add(
+        "decode_batch",
+        point.batch,
+        "sequences",
+        Source.formula,
+        detail=f"limited by {point.limit}",
+        formula="decode_batch = largest batch with step_time_s ≤ tpot_budget_s and "
+        "batch ≤ max_sequences_by_memory",
+    )
     step = point.step
-    sheet.add("step_time_s", step.total_s, "s", Source.formula,
-              detail=f"{step.bound}-bound: compute {step.compute_s * 1e3:.2f} ms, memory "
-                     f"{step.memory_s * 1e3:.2f} ms, all-reduce {step.communication_s * 1e3:.2f}"
-                     f" ms, overhead {step.overhead_s * 1e3:.2f} ms",
-              formula="step_time_s = Σ_ops max(FLOPs / (peak × compute_fraction), bytes / "
-                      "(bandwidth × bandwidth_fraction)) + all-reduces + step_overhead_s")
+    sheet.add(
+        "step_time_s",
+        step.total_s,
+        "s",
+        Source.formula,
+        detail=f"{step.bound}-bound: compute {step.compute_s * 1e3:.2f} ms, memory "
+        f"{step.memory_s * 1e3:.2f} ms, all-reduce {step.communication_s * 1e3:.2f}"
+        f" ms, overhead {step.overhead_s * 1e3:.2f} ms",
+        formula="step_time_s = Σ_ops max(FLOPs / (peak × compute_fraction), bytes / "
+        "(bandwidth × bandwidth_fraction)) + all-reduces + step_overhead_s",
+    )
     single = engine.decode_step(1, inp + out / 2)
-    sheet.add("single_stream_tokens_per_s", 1 / single.total_s, "tokens/s", Source.formula,
-              detail=f"batch 1 at tp={design.deployment.tp}, {single.bound}-bound",
-              formula="single_stream_tokens_per_s = 1 / step_time(batch 1)")
+    sheet.add(
+        "single_stream_tokens_per_s",
+        1 / single.total_s,
+        "tokens/s",
+        Source.formula,
+        detail=f"batch 1 at tp={design.deployment.tp}, {single.bound}-bound",
+        formula="single_stream_tokens_per_s = 1 / step_time(batch 1)",
+    )
     idle = engine.prefill(inp)
-    sheet.add("ttft_idle_s", idle.total_s, "s", Source.formula,
-              detail=f"{idle.bound}-bound prefill of {inp:g} tokens on an idle replica",
-              formula="ttft_idle_s = prefill step time of one mean prompt")
+    sheet.add(
+        "ttft_idle_s",
+        idle.total_s,
+        "s",
+        Source.formula,
+        detail=f"{idle.bound}-bound prefill of {inp:g} tokens on an idle replica",
+        formula="ttft_idle_s = prefill step time of one mean prompt",
+    )
     _add_rate_figures(sheet)
     return point
 
@@ -202,33 +344,48 @@ def _add_rate_figures(sheet: Sheet) -> None:
         """model_tokens_per_s_per_gpu = replica_output_tokens_per_s / tp"""
         return replica_output_tokens_per_s / tp
 
-    def replica_max_qps(replica_output_tokens_per_s: float, output_tokens_per_turn: float
-                        ) -> float:
+    def replica_max_qps(replica_output_tokens_per_s: float, output_tokens_per_turn: float) -> float:
         """replica_max_qps = replica_output_tokens_per_s / output_tokens_per_turn"""
         return replica_output_tokens_per_s / output_tokens_per_turn
 
-    def request_time_s(ttft_idle_s: float, step_time_s: float, output_tokens_per_turn: float
-                       ) -> float:
-        """request_time_s = ttft_idle_s + step_time_s + (output_tokens_per_turn − 1) × step_time_s"""
+    def request_time_s(
+        ttft_idle_s: float, step_time_s: float, output_tokens_per_turn: float
+    ) -> float:
+        """request_time_s = ttft_idle_s + step_time_s +
+        (output_tokens_per_turn − 1) × step_time_s"""
         return ttft_idle_s + output_tokens_per_turn * step_time_s
 
     sheet.derive(replica_output_tokens_per_s, "tokens/s")
     sheet.derive(model_tokens_per_s_per_gpu, "tokens/s")
     sheet.derive(replica_max_qps, "req/s")
-    sheet.derive(request_time_s, "s", detail="first token waits for a prompt prefill and one "
-                 "loaded step; queueing delay excluded (see napkin simulate)")
+    sheet.derive(
+        request_time_s,
+        "s",
+        detail="first token waits for a prompt prefill and one "
+        "loaded step; queueing delay excluded (see napkin simulate)",
+    )
 
 
 def _fleet(sheet: Sheet, design: Design) -> None:
     sheet.section = "fleet"
     dep, rule = design.deployment, design.rule_of_thumb
     if rule is not None:
-        sheet.add("tokens_per_s_per_gpu", rule.output_tokens_per_s_per_gpu, "tokens/s",
-                  Source.assumption, detail=f"design field rule_of_thumb: {rule.source}")
+        sheet.add(
+            "tokens_per_s_per_gpu",
+            rule.output_tokens_per_s_per_gpu,
+            "tokens/s",
+            Source.assumption,
+            detail=f"design field rule_of_thumb: {rule.source}",
+        )
     else:
-        sheet.add("tokens_per_s_per_gpu", sheet["model_tokens_per_s_per_gpu"], "tokens/s",
-                  Source.formula, formula="tokens_per_s_per_gpu = model_tokens_per_s_per_gpu",
-                  inputs={"model_tokens_per_s_per_gpu": sheet["model_tokens_per_s_per_gpu"]})
+        sheet.add(
+            "tokens_per_s_per_gpu",
+            sheet["model_tokens_per_s_per_gpu"],
+            "tokens/s",
+            Source.formula,
+            formula="tokens_per_s_per_gpu = model_tokens_per_s_per_gpu",
+            inputs={"model_tokens_per_s_per_gpu": sheet["model_tokens_per_s_per_gpu"]},
+        )
     _given(sheet, "headroom", dep.headroom, "×", "deployment.headroom")
     sheet.derive(fleet.gpus_needed, "GPUs")
     sheet.derive(fleet.replicas_provisioned, "replicas")
@@ -250,24 +407,40 @@ def _cost(sheet: Sheet, design: Design) -> None:
     sheet.section = "cost"
     gpu = design.hardware
     assumed = gpu.price_source.startswith("assumption")
-    sheet.add("price_per_gpu_hour_usd", gpu.price_per_gpu_hour_usd, "USD/GPU-h",
-              Source.assumption if assumed else Source.catalog,
-              detail="design field hardware.price_per_gpu_hour_usd" if assumed else
-              f"{gpu.name} on-demand price ({gpu.price_date})",
-              cite=None if assumed else gpu.price_source)
+    sheet.add(
+        "price_per_gpu_hour_usd",
+        gpu.price_per_gpu_hour_usd,
+        "USD/GPU-h",
+        Source.assumption if assumed else Source.catalog,
+        detail="design field hardware.price_per_gpu_hour_usd"
+        if assumed
+        else f"{gpu.name} on-demand price ({gpu.price_date})",
+        cite=None if assumed else gpu.price_source,
+    )
     for prefix in ("", "model_"):
         gpus = f"{prefix}gpus_provisioned"
         hours, monthly = f"{prefix}gpu_hours_per_month", f"{prefix}monthly_cost_usd"
         sheet.derive(cost.gpu_hours_per_month, "GPU-h", key=hours, bind={"gpus": gpus})
-        sheet.derive(cost.monthly_cost_usd, "USD/month", key=monthly,
-                     bind={"gpu_hours_per_month": hours})
-        sheet.derive(cost.usd_per_million_output_tokens, "USD/Mtok",
-                     key=f"{prefix}usd_per_million_output_tokens",
-                     bind={"monthly_cost_usd": monthly})
-        sheet.derive(cost.usd_per_request, "USD", key=f"{prefix}usd_per_request",
-                     bind={"monthly_cost_usd": monthly})
-    sheet.derive(cost.usd_per_million_output_tokens_at_full_load, "USD/Mtok",
-                 bind={"tokens_per_s_per_gpu": "model_tokens_per_s_per_gpu"})
+        sheet.derive(
+            cost.monthly_cost_usd, "USD/month", key=monthly, bind={"gpu_hours_per_month": hours}
+        )
+        sheet.derive(
+            cost.usd_per_million_output_tokens,
+            "USD/Mtok",
+            key=f"{prefix}usd_per_million_output_tokens",
+            bind={"monthly_cost_usd": monthly},
+        )
+        sheet.derive(
+            cost.usd_per_request,
+            "USD",
+            key=f"{prefix}usd_per_request",
+            bind={"monthly_cost_usd": monthly},
+        )
+    sheet.derive(
+        cost.usd_per_million_output_tokens_at_full_load,
+        "USD/Mtok",
+        bind={"tokens_per_s_per_gpu": "model_tokens_per_s_per_gpu"},
+    )
 
 
 def _sla_checks(sheet: Sheet, design: Design) -> list[SLACheck]:
@@ -275,10 +448,17 @@ def _sla_checks(sheet: Sheet, design: Design) -> list[SLACheck]:
     step, idle = sheet["step_time_s"], sheet["ttft_idle_s"]
     ttft_p99 = idle * w.input_tokens_quantile(0.99) / w.input_tokens_per_turn
     e2e_p99 = ttft_p99 + step * w.output_tokens_quantile(0.99)
-    rows = [("ttft_p50_s", sla.ttft_p50_s, idle + step), ("ttft_p99_s", sla.ttft_p99_s,
-            ttft_p99 + step), ("tpot_s", sla.tpot_s, step), ("e2e_p99_s", sla.e2e_p99_s, e2e_p99)]
-    return [SLACheck(name, limit, estimate, estimate <= limit)
-            for name, limit, estimate in rows if limit is not None]
+    rows = [
+        ("ttft_p50_s", sla.ttft_p50_s, idle + step),
+        ("ttft_p99_s", sla.ttft_p99_s, ttft_p99 + step),
+        ("tpot_s", sla.tpot_s, step),
+        ("e2e_p99_s", sla.e2e_p99_s, e2e_p99),
+    ]
+    return [
+        SLACheck(name, limit, estimate, estimate <= limit)
+        for name, limit, estimate in rows
+        if limit is not None
+    ]
 
 
 def plan(design: Design) -> Plan:
@@ -293,5 +473,7 @@ def plan(design: Design) -> Plan:
         _cost(sheet, design)
     sla = _sla_checks(sheet, design) if point.batch >= 1 else []
     claims = check_claims(design.claims, sheet.figures)
-    return Plan(design, dict(sheet.figures), claims, sla, fit.fits, fit.reason, point.limit)
-
+    reason = fit.reason
+    if not fit.fits and sheet["min_tp_to_fit"]:
+        reason += f"; tp={sheet['min_tp_to_fit']} would fit"
+    return Plan(design, dict(sheet.figures), claims, sla, fit.fits, reason, point.limit)

@@ -25,9 +25,11 @@ def usd_per_request(monthly_cost_usd: float, turns_per_day: float) -> float:
     return monthly_cost_usd / (turns_per_day * DAYS_PER_MONTH)
 
 
-def usd_per_million_output_tokens_at_full_load(price_per_gpu_hour_usd: float,
-                                               tokens_per_s_per_gpu: float) -> float:
-    """usd_per_million_output_tokens_at_full_load = price_per_gpu_hour_usd / (tokens_per_s_per_gpu × 3,600 s) × 10⁶
+def usd_per_million_output_tokens_at_full_load(
+    price_per_gpu_hour_usd: float, tokens_per_s_per_gpu: float
+) -> float:
+    """usd_per_million_output_tokens_at_full_load =
+    price_per_gpu_hour_usd / (tokens_per_s_per_gpu × 3,600 s) × 10⁶
 
     The floor on unit cost: every provisioned GPU busy all the time.
     """

@@ -21,7 +21,8 @@ def weight_bytes_per_gpu(weight_bytes: float, tp: int) -> float:
 
 
 def kv_bytes_per_token(model: Model, kv: Precision) -> float:
-    """kv_bytes_per_token = 2 × layers × kv_heads × head_dim × bytes (MLA: layers × (kv_lora_rank + rope_dim) × bytes)"""
+    """kv_bytes_per_token = 2 × layers × kv_heads × head_dim × bytes
+    (MLA: layers × (kv_lora_rank + rope_dim) × bytes)"""
     return model.num_layers * kv_bytes_per_token_per_layer(model, kv)
 
 
@@ -36,30 +37,36 @@ def kv_replication(model: Model, tp: int) -> float:
     return max(1.0, tp / model.num_kv_heads)
 
 
-def kv_bytes_per_sequence(model: Model, kv: Precision, context_tokens: float,
-                          kv_replication: float) -> float:
-    """kv_bytes_per_sequence = (full_layers × context + window_layers × min(context, window)) × bytes_per_token_per_layer × kv_replication"""
+def kv_bytes_per_sequence(
+    model: Model, kv: Precision, context_tokens: float, kv_replication: float
+) -> float:
+    """kv_bytes_per_sequence = (full_layers × context_tokens + window_layers ×
+    min(context_tokens, window)) × bytes_per_token_per_layer × kv_replication"""
     windowed = model.windowed_layers
-    capped = context_tokens if model.sliding_window is None else min(
-        context_tokens, model.sliding_window)
+    capped = (
+        context_tokens
+        if model.sliding_window is None
+        else min(context_tokens, model.sliding_window)
+    )
     tokens_x_layers = (model.num_layers - windowed) * context_tokens + windowed * capped
     return tokens_x_layers * kv_bytes_per_token_per_layer(model, kv) * kv_replication
 
 
-def usable_bytes_per_gpu(hbm_bytes: float, gpu_memory_utilization: float,
-                         reserved_bytes_per_gpu: float) -> float:
+def usable_bytes_per_gpu(
+    hbm_bytes: float, gpu_memory_utilization: float, reserved_bytes_per_gpu: float
+) -> float:
     """usable_bytes_per_gpu = hbm_bytes × gpu_memory_utilization − reserved_bytes_per_gpu"""
     return hbm_bytes * gpu_memory_utilization - reserved_bytes_per_gpu
 
 
-def kv_cache_bytes_per_replica(usable_bytes_per_gpu: float, weight_bytes_per_gpu: float,
-                               tp: int) -> float:
+def kv_cache_bytes_per_replica(
+    usable_bytes_per_gpu: float, weight_bytes_per_gpu: float, tp: int
+) -> float:
     """kv_cache_bytes_per_replica = tp × (usable_bytes_per_gpu − weight_bytes_per_gpu)"""
     return tp * (usable_bytes_per_gpu - weight_bytes_per_gpu)
 
 
-def max_sequences_by_memory(kv_cache_bytes_per_replica: float,
-                            kv_bytes_per_sequence: float) -> int:
+def max_sequences_by_memory(kv_cache_bytes_per_replica: float, kv_bytes_per_sequence: float) -> int:
     """max_sequences_by_memory = ⌊kv_cache_bytes_per_replica / kv_bytes_per_sequence⌋"""
     return max(0, floor(kv_cache_bytes_per_replica / kv_bytes_per_sequence))
 
@@ -72,20 +79,63 @@ class Fit:
     reason: str
 
 
-def fit_verdict(weight_bytes_per_gpu: float, usable_bytes_per_gpu: float,
-                kv_cache_bytes_per_replica: float, longest_sequence_bytes: float,
-                tp: int, gpu_name: str) -> Fit:
+def fit_verdict(
+    weight_bytes_per_gpu: float,
+    usable_bytes_per_gpu: float,
+    kv_cache_bytes_per_replica: float,
+    longest_sequence_bytes: float,
+    tp: int,
+    gpu_name: str,
+) -> Fit:
     """Fits when the weights leave KV room for at least one longest sequence."""
     gib = GIB
     if weight_bytes_per_gpu >= usable_bytes_per_gpu:
-        return Fit(False, (
-            f"weights need {weight_bytes_per_gpu / gib:.1f} GiB per GPU but only "
-            f"{usable_bytes_per_gpu / gib:.1f} GiB is usable on a {gpu_name} at tp={tp}"))
+        return Fit(
+            False,
+            (
+                f"weights need {weight_bytes_per_gpu / gib:.1f} GiB per GPU but only "
+                f"{usable_bytes_per_gpu / gib:.1f} GiB is usable on a {gpu_name} at tp={tp}"
+            ),
+        )
     if kv_cache_bytes_per_replica < longest_sequence_bytes:
-        return Fit(False, (
-            f"weights fit, but the {kv_cache_bytes_per_replica / gib:.1f} GiB left for KV cache "
-            f"cannot hold one longest sequence ({longest_sequence_bytes / gib:.2f} GiB)"))
-    return Fit(True, (
-        f"weights take {weight_bytes_per_gpu / gib:.1f} of {usable_bytes_per_gpu / gib:.1f} "
-        f"usable GiB per GPU; {kv_cache_bytes_per_replica / gib:.1f} GiB per replica is left "
-        "for KV cache"))
+        return Fit(
+            False,
+            (
+                f"weights fit, but the {kv_cache_bytes_per_replica / gib:.1f} GiB left for KV cache "
+                f"cannot hold one longest sequence ({longest_sequence_bytes / gib:.2f} GiB)"
+            ),
+        )
+    return Fit(
+        True,
+        (
+            f"weights take {weight_bytes_per_gpu / gib:.1f} of {usable_bytes_per_gpu / gib:.1f} "
+            f"usable GiB per GPU; {kv_cache_bytes_per_replica / gib:.1f} GiB per replica is left "
+            "for KV cache"
+        ),
+    )
+
+
+def min_tp_to_fit(
+    model: Model,
+    hbm_bytes: float,
+    bytes_per_weight: float,
+    kv: Precision,
+    gpu_memory_utilization: float,
+    reserved_bytes_per_gpu: float,
+    longest_tokens: float,
+    max_tp: int = 64,
+) -> int | None:
+    """min_tp_to_fit = smallest power-of-two tp whose KV room holds one longest sequence
+
+    None when even `max_tp` GPUs cannot hold the weights and one longest sequence.
+    """
+    tp = 1
+    while tp <= max_tp:
+        usable = usable_bytes_per_gpu(hbm_bytes, gpu_memory_utilization, reserved_bytes_per_gpu)
+        per_gpu = weight_bytes_per_gpu(weight_bytes(model.total_params, bytes_per_weight), tp)
+        room = kv_cache_bytes_per_replica(usable, per_gpu, tp)
+        need = kv_bytes_per_sequence(model, kv, longest_tokens, kv_replication(model, tp))
+        if per_gpu < usable and room >= need:
+            return tp
+        tp *= 2
+    return None

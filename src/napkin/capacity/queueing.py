@@ -13,7 +13,8 @@ def littles_max_qps_per_replica(decode_batch: float, request_time_s: float) -> f
     return decode_batch / request_time_s
 
 
-def peak_utilization(peak_qps: float, model_replicas_provisioned: float,
-                     replica_max_qps: float) -> float:
+def peak_utilization(
+    peak_qps: float, model_replicas_provisioned: float, replica_max_qps: float
+) -> float:
     """peak_utilization = peak_qps / (model_replicas_provisioned × replica_max_qps)"""
     return peak_qps / (model_replicas_provisioned * replica_max_qps)

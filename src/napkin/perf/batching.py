@@ -54,9 +54,14 @@ class OperatingPoint:
     limit: str
 
 
-def choose_batch(engine: Engine, input_tokens: float, output_tokens: float,
-                 memory_limit: int, tpot_budget_s: float | None,
-                 cap: int = 4096) -> OperatingPoint:
+def choose_batch(
+    engine: Engine,
+    input_tokens: float,
+    output_tokens: float,
+    memory_limit: int,
+    tpot_budget_s: float | None,
+    cap: int = 4096,
+) -> OperatingPoint:
     """Largest batch whose mixed step meets the time-per-token budget and whose KV fits.
 
     Step time grows monotonically with batch, so a bisection finds the largest batch with
@@ -64,23 +69,29 @@ def choose_batch(engine: Engine, input_tokens: float, output_tokens: float,
     """
     fixed = engine.deployment.max_batch
     if fixed is not None:
-        return OperatingPoint(fixed, engine.mixed_step(fixed, input_tokens, output_tokens),
-                              "deployment.max_batch")
+        return OperatingPoint(
+            fixed, engine.mixed_step(fixed, input_tokens, output_tokens), "deployment.max_batch"
+        )
     upper = min(memory_limit, cap)
     limit = "KV-cache memory" if memory_limit <= cap else f"napkin's batch cap ({cap})"
     if upper < 1:
-        return OperatingPoint(0, engine.mixed_step(1, input_tokens, output_tokens),
-                              "KV-cache memory")
+        return OperatingPoint(
+            0, engine.mixed_step(1, input_tokens, output_tokens), "KV-cache memory"
+        )
 
     def meets(batch: int) -> bool:
         return tpot_budget_s is None or (
-            engine.mixed_step(batch, input_tokens, output_tokens).total_s <= tpot_budget_s)
+            engine.mixed_step(batch, input_tokens, output_tokens).total_s <= tpot_budget_s
+        )
 
     if meets(upper):
         best = upper
     elif not meets(1):
-        return OperatingPoint(1, engine.mixed_step(1, input_tokens, output_tokens),
-                              "time-per-token SLA (missed even at batch 1)")
+        return OperatingPoint(
+            1,
+            engine.mixed_step(1, input_tokens, output_tokens),
+            "time-per-token SLA (missed even at batch 1)",
+        )
     else:
         low, high = 1, upper  # meets(low) and not meets(high)
         while high - low > 1:

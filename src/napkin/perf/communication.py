@@ -24,8 +24,9 @@ def allreduce_time_s(message_bytes: float, tp: int, gpu: GPU, eff: ResolvedEffic
     return eff.allreduce_latency_s + 2 * (tp - 1) / tp * message_bytes / link
 
 
-def step_communication_s(model: Model, tokens: float, tp: int, gpu: GPU,
-                         eff: ResolvedEfficiency) -> float:
+def step_communication_s(
+    model: Model, tokens: float, tp: int, gpu: GPU, eff: ResolvedEfficiency
+) -> float:
     """All-reduce time of one step: 2 x layers all-reduces of tokens x hidden activations."""
     message = tokens * model.hidden_size * ACTIVATION_BYTES
     per_layer = ALLREDUCES_PER_LAYER * allreduce_time_s(message, tp, gpu, eff)

@@ -35,7 +35,7 @@ DEFAULT_LINK_FRACTION = 0.8
 class Efficiency(BaseModel):
     """Design-file overrides; a field left out falls back to catalog, then to the default."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     compute_fraction: float | None = Field(default=None, gt=0, le=1)
     bandwidth_fraction: float | None = Field(default=None, gt=0, le=1)

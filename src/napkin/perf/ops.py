@@ -52,8 +52,13 @@ def _causal_mean(prompt: float, window: int | None) -> float:
     return (window * (window + 1) / 2 + (prompt - window) * window) / prompt
 
 
-def mixed_batch(batch: float, context_tokens: float, prefill_tokens: float,
-                prompt_tokens: float, window: int | None = None) -> Batch:
+def mixed_batch(
+    batch: float,
+    context_tokens: float,
+    prefill_tokens: float,
+    prompt_tokens: float,
+    window: int | None = None,
+) -> Batch:
     """Chunked prefill: `batch` decodes at `context_tokens` each, plus `prefill_tokens` of
     prompts `prompt_tokens` long."""
     return Batch(
@@ -124,14 +129,15 @@ def _attention_core(model: Model, b: Batch, kv: Precision) -> Op:
     if model.mla is None:
         flops_per_pair = 4 * model.num_attention_heads * model.head_dim
     else:
-        mla = model.mla
-        flops_per_pair = 2 * model.num_attention_heads * (2 * mla.kv_lora_rank + mla.qk_rope_head_dim)
+        latent = 2 * model.mla.kv_lora_rank + model.mla.qk_rope_head_dim
+        flops_per_pair = 2 * model.num_attention_heads * latent
     kv_token = kv_bytes_per_token_per_layer(model, kv)
     windowed = model.windowed_layers
     full = model.num_layers - windowed
     attended = full * b.attended + windowed * b.attended_windowed
     read = full * b.kv_read_tokens + windowed * b.kv_read_windowed
-    return Op("attention", flops_per_pair * attended, (read + model.num_layers * b.tokens) * kv_token)
+    written = model.num_layers * b.tokens
+    return Op("attention", flops_per_pair * attended, (read + written) * kv_token)
 
 
 def _ffn(model: Model, b: Batch, w: float) -> list[Op]:
@@ -148,11 +154,13 @@ def _ffn(model: Model, b: Batch, w: float) -> list[Op]:
         experts_read = touched + moe.num_shared_experts
         rows_flops = 2 * b.tokens * (moe.num_active_experts + moe.num_shared_experts) * per_expert
         acts = b.tokens * (moe.num_active_experts + moe.num_shared_experts) * h * 2
-        ops.append(Op(
-            "ffn_moe",
-            rows_flops * model.moe_layers,
-            (experts_read * per_expert * w + acts * ACTIVATION_BYTES) * model.moe_layers,
-        ))
+        ops.append(
+            Op(
+                "ffn_moe",
+                rows_flops * model.moe_layers,
+                (experts_read * per_expert * w + acts * ACTIVATION_BYTES) * model.moe_layers,
+            )
+        )
         ops.append(_gemm("moe_router", b.tokens, h, moe.num_experts, model.moe_layers, w))
     return ops
 

@@ -41,8 +41,9 @@ class StepTime:
         return max(parts, key=parts.__getitem__)
 
 
-def step_time(model: Model, gpu: GPU, deployment: Deployment, eff: ResolvedEfficiency,
-              batch: Batch) -> StepTime:
+def step_time(
+    model: Model, gpu: GPU, deployment: Deployment, eff: ResolvedEfficiency, batch: Batch
+) -> StepTime:
     """Time of one engine step: sum over ops of max(compute, memory), plus all-reduces and
     the per-step overhead. `compute_s` / `memory_s` report the time of ops on each roof."""
     tp = deployment.tp
@@ -59,5 +60,6 @@ def step_time(model: Model, gpu: GPU, deployment: Deployment, eff: ResolvedEffic
         moved += op.bytes / tp
     comm = step_communication_s(model, batch.tokens, tp, gpu, eff)
     overhead = eff.step_overhead_s
-    return StepTime(compute_s, memory_s, comm, overhead, compute_s + memory_s + comm + overhead,
-                    flops, moved)
+    return StepTime(
+        compute_s, memory_s, comm, overhead, compute_s + memory_s + comm + overhead, flops, moved
+    )

@@ -29,8 +29,11 @@ SIDE_BY_SIDE = (
     ("replicas provisioned", "replicas_provisioned", "model_replicas_provisioned"),
     ("GPUs provisioned", "gpus_provisioned", "model_gpus_provisioned"),
     ("cost per month", "monthly_cost_usd", "model_monthly_cost_usd"),
-    ("cost per million output tokens", "usd_per_million_output_tokens",
-     "model_usd_per_million_output_tokens"),
+    (
+        "cost per million output tokens",
+        "usd_per_million_output_tokens",
+        "model_usd_per_million_output_tokens",
+    ),
 )
 
 
@@ -45,7 +48,8 @@ def _provenance(figure: Figure, figures: dict[str, Figure], explain: bool) -> Te
     if explain and figure.inputs:
         values = ", ".join(
             f"{k}={format_value(v, figures[k].unit) if k in figures else f'{v:g}'}"
-            for k, v in figure.inputs.items())
+            for k, v in figure.inputs.items()
+        )
         text.append(f"\n  with {values}", style="dim")
     if explain and figure.cite:
         text.append(f"\n  source: {figure.cite}", style="dim")
@@ -59,8 +63,11 @@ def section_table(plan: Plan, section: str, explain: bool = False) -> Table:
     table.add_column("provenance", ratio=1)
     for figure in plan.figures.values():
         if figure.section == section:
-            table.add_row(figure.key, format_value(figure.value, figure.unit),
-                          _provenance(figure, plan.figures, explain))
+            table.add_row(
+                figure.key,
+                format_value(figure.value, figure.unit),
+                _provenance(figure, plan.figures, explain),
+            )
     return table
 
 
@@ -69,8 +76,9 @@ def views_table(plan: Plan) -> Table:
     title = "two views: the design's rule of thumb vs napkin's model"
     table = Table(title=title, title_justify="left", expand=True)
     table.add_column("")
-    table.add_column("rule of thumb" if given else "napkin (no rule of thumb given)",
-                     justify="right")
+    table.add_column(
+        "rule of thumb" if given else "napkin (no rule of thumb given)", justify="right"
+    )
     table.add_column("napkin model", justify="right")
     table.add_column("model / rule", justify="right")
     for label, key, model_key in SIDE_BY_SIDE:
@@ -81,20 +89,26 @@ def views_table(plan: Plan) -> Table:
 
 
 def sla_table(plan: Plan) -> Table:
-    table = Table(title="SLA (napkin estimate at the planned batch, before queueing)",
-                  title_justify="left", expand=True)
+    table = Table(
+        title="SLA (napkin estimate at the planned batch, before queueing)",
+        title_justify="left",
+        expand=True,
+    )
     for column in ("target", "limit", "estimate", "meets"):
         table.add_column(column, justify="left" if column == "target" else "right")
     for check in plan.sla:
         mark = Text("✓", style="green") if check.meets else Text("✗", style="red bold")
-        table.add_row(check.target, format_value(check.limit_s, "s"),
-                      format_value(check.estimate_s, "s"), mark)
+        table.add_row(
+            check.target,
+            format_value(check.limit_s, "s"),
+            format_value(check.estimate_s, "s"),
+            mark,
+        )
     return table
 
 
 def claims_table(plan: Plan) -> Table:
-    table = Table(title="claims of the written design, checked", title_justify="left",
-                  expand=True)
+    table = Table(title="claims of the written design, checked", title_justify="left", expand=True)
     table.add_column("claim", no_wrap=True)
     table.add_column("stated", justify="right", no_wrap=True)
     table.add_column("napkin", justify="right", no_wrap=True)
@@ -114,13 +128,18 @@ def claims_table(plan: Plan) -> Table:
 
 def header(plan: Plan) -> Panel:
     d = plan.design
-    verdict = Text("fits" if plan.fits else "DOES NOT FIT",
-                   style="green bold" if plan.fits else "red bold")
+    verdict = Text(
+        "fits" if plan.fits else "DOES NOT FIT", style="green bold" if plan.fits else "red bold"
+    )
     lines = Text.assemble(
-        (f"{d.name}", "bold"), f" — {d.description or ''}\n",
+        (f"{d.name}", "bold"),
+        f" — {d.description or ''}\n",
         f"model {d.model.name} ({d.model.kv_heads_or_latent}), {d.hardware.name} × tp "
         f"{d.deployment.tp}, weights {d.deployment.precision.value}, KV "
-        f"{d.deployment.kv_format.value}\n", "memory: ", verdict, f" — {plan.fit_reason}\n",
+        f"{d.deployment.kv_format.value}\n",
+        "memory: ",
+        verdict,
+        f" — {plan.fit_reason}\n",
         f"batch limited by {plan.batch_limit}",
     )
     return Panel(lines, title="napkin plan", title_align="left")

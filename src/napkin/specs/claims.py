@@ -13,7 +13,7 @@ class Claim(BaseModel):
     computed value lies inside it (the tolerance widens it likewise).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     name: str
     figure: str | None = None

@@ -22,7 +22,7 @@ class Deployment(BaseModel):
     - `headroom`: provisioned / needed capacity at peak.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     tp: int = Field(default=1, ge=1, le=64)
     precision: Precision = Precision.bf16

@@ -21,7 +21,7 @@ class Design(BaseModel):
     `hardware` may be a catalog name, `{gpu: name, <field>: override, ...}` or a full entry.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     name: str
     description: str | None = None

@@ -14,7 +14,7 @@ from napkin.units import GB, GIB, TB, TERA, Precision
 class GPU(BaseModel):
     """One accelerator model. `source` names where its figures come from."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     name: str
     aliases: tuple[str, ...] = ()

@@ -90,11 +90,18 @@ def model_from_hf_config(config: dict[str, Any], name: str, source: str | None =
     hidden = _first(lm, "hidden_size", "n_embd", "d_model")
     heads = _first(lm, "num_attention_heads", "n_head")
     layers = _first(lm, "num_hidden_layers", "n_layer", "num_layers")
-    for key, value in (("hidden_size", hidden), ("num_attention_heads", heads),
-                       ("num_hidden_layers", layers), ("vocab_size", lm.get("vocab_size"))):
+    for key, value in (
+        ("hidden_size", hidden),
+        ("num_attention_heads", heads),
+        ("num_hidden_layers", layers),
+        ("vocab_size", lm.get("vocab_size")),
+    ):
         if value is None:
-            raise NapkinError(f"config has no {key!r} (nor a nested language-model config)",
-                              file=source, field=key)
+            raise NapkinError(
+                f"config has no {key!r} (nor a nested language-model config)",
+                file=source,
+                field=key,
+            )
     window, windowed = _sliding(lm, layers)
     model_type = str(lm.get("model_type", ""))
     try:
@@ -113,8 +120,7 @@ def model_from_hf_config(config: dict[str, Any], name: str, source: str | None =
             tie_word_embeddings=bool(
                 _first(lm, "tie_word_embeddings") or config.get("tie_word_embeddings")
             ),
-            max_context=_first(lm, "max_position_embeddings", "n_positions", "seq_length")
-            or 2048,
+            max_context=_first(lm, "max_position_embeddings", "n_positions", "seq_length") or 2048,
             sliding_window=window,
             sliding_window_layers=windowed,
             attention_bias=bool(lm.get("attention_bias") or model_type.startswith("qwen2")),

@@ -33,8 +33,9 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         text = path.read_text()
     except FileNotFoundError:
         known = ", ".join(builtin_designs())
-        raise NapkinError(f"no such file or built-in design (built-in: {known})",
-                          file=str(path)) from None
+        raise NapkinError(
+            f"no such file or built-in design (built-in: {known})", file=str(path)
+        ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise NapkinError(f"cannot read: {error}", file=str(path)) from None
     try:
@@ -56,8 +57,10 @@ def _expand_model(value: Any, base: Path) -> Any:
     if isinstance(value, dict) and "hf_config" in value:
         extra = set(value) - {"hf_config", "name"}
         if extra:
-            raise NapkinError(f"unexpected keys {sorted(extra)} next to hf_config "
-                              "(allowed: hf_config, name)", field="model")
+            raise NapkinError(
+                f"unexpected keys {sorted(extra)} next to hf_config (allowed: hf_config, name)",
+                field="model",
+            )
         path = Path(str(value["hf_config"]))
         model = load_hf_config(path if path.is_absolute() else base / path, value.get("name"))
         return model.model_dump()
@@ -104,8 +107,9 @@ def _apply_override(data: dict[str, Any], keys: list[str], value: Any, base: Pat
         elif child is None:
             child = {}
         if not isinstance(child, dict):
-            raise NapkinError(f"cannot set a field inside {here!r}: it is {child!r}",
-                              field=".".join(keys))
+            raise NapkinError(
+                f"cannot set a field inside {here!r}: it is {child!r}", field=".".join(keys)
+            )
         node[key] = child
         node = child
     node[keys[-1]] = value
@@ -125,8 +129,9 @@ def _allowed_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
     """The field names allowed at the parent of `loc`, for 'unknown field' messages."""
     current: Any = model
     for item in loc[:-1]:
-        if isinstance(item, int) or not (isinstance(current, type) and
-                                         issubclass(current, BaseModel)):
+        if isinstance(item, int) or not (
+            isinstance(current, type) and issubclass(current, BaseModel)
+        ):
             continue
         field = current.model_fields.get(str(item))
         if field is None:
@@ -167,7 +172,10 @@ def explain(error: ValidationError, file: str | None) -> NapkinError:
 
 
 def resolve_design(
-    data: dict[str, Any], *, file: str | None = None, overrides: Iterable[str] = (),
+    data: dict[str, Any],
+    *,
+    file: str | None = None,
+    overrides: Iterable[str] = (),
     base: Path = Path("."),
 ) -> Design:
     """Validate a raw design mapping after applying `--set` overrides."""

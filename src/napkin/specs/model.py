@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 class MoE(BaseModel):
     """Mixture-of-experts FFN: each token is routed to `num_active_experts` of `num_experts`."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     num_experts: int = Field(gt=0)
     num_active_experts: int = Field(gt=0)
@@ -32,7 +32,7 @@ class MLA(BaseModel):
     """Multi-head latent attention (DeepSeek-V2/V3): the KV cache holds one compressed latent
     of `kv_lora_rank` plus a shared rotary key of `qk_rope_head_dim` per token and layer."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     kv_lora_rank: int = Field(gt=0)
     q_lora_rank: int | None = Field(default=None, gt=0)
@@ -44,7 +44,7 @@ class MLA(BaseModel):
 class Model(BaseModel):
     """A decoder-only transformer (dense, MoE, GQA/MQA, MLA, sliding window)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     name: str
     aliases: tuple[str, ...] = ()
@@ -110,7 +110,10 @@ class Model(BaseModel):
             return q + kv + n * self.head_dim * h + bias
         m = self.mla
         qk_dim = m.qk_nope_head_dim + m.qk_rope_head_dim
-        q = h * n * qk_dim if m.q_lora_rank is None else h * m.q_lora_rank + m.q_lora_rank * n * qk_dim
+        if m.q_lora_rank is None:
+            q = h * n * qk_dim
+        else:
+            q = h * m.q_lora_rank + m.q_lora_rank * n * qk_dim
         kv = h * (m.kv_lora_rank + m.qk_rope_head_dim)
         kv += m.kv_lora_rank * n * (m.qk_nope_head_dim + m.v_head_dim)
         return q + kv + n * m.v_head_dim * h

@@ -12,7 +12,7 @@ class RuleOfThumb(BaseModel):
     figures stand beside them; `source` says where the design got the number.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     output_tokens_per_s_per_gpu: float = Field(gt=0)
     source: str = "assumption of the design"

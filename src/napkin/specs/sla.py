@@ -13,7 +13,7 @@ class SLA(BaseModel):
     first-token targets.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     ttft_p50_s: float | None = Field(default=None, gt=0)
     ttft_p99_s: float | None = Field(default=None, gt=0)

@@ -16,7 +16,7 @@ class LogNormalLength(BaseModel):
     q-quantile is exp(mu + sigma * z_q).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     kind: Literal["lognormal"] = "lognormal"
     sigma: float = Field(gt=0, le=5)
@@ -29,7 +29,7 @@ class LogNormalLength(BaseModel):
 class EmpiricalLength(BaseModel):
     """Token counts drawn from observed values (with optional weights)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     kind: Literal["empirical"] = "empirical"
     values: tuple[float, ...] = Field(min_length=1)
@@ -48,7 +48,7 @@ class EmpiricalLength(BaseModel):
     def _pairs(self) -> list[tuple[float, float]]:
         weights = self.weights or tuple(1.0 for _ in self.values)
         total = sum(weights)
-        return sorted((v, w / total) for v, w in zip(self.values, weights))
+        return sorted((v, w / total) for v, w in zip(self.values, weights, strict=False))
 
     @property
     def mean(self) -> float:
@@ -70,7 +70,7 @@ Length = Annotated[LogNormalLength | EmpiricalLength, Field(discriminator="kind"
 class Workload(BaseModel):
     """Daily demand and the shape of one turn (one request to the model)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     dau: float = Field(gt=0, description="daily active users")
     sessions_per_user_per_day: float = Field(gt=0)
@@ -105,4 +105,3 @@ class Workload(BaseModel):
         dist = self.output_tokens_distribution
         mean = self.output_tokens_per_turn
         return dist.quantile(mean, q) if dist else mean
-
