@@ -101,8 +101,8 @@ def fit_verdict(
         return Fit(
             False,
             (
-                f"weights fit, but the {kv_cache_bytes_per_replica / gib:.1f} GiB left for KV cache "
-                f"cannot hold one longest sequence ({longest_sequence_bytes / gib:.2f} GiB)"
+                f"weights fit, but the {kv_cache_bytes_per_replica / gib:.1f} GiB left for KV "
+                f"cache cannot hold one longest sequence ({longest_sequence_bytes / gib:.2f} GiB)"
             ),
         )
     return Fit(
