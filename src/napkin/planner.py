@@ -67,33 +67,20 @@ def _given(sheet: Sheet, key: str, value: float, unit: str, field: str) -> float
     return sheet.add(key, value, unit, Source.assumption, detail=f"design field {field}")
 
 
+WORKLOAD_UNITS = {
+    "dau": "users",
+    "sessions_per_user_per_day": "1/day",
+    "turns_per_session": "turns",
+    "input_tokens_per_turn": "tokens",
+    "output_tokens_per_turn": "tokens",
+    "peak_to_average": "×",
+}
+
+
 def _demand(sheet: Sheet, design: Design) -> None:
     sheet.section = "demand"
-    w = design.workload
-    _given(sheet, "dau", w.dau, "users", "workload.dau")
-    _given(
-        sheet,
-        "sessions_per_user_per_day",
-        w.sessions_per_user_per_day,
-        "1/day",
-        "workload.sessions_per_user_per_day",
-    )
-    _given(sheet, "turns_per_session", w.turns_per_session, "turns", "workload.turns_per_session")
-    _given(
-        sheet,
-        "input_tokens_per_turn",
-        w.input_tokens_per_turn,
-        "tokens",
-        "workload.input_tokens_per_turn",
-    )
-    _given(
-        sheet,
-        "output_tokens_per_turn",
-        w.output_tokens_per_turn,
-        "tokens",
-        "workload.output_tokens_per_turn",
-    )
-    _given(sheet, "peak_to_average", w.peak_to_average, "×", "workload.peak_to_average")
+    for field, unit in WORKLOAD_UNITS.items():
+        _given(sheet, field, getattr(design.workload, field), unit, f"workload.{field}")
     sheet.derive(demand.turns_per_day, "turns/day")
     sheet.derive(demand.avg_qps, "req/s")
     sheet.derive(demand.peak_qps, "req/s")

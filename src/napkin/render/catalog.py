@@ -44,7 +44,7 @@ def render_gpus(entries: Sequence[GPU]) -> Table:
             f"{g.hbm_bandwidth_tb_per_s:g}",
             f"{g.interconnect_gb_per_s:g} ({g.interconnect})",
             f"{g.price_per_gpu_hour_usd:.2f}",
-            (g.price_source.split("(")[0].strip()[:40]),
+            f"{g.price_source.split(',')[0].strip()} ({g.price_date or 'undated'})",
         )
     return table
 

@@ -12,8 +12,6 @@ def _number(value: float) -> str:
         return f"{value:,.0f}"
     if magnitude >= 10:
         return f"{value:,.1f}"
-    if magnitude >= 0.1:
-        return f"{value:.3g}"
     return f"{value:.3g}"
 
 
