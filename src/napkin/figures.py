@@ -92,6 +92,10 @@ class Sheet:
         )
         return value
 
+    def assume(self, key: str, value: Any, unit: str, field: str) -> Any:
+        """Record an assumption of the design, naming the design field it came from."""
+        return self.add(key, value, unit, Source.assumption, detail=f"design field {field}")
+
     def derive(
         self,
         fn: Callable[..., Any],

@@ -1,0 +1,47 @@
+"""Cost section: GPU-hours and dollars for both views."""
+
+from __future__ import annotations
+
+from napkin.capacity import cost
+from napkin.figures import Sheet, Source
+from napkin.specs.design import Design
+
+
+def add_cost(sheet: Sheet, design: Design) -> None:
+    sheet.section = "cost"
+    gpu = design.hardware
+    assumed = gpu.price_source.startswith("assumption")
+    sheet.add(
+        "price_per_gpu_hour_usd",
+        gpu.price_per_gpu_hour_usd,
+        "USD/GPU-h",
+        Source.assumption if assumed else Source.catalog,
+        detail="design field hardware.price_per_gpu_hour_usd"
+        if assumed
+        else f"{gpu.name} on-demand price ({gpu.price_date})",
+        cite=None if assumed else gpu.price_source,
+    )
+    for prefix in ("", "model_"):
+        gpus = f"{prefix}gpus_provisioned"
+        hours, monthly = f"{prefix}gpu_hours_per_month", f"{prefix}monthly_cost_usd"
+        sheet.derive(cost.gpu_hours_per_month, "GPU-h", key=hours, bind={"gpus": gpus})
+        sheet.derive(
+            cost.monthly_cost_usd, "USD/month", key=monthly, bind={"gpu_hours_per_month": hours}
+        )
+        sheet.derive(
+            cost.usd_per_million_output_tokens,
+            "USD/Mtok",
+            key=f"{prefix}usd_per_million_output_tokens",
+            bind={"monthly_cost_usd": monthly},
+        )
+        sheet.derive(
+            cost.usd_per_request,
+            "USD",
+            key=f"{prefix}usd_per_request",
+            bind={"monthly_cost_usd": monthly},
+        )
+    sheet.derive(
+        cost.usd_per_million_output_tokens_at_full_load,
+        "USD/Mtok",
+        bind={"tokens_per_s_per_gpu": "model_tokens_per_s_per_gpu"},
+    )

@@ -1,0 +1,120 @@
+"""Memory section: weights, KV cache, sequences per replica, and the fit verdict."""
+
+from __future__ import annotations
+
+from napkin.capacity import memory
+from napkin.figures import Sheet, Source, formula_of
+from napkin.specs.design import Design
+from napkin.units import GIB
+
+
+def add_memory(sheet: Sheet, design: Design) -> memory.Fit:
+    sheet.section = "memory"
+    model, gpu, dep, w = design.model, design.hardware, design.deployment, design.workload
+    sheet.assume("tp", dep.tp, "GPUs/replica", "deployment.tp")
+    sheet.assume(
+        "bytes_per_weight",
+        dep.precision.bytes_per_value,
+        "B/param",
+        f"deployment.precision = {dep.precision.value}",
+    )
+    stated = f"; publisher states {model.params_b:g}B" if model.params_b else ""
+    sheet.add(
+        "params_total",
+        model.total_params,
+        "params",
+        Source.formula,
+        detail=f"counted from {model.name}'s shape{stated}",
+        cite=model.params_source,
+        formula="params_total = vocab × hidden × (1 if tied else 2) + layers × "
+        "(attention + FFN or all experts + norms)",
+    )
+    if model.moe is not None:
+        sheet.add(
+            "params_active",
+            model.active_params,
+            "params",
+            Source.formula,
+            detail=f"{model.moe.num_active_experts} of {model.moe.num_experts} experts",
+            formula="params_active = params_total with only the routed-to experts",
+        )
+    sheet.derive(memory.weight_bytes, "B")
+    sheet.derive(memory.weight_bytes_per_gpu, "B")
+    sheet.add(
+        "hbm_bytes",
+        gpu.memory_bytes,
+        "B",
+        Source.catalog,
+        detail=f"{gpu.name}: {gpu.hbm_gib:g} GiB",
+        cite=gpu.source,
+    )
+    sheet.assume(
+        "gpu_memory_utilization",
+        dep.gpu_memory_utilization,
+        "fraction",
+        "deployment.gpu_memory_utilization",
+    )
+    sheet.assume(
+        "reserved_bytes_per_gpu",
+        dep.reserved_gib_per_gpu * GIB,
+        "B",
+        "deployment.reserved_gib_per_gpu",
+    )
+    sheet.derive(memory.usable_bytes_per_gpu, "B")
+    sheet.derive(memory.kv_cache_bytes_per_replica, "B")
+    kv = dep.kv_format
+    sheet.derive(
+        memory.kv_bytes_per_token,
+        "B",
+        detail=f"{model.kv_heads_or_latent}, KV in {kv.value}",
+        model=model,
+        kv=kv,
+    )
+    sheet.derive(memory.kv_replication, "×", model=model, tp=dep.tp)
+    sheet.add(
+        "context_tokens",
+        w.input_tokens_per_turn + w.output_tokens_per_turn,
+        "tokens",
+        Source.formula,
+        formula="context_tokens = input_tokens_per_turn + output_tokens_per_turn",
+        inputs={
+            "input_tokens_per_turn": w.input_tokens_per_turn,
+            "output_tokens_per_turn": w.output_tokens_per_turn,
+        },
+    )
+    sheet.derive(
+        memory.kv_bytes_per_sequence,
+        "B",
+        bind={"context_tokens": "context_tokens"},
+        model=model,
+        kv=kv,
+    )
+    sheet.derive(memory.max_sequences_by_memory, "sequences")
+    longest = w.input_tokens_quantile(0.99) + w.output_tokens_quantile(0.99)
+    longest_bytes = memory.kv_bytes_per_sequence(model, kv, longest, sheet["kv_replication"])
+    smallest = memory.min_tp_to_fit(
+        model,
+        gpu.memory_bytes,
+        dep.precision.bytes_per_value,
+        kv,
+        dep.gpu_memory_utilization,
+        sheet["reserved_bytes_per_gpu"],
+        longest,
+    )
+    sheet.add(
+        "min_tp_to_fit",
+        smallest if smallest is not None else 0,
+        "GPUs/replica",
+        Source.formula,
+        formula=formula_of(memory.min_tp_to_fit),
+        detail=f"weights in {dep.precision.value} plus one p99-length sequence "
+        f"({longest:,.0f} tokens)" + ("" if smallest else "; none up to 64"),
+    )
+    return memory.fit_verdict(
+        sheet["weight_bytes_per_gpu"],
+        sheet["usable_bytes_per_gpu"],
+        sheet["kv_cache_bytes_per_replica"],
+        longest_bytes,
+        dep.tp,
+        gpu.name,
+    )
