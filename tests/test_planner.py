@@ -23,11 +23,7 @@ def test_every_figure_has_unit_and_provenance(chatbot_plan):
         assert figure.unit, key
         if figure.source is Source.formula:
             assert figure.formula and figure.formula.startswith(f"{key} = "), key
-            assert all(
-                name in chatbot_plan.figures
-                or name in ("e2e_p99_s", "ttft_p99_s", "p99_output_tokens")
-                for name in figure.inputs
-            ), key
+            assert all(name in chatbot_plan.figures for name in figure.inputs), key
         else:
             assert figure.detail, key
 
