@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from napkin.figures import Source
 from napkin.perf.communication import allreduce_time_s, step_communication_s
 from napkin.perf.efficiency import Efficiency, resolve
 from napkin.perf.ops import decode_batch, prefill_batch
@@ -54,7 +55,9 @@ def test_efficiency_resolution_order(h100):
     from napkin.specs.catalog import find_gpu
 
     eff = resolve(Efficiency(compute_fraction=0.5), h100)
-    assert eff.compute_fraction == 0.5 and eff.sources["compute_fraction"].startswith("assump")
+    assert (
+        eff.compute_fraction == 0.5 and eff.origins["compute_fraction"].source is Source.assumption
+    )
     assert eff.bandwidth_fraction == h100.achievable_bandwidth_fraction
     l40s = resolve(None, find_gpu("L40S"))  # no microbenchmark in the catalog
-    assert l40s.sources["compute_fraction"].startswith("napkin")
+    assert l40s.origins["compute_fraction"].source is Source.default

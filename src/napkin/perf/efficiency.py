@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from napkin.figures import Source
 from napkin.specs.hardware import GPU
 
 # Median of the large-GEMM fractions measured in shared/calibration (rows 159/162/164/166:
@@ -32,6 +33,16 @@ DEFAULT_ALLREDUCE_LATENCY_S = 8.0e-6
 DEFAULT_LINK_FRACTION = 0.8
 
 
+# One line per default: where it comes from, as printed beside the figure.
+DEFAULT_SOURCES = {
+    "compute_fraction": "median large-GEMM fraction of the calibration set (rows 159-166)",
+    "bandwidth_fraction": "median STREAM-Triad fraction of the calibration set (rows 160-167)",
+    "link_fraction": "assumption below NCCL's 479 GB/s bus bandwidth on 8xH100 (row 161)",
+    "step_overhead_s": "GPT-J 6B batch-1 decode minus its weight-read time (rows 115-116)",
+    "allreduce_latency_s": "assumption for a one-shot NVLink all-reduce, not yet measured",
+}
+
+
 class Efficiency(BaseModel):
     """Design-file overrides; a field left out falls back to catalog, then to the default."""
 
@@ -45,6 +56,15 @@ class Efficiency(BaseModel):
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where one knob's value came from: kind, a short detail, and the full citation."""
+
+    source: Source
+    detail: str
+    cite: str | None = None
+
+
+@dataclass(frozen=True)
 class ResolvedEfficiency:
     """Every knob with a value, and where each value came from."""
 
@@ -53,7 +73,7 @@ class ResolvedEfficiency:
     link_fraction: float
     step_overhead_s: float
     allreduce_latency_s: float
-    sources: dict[str, str]
+    origins: dict[str, Origin]
 
 
 def resolve(overrides: Efficiency | None, gpu: GPU) -> ResolvedEfficiency:
@@ -71,13 +91,17 @@ def resolve(overrides: Efficiency | None, gpu: GPU) -> ResolvedEfficiency:
         "allreduce_latency_s": DEFAULT_ALLREDUCE_LATENCY_S,
     }
     values: dict[str, float] = {}
-    sources: dict[str, str] = {}
+    origins: dict[str, Origin] = {}
     for key, default in defaults.items():
         if getattr(given, key) is not None:
-            values[key], sources[key] = getattr(given, key), "assumption of the design"
+            values[key] = getattr(given, key)
+            origins[key] = Origin(Source.assumption, f"design field efficiency.{key}")
         elif catalog.get(key) is not None:
             values[key] = catalog[key]  # type: ignore[assignment]
-            sources[key] = f"catalog {gpu.name}: {gpu.efficiency_source}"
+            origins[key] = Origin(
+                Source.catalog, f"{gpu.name} microbenchmark", gpu.efficiency_source
+            )
         else:
-            values[key], sources[key] = default, "napkin/perf/efficiency.py states its source"
-    return ResolvedEfficiency(**values, sources=sources)
+            values[key] = default
+            origins[key] = Origin(Source.default, DEFAULT_SOURCES[key])
+    return ResolvedEfficiency(**values, origins=origins)

@@ -59,26 +59,8 @@ def _efficiency(sheet: Sheet, design: Design) -> Engine:
         "allreduce_latency_s": "s",
     }
     for key, unit in units.items():
-        source = eff.sources[key]
-        if source.startswith("catalog"):
-            sheet.add(
-                key,
-                getattr(eff, key),
-                unit,
-                Source.catalog,
-                detail=f"{gpu.name} microbenchmark",
-                cite=source,
-            )
-        elif source.startswith("assumption"):
-            sheet.add(
-                key,
-                getattr(eff, key),
-                unit,
-                Source.assumption,
-                detail=f"design field efficiency.{key}",
-            )
-        else:
-            sheet.add(key, getattr(eff, key), unit, Source.default, detail=source)
+        origin = eff.origins[key]
+        sheet.add(key, getattr(eff, key), unit, origin.source, origin.detail, cite=origin.cite)
     return Engine(design.model, gpu, dep, eff)
 
 
