@@ -78,7 +78,7 @@ def test_not_fitting_design_still_prints(tmp_path):
     "args, phrase",
     [
         (("plan", "nosuch"), "no such file or built-in design"),
-        (("plan", "chatbot", "--set", "model=llama-70b"), "closest: llama-3.1-70b"),
+        (("plan", "chatbot", "--set", "model=llama-70b"), "llama-3.1-70b"),
         (("plan", "chatbot", "--set", "hardware=h100x"), "closest: H100-SXM"),
         (("plan", "chatbot", "--set", "workload.dau=-1"), "workload.dau"),
         (("plan", "chatbot", "--set", "nonsense"), "path=value"),

@@ -86,11 +86,20 @@ class Sheet:
         inputs: dict[str, float] | None = None,
         cite: str | None = None,
     ) -> Any:
-        """Record a figure under the current section and return its value."""
+        """Record a figure under the current section and return its value.
+
+        A formula's inputs default to the figures its right-hand side names.
+        """
+        if formula and inputs is None:
+            inputs = self._named_in(formula.split(" = ", 1)[-1])
         self.figures[key] = Figure(
             key, value, unit, source, self.section, detail, formula, inputs or {}, cite
         )
         return value
+
+    def _named_in(self, text: str) -> dict[str, float]:
+        names = dict.fromkeys(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
+        return {name: self.figures[name].value for name in names if name in self.figures}
 
     def assume(self, key: str, value: Any, unit: str, field: str) -> Any:
         """Record an assumption of the design, naming the design field it came from."""

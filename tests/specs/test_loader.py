@@ -65,7 +65,7 @@ def test_user_file_with_hf_config(tmp_path):
         ("deployment.precision=fp9", "deployment.precision", "'fp8', 'int8' or 'int4'"),
         ("deployment.gpu_memory_utilization=1.5", "deployment.gpu_memory_utilization", "1"),
         ("sla.ttft_p50_s=9", "sla", "must not exceed ttft_p99_s"),
-        ("model=llama-70b", "model", "closest: llama-3.1-70b"),
+        ("model=llama-70b", "model", "llama-3.1-70b"),
         ("hardware.gpu=h1000", "hardware.gpu", "closest:"),
     ],
 )

@@ -20,9 +20,9 @@ def usd_per_million_output_tokens(monthly_cost_usd: float, output_tokens_per_day
     return monthly_cost_usd / (output_tokens_per_day * DAYS_PER_MONTH) * 1e6
 
 
-def usd_per_request(monthly_cost_usd: float, turns_per_day: float) -> float:
-    """usd_per_request = monthly_cost_usd / (turns_per_day × 30 d)"""
-    return monthly_cost_usd / (turns_per_day * DAYS_PER_MONTH)
+def usd_per_request(monthly_cost_usd: float, requests_per_day: float) -> float:
+    """usd_per_request = monthly_cost_usd / (requests_per_day × 30 d)"""
+    return monthly_cost_usd / (requests_per_day * DAYS_PER_MONTH)
 
 
 def usd_per_million_output_tokens_at_full_load(

@@ -27,10 +27,10 @@ def ttft_estimate_s(ttft_idle_s: float, step_time_s: float) -> float:
 
 
 def request_time_s(
-    ttft_estimate_s: float, step_time_s: float, output_tokens_per_turn: float
+    ttft_estimate_s: float, step_time_s: float, output_tokens_per_request: float
 ) -> float:
-    """request_time_s = ttft_estimate_s + (output_tokens_per_turn − 1) × step_time_s"""
-    return ttft_estimate_s + (output_tokens_per_turn - 1) * step_time_s
+    """request_time_s = ttft_estimate_s + (output_tokens_per_request − 1) × step_time_s"""
+    return ttft_estimate_s + (output_tokens_per_request - 1) * step_time_s
 
 
 def e2e_p99_estimate_s(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from math import ceil, exp
+
 
 def in_flight_at_peak(peak_qps: float, request_time_s: float) -> float:
     """in_flight_at_peak = peak_qps × request_time_s   (L = λ W)"""
@@ -18,3 +20,47 @@ def peak_utilization(
 ) -> float:
     """peak_utilization = peak_qps / (model_replicas_provisioned × replica_max_qps)"""
     return peak_qps / (model_replicas_provisioned * replica_max_qps)
+
+
+def erlang_c(servers: int, offered_load: float) -> float:
+    """P(wait) = C(c, A): the probability an arrival waits in an M/M/c queue.
+
+    A = λ / μ is the offered load in servers. Computed through the Erlang B recursion
+    B(0) = 1, B(k) = A B(k−1) / (k + A B(k−1)), then C = B / (1 − ρ (1 − B)) with ρ = A / c
+    (Kleinrock 1975, vol. 1, sec. 3.5). Returns 1 when the queue is unstable (ρ ≥ 1).
+    """
+    if offered_load >= servers:
+        return 1.0
+    blocking = 1.0
+    for k in range(1, servers + 1):
+        blocking = offered_load * blocking / (k + offered_load * blocking)
+    rho = offered_load / servers
+    return blocking / (1 - rho * (1 - blocking))
+
+
+def wait_exceeds_probability(
+    servers: int, arrival_rate: float, service_rate: float, wait_s: float
+) -> float:
+    """P(W > t) = C(c, A) × exp(−(c μ − λ) t) for M/M/c with FIFO service."""
+    load = arrival_rate / service_rate
+    if load >= servers:
+        return 1.0
+    return erlang_c(servers, load) * exp(-(servers * service_rate - arrival_rate) * wait_s)
+
+
+def mean_wait_s(servers: int, arrival_rate: float, service_rate: float) -> float:
+    """W_q = C(c, A) / (c μ − λ); infinite when the queue is unstable."""
+    load = arrival_rate / service_rate
+    if load >= servers:
+        return float("inf")
+    return erlang_c(servers, load) / (servers * service_rate - arrival_rate)
+
+
+def servers_for_wait(
+    arrival_rate: float, service_rate: float, wait_s: float, quantile: float
+) -> int:
+    """Fewest servers c with P(W > wait_s) ≤ 1 − quantile."""
+    servers = max(1, ceil(arrival_rate / service_rate))
+    while wait_exceeds_probability(servers, arrival_rate, service_rate, wait_s) > 1 - quantile:
+        servers += 1
+    return servers

@@ -13,9 +13,9 @@ def model_tokens_per_s_per_gpu(replica_output_tokens_per_s: float, tp: int) -> f
     return replica_output_tokens_per_s / tp
 
 
-def replica_max_qps(replica_output_tokens_per_s: float, output_tokens_per_turn: float) -> float:
-    """replica_max_qps = replica_output_tokens_per_s / output_tokens_per_turn
+def replica_max_qps(replica_output_tokens_per_s: float, output_tokens_per_request: float) -> float:
+    """replica_max_qps = replica_output_tokens_per_s / output_tokens_per_request
 
     Prefill is already inside `step_time_s` (chunked prefill rides in the decode steps).
     """
-    return replica_output_tokens_per_s / output_tokens_per_turn
+    return replica_output_tokens_per_s / output_tokens_per_request

@@ -27,11 +27,17 @@ class Engine:
     deployment: Deployment
     efficiency: ResolvedEfficiency
 
-    def mixed_step(self, batch: float, input_tokens: float, output_tokens: float) -> StepTime:
-        """One steady-state step decoding `batch` sequences plus their share of prefill."""
-        context = input_tokens + output_tokens / 2
-        prefill = batch * input_tokens / output_tokens
-        work = mixed_batch(batch, context, prefill, input_tokens, self.model.sliding_window)
+    def mixed_step(
+        self, batch: float, prefill_tokens: float, output_tokens: float, context_tokens: float
+    ) -> StepTime:
+        """One steady-state step decoding `batch` sequences plus their share of prefill.
+
+        `context_tokens` is a request's KV at its end (cached prefix + prompt + output), so a
+        sequence half-way through its output attends to context - output / 2 tokens.
+        """
+        context = context_tokens - output_tokens / 2
+        prefill = batch * prefill_tokens / output_tokens
+        work = mixed_batch(batch, context, prefill, prefill_tokens, self.model.sliding_window)
         return step_time(self.model, self.gpu, self.deployment, self.efficiency, work)
 
     def decode_step(self, batch: float, context_tokens: float) -> StepTime:
@@ -58,6 +64,7 @@ def choose_batch(
     engine: Engine,
     input_tokens: float,
     output_tokens: float,
+    context_tokens: float,
     memory_limit: int,
     tpot_budget_s: float | None,
     cap: int = 4096,
@@ -70,18 +77,21 @@ def choose_batch(
     fixed = engine.deployment.max_batch
     if fixed is not None:
         return OperatingPoint(
-            fixed, engine.mixed_step(fixed, input_tokens, output_tokens), "deployment.max_batch"
+            fixed,
+            engine.mixed_step(fixed, input_tokens, output_tokens, context_tokens),
+            "deployment.max_batch",
         )
     upper = min(memory_limit, cap)
     limit = "KV-cache memory" if memory_limit <= cap else f"napkin's batch cap ({cap})"
     if upper < 1:
         return OperatingPoint(
-            0, engine.mixed_step(1, input_tokens, output_tokens), "KV-cache memory"
+            0, engine.mixed_step(1, input_tokens, output_tokens, context_tokens), "KV-cache memory"
         )
 
     def meets(batch: int) -> bool:
         return tpot_budget_s is None or (
-            engine.mixed_step(batch, input_tokens, output_tokens).total_s <= tpot_budget_s
+            engine.mixed_step(batch, input_tokens, output_tokens, context_tokens).total_s
+            <= tpot_budget_s
         )
 
     if meets(upper):
@@ -89,7 +99,7 @@ def choose_batch(
     elif not meets(1):
         return OperatingPoint(
             1,
-            engine.mixed_step(1, input_tokens, output_tokens),
+            engine.mixed_step(1, input_tokens, output_tokens, context_tokens),
             "time-per-token SLA (missed even at batch 1)",
         )
     else:
@@ -98,4 +108,6 @@ def choose_batch(
             middle = (low + high) // 2
             low, high = (middle, high) if meets(middle) else (low, middle)
         best, limit = low, "time-per-token SLA"
-    return OperatingPoint(best, engine.mixed_step(best, input_tokens, output_tokens), limit)
+    return OperatingPoint(
+        best, engine.mixed_step(best, input_tokens, output_tokens, context_tokens), limit
+    )

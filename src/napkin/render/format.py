@@ -33,7 +33,10 @@ def format_value(value: float | int | bool, unit: str) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if unit == "B":
-        return f"{value / GIB:,.1f} GiB" if value >= 0.1 * GIB else f"{value / 1024:,.1f} KiB"
+        for factor, name in ((GIB, "GiB"), (2.0**20, "MiB"), (2.0**10, "KiB")):
+            if abs(value) >= factor:
+                return f"{value / factor:,.1f} {name}"
+        return f"{value:,.0f} B"
     if unit == "B/s":
         return f"{value / TB:,.2f} TB/s"
     if unit == "FLOP/s":

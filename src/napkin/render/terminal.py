@@ -1,5 +1,5 @@
 """The capacity sheet in a terminal: Rich tables, one per section, then the two views side
-by side, the SLA checks and the claims."""
+by side, the SLA checks, the claims and the failure-mode register."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from napkin.figures import Figure, Source
 from napkin.planner import Plan
 from napkin.render.format import format_value
 
-SECTIONS = ("demand", "memory", "performance", "fleet", "queueing", "cost")
 SOURCE_STYLE = {
     Source.assumption: "yellow",
     Source.catalog: "cyan",
@@ -82,6 +81,8 @@ def views_table(plan: Plan) -> Table:
     table.add_column("napkin model", justify="right")
     table.add_column("model / rule", justify="right")
     for label, key, model_key in SIDE_BY_SIDE:
+        if key not in plan.figures or model_key not in plan.figures:
+            continue
         a, b = plan.figures[key], plan.figures[model_key]
         ratio = f"{b.value / a.value:.2f}×" if a.value else "–"
         table.add_row(label, format_value(a.value, a.unit), format_value(b.value, b.unit), ratio)
@@ -134,13 +135,12 @@ def header(plan: Plan) -> Panel:
     lines = Text.assemble(
         (f"{d.name}", "bold"),
         f" — {d.description or ''}\n",
-        f"model {d.model.name} ({d.model.kv_heads_or_latent}), {d.hardware.name} × tp "
-        f"{d.deployment.tp}, weights {d.deployment.precision.value}, KV "
-        f"{d.deployment.kv_format.value}\n",
+        f"{d.kind}: {d.model.name} ({d.model.kv_heads_or_latent}) on {d.hardware.name}, "
+        f"tp {d.deployment.tp}, {d.deployment.precision.value}\n",
         "memory: ",
         verdict,
-        f" — {plan.fit_reason}\n",
-        f"batch limited by {plan.batch_limit}",
+        f" — {plan.fit_reason}",
+        *(f"\n{note}" for note in plan.notes),
     )
     return Panel(lines, title="napkin plan", title_align="left")
 
@@ -148,7 +148,7 @@ def header(plan: Plan) -> Panel:
 def render_plan(plan: Plan, console: Console, explain: bool = False) -> None:
     """Print the whole capacity sheet; `explain` adds formula inputs and full citations."""
     parts: list[Panel | Table] = [header(plan)]
-    sections = [s for s in SECTIONS if any(f.section == s for f in plan.figures.values())]
+    sections = dict.fromkeys(f.section for f in plan.figures.values())
     parts += [section_table(plan, s, explain) for s in sections]
     if "gpus_needed" in plan.figures:
         parts.append(views_table(plan))
@@ -156,4 +156,18 @@ def render_plan(plan: Plan, console: Console, explain: bool = False) -> None:
         parts.append(sla_table(plan))
     if plan.claims:
         parts.append(claims_table(plan))
+    if plan.failure_modes:
+        parts.append(failure_table(plan))
     console.print(Group(*parts))
+
+
+def failure_table(plan: Plan) -> Table:
+    table = Table(title="failure modes", title_justify="left", expand=True, show_lines=True)
+    for column in ("failure", "trigger", "detection", "blast radius", "mitigation", "drill"):
+        table.add_column(column, ratio=1, no_wrap=column == "failure")
+    for mode in plan.failure_modes:
+        drill = f"{mode.drill.name}, varies {mode.drill.vary}"
+        table.add_row(
+            mode.name, mode.trigger, mode.detection, mode.blast_radius, mode.mitigation, drill
+        )
+    return table

@@ -4,23 +4,33 @@ from __future__ import annotations
 
 from napkin.capacity import cost
 from napkin.figures import Sheet, Source
-from napkin.specs.design import Design
+from napkin.specs.design import DesignBase
 
 
-def add_cost(sheet: Sheet, design: Design) -> None:
-    sheet.section = "cost"
+def add_price(sheet: Sheet, design: DesignBase) -> None:
+    """The GPU-hour price: the design's assumption, else the catalog's with its source."""
     gpu = design.hardware
-    assumed = gpu.price_source.startswith("assumption")
-    sheet.add(
-        "price_per_gpu_hour_usd",
-        gpu.price_per_gpu_hour_usd,
-        "USD/GPU-h",
-        Source.assumption if assumed else Source.catalog,
-        detail="design field hardware.price_per_gpu_hour_usd"
-        if assumed
-        else f"{gpu.name} on-demand price ({gpu.price_date})",
-        cite=None if assumed else gpu.price_source,
-    )
+    if gpu.price_source.startswith("assumption"):
+        sheet.assume(
+            "price_per_gpu_hour_usd",
+            gpu.price_per_gpu_hour_usd,
+            "USD/GPU-h",
+            "hardware.price_per_gpu_hour_usd",
+        )
+    else:
+        sheet.add(
+            "price_per_gpu_hour_usd",
+            gpu.price_per_gpu_hour_usd,
+            "USD/GPU-h",
+            Source.catalog,
+            detail=f"{gpu.name} on-demand price ({gpu.price_date})",
+            cite=gpu.price_source,
+        )
+
+
+def add_cost(sheet: Sheet, design: DesignBase) -> None:
+    sheet.section = "cost"
+    add_price(sheet, design)
     for prefix in ("", "model_"):
         gpus = f"{prefix}gpus_provisioned"
         hours, monthly = f"{prefix}gpu_hours_per_month", f"{prefix}monthly_cost_usd"

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from napkin.capacity import fleet, queueing
 from napkin.figures import Sheet, Source
-from napkin.specs.design import Design
+from napkin.specs.design import ServingDesign
 
 
-def add_fleet(sheet: Sheet, design: Design) -> None:
+def add_fleet(sheet: Sheet, design: ServingDesign) -> None:
     sheet.section = "fleet"
-    dep, rule = design.deployment, design.rule_of_thumb
+    dep, rule = design.deployment, getattr(design, "rule_of_thumb", None)
     if rule is not None:
         sheet.add(
             "tokens_per_s_per_gpu",

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from napkin.capacity import memory
 from napkin.figures import Sheet, Source, formula_of
-from napkin.specs.design import Design
+from napkin.specs.design import DesignBase
 from napkin.units import GIB
 
 
-def add_memory(sheet: Sheet, design: Design) -> memory.Fit:
+def add_memory(sheet: Sheet, design: DesignBase) -> memory.Fit:
+    """Reads `context_tokens` and `context_tokens_p99` from the sheet."""
     sheet.section = "memory"
-    model, gpu, dep, w = design.model, design.hardware, design.deployment, design.workload
+    model, gpu, dep = design.model, design.hardware, design.deployment
     sheet.assume("tp", dep.tp, "GPUs/replica", "deployment.tp")
     sheet.assume(
         "bytes_per_weight",
@@ -71,17 +72,6 @@ def add_memory(sheet: Sheet, design: Design) -> memory.Fit:
         kv=kv,
     )
     sheet.derive(memory.kv_replication, "×", model=model, tp=dep.tp)
-    sheet.add(
-        "context_tokens",
-        w.input_tokens_per_turn + w.output_tokens_per_turn,
-        "tokens",
-        Source.formula,
-        formula="context_tokens = input_tokens_per_turn + output_tokens_per_turn",
-        inputs={
-            "input_tokens_per_turn": w.input_tokens_per_turn,
-            "output_tokens_per_turn": w.output_tokens_per_turn,
-        },
-    )
     sheet.derive(
         memory.kv_bytes_per_sequence,
         "B",
@@ -90,7 +80,7 @@ def add_memory(sheet: Sheet, design: Design) -> memory.Fit:
         kv=kv,
     )
     sheet.derive(memory.max_sequences_by_memory, "sequences")
-    longest = w.input_tokens_quantile(0.99) + w.output_tokens_quantile(0.99)
+    longest = sheet["context_tokens_p99"]
     longest_bytes = memory.kv_bytes_per_sequence(model, kv, longest, sheet["kv_replication"])
     smallest = memory.min_tp_to_fit(
         model,

@@ -6,23 +6,17 @@ from napkin.capacity import latency, throughput
 from napkin.figures import Sheet, Source
 from napkin.perf.batching import Engine, OperatingPoint, choose_batch
 from napkin.perf.efficiency import resolve
-from napkin.specs.design import Design
+from napkin.specs.design import DesignBase
 
 
-def _tpot_budget(sheet: Sheet, design: Design) -> float | None:
+def _tpot_budget(sheet: Sheet, design: DesignBase) -> float | None:
     """The SLA's targets as assumptions, and the time-per-token budget they imply."""
-    sla = design.sla
+    sla = getattr(design, "sla", None)
+    if sla is None:
+        return None
     for target in ("ttft_p50_s", "ttft_p99_s", "tpot_s", "e2e_p99_s"):
         if getattr(sla, target) is not None:
             sheet.assume(target, getattr(sla, target), "s", f"sla.{target}")
-    sheet.add(
-        "output_tokens_p99",
-        design.workload.output_tokens_quantile(0.99),
-        "tokens",
-        Source.formula,
-        formula="output_tokens_p99 = 99th percentile of workload.output_tokens_distribution "
-        "(the mean when none is given)",
-    )
     if sla.tpot_s is not None:
         return sheet.derive(latency.tpot_budget_s_given, "s", key="tpot_budget_s")
     if sla.e2e_p99_s is None or sheet["output_tokens_p99"] < 2:
@@ -32,7 +26,7 @@ def _tpot_budget(sheet: Sheet, design: Design) -> float | None:
     return sheet.derive(latency.tpot_budget_s, "s")
 
 
-def _efficiency(sheet: Sheet, design: Design) -> Engine:
+def _efficiency(sheet: Sheet, design: DesignBase) -> Engine:
     eff = resolve(design.efficiency, design.hardware)
     gpu, dep = design.hardware, design.deployment
     sheet.add(
@@ -64,13 +58,14 @@ def _efficiency(sheet: Sheet, design: Design) -> Engine:
     return Engine(design.model, gpu, dep, eff)
 
 
-def add_performance(sheet: Sheet, design: Design) -> OperatingPoint:
+def add_performance(sheet: Sheet, design: DesignBase) -> OperatingPoint:
+    """Reads the request's token figures (`prefill_tokens_per_request`, ...) from the sheet."""
     sheet.section = "performance"
-    w = design.workload
-    inp, out = w.input_tokens_per_turn, w.output_tokens_per_turn
+    inp, out = sheet["prefill_tokens_per_request"], sheet["output_tokens_per_request"]
+    context = sheet["context_tokens"]
     engine = _efficiency(sheet, design)
     budget = _tpot_budget(sheet, design)
-    point = choose_batch(engine, inp, out, sheet["max_sequences_by_memory"], budget)
+    point = choose_batch(engine, inp, out, context, sheet["max_sequences_by_memory"], budget)
     sheet.add(
         "decode_batch",
         point.batch,
@@ -92,7 +87,7 @@ def add_performance(sheet: Sheet, design: Design) -> OperatingPoint:
         formula="step_time_s = Σ_ops max(FLOPs / (peak × compute_fraction), bytes / "
         "(bandwidth × bandwidth_fraction)) + all-reduces + step_overhead_s",
     )
-    single = engine.decode_step(1, inp + out / 2)
+    single = engine.decode_step(1, context - out / 2)
     sheet.add(
         "single_stream_tokens_per_s",
         1 / single.total_s,
@@ -101,28 +96,28 @@ def add_performance(sheet: Sheet, design: Design) -> OperatingPoint:
         detail=f"batch 1 at tp={design.deployment.tp}, {single.bound}-bound",
         formula="single_stream_tokens_per_s = 1 / step_time(batch 1)",
     )
-    _add_latency(sheet, design, engine)
+    _add_latency(sheet, engine)
     sheet.derive(throughput.replica_output_tokens_per_s, "tokens/s")
     sheet.derive(throughput.model_tokens_per_s_per_gpu, "tokens/s")
     sheet.derive(throughput.replica_max_qps, "req/s")
     return point
 
 
-def _add_latency(sheet: Sheet, design: Design, engine: Engine) -> None:
+def _add_latency(sheet: Sheet, engine: Engine) -> None:
     """TTFT, request time and the P99s (from the workload's length distributions)."""
-    w = design.workload
-    idle = engine.prefill(w.input_tokens_per_turn)
+    prompt = sheet["prefill_tokens_per_request"]
+    idle = engine.prefill(prompt)
     sheet.add(
         "ttft_idle_s",
         idle.total_s,
         "s",
         Source.formula,
-        detail=f"{idle.bound}-bound, {w.input_tokens_per_turn:g} tokens on an idle replica",
+        detail=f"{idle.bound}-bound, {prompt:,.0f} tokens on an idle replica",
         formula="ttft_idle_s = prefill step time of one mean-length prompt",
     )
     sheet.derive(latency.ttft_estimate_s, "s", detail="queueing delay excluded")
     sheet.derive(latency.request_time_s, "s", detail="queueing delay excluded")
-    p99_in = w.input_tokens_quantile(0.99)
+    p99_in = sheet["prefill_tokens_p99"]
     sheet.add(
         "ttft_p99_estimate_s",
         engine.prefill(p99_in).total_s + sheet["step_time_s"],

@@ -1,35 +1,87 @@
-"""A design: workload + SLA + model + hardware + deployment (+ the figures it claims)."""
+"""A design: one kind of system, its model on its hardware, and what it claims.
+
+Five kinds share the fields of `DesignBase` and add their own workload. A design file
+names its `kind`; the union below picks the class (a discriminated union, not a registry).
+"""
 
 from __future__ import annotations
+
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from napkin.perf.efficiency import Efficiency
+from napkin.specs.agent_workload import AgentWorkload
 from napkin.specs.claims import Claim
+from napkin.specs.completion_workload import CompletionWorkload
 from napkin.specs.deployment import Deployment
+from napkin.specs.eval_workload import EvalWorkload
+from napkin.specs.failure_mode import FailureMode
+from napkin.specs.finetune_workload import FinetuneWorkload
 from napkin.specs.hardware import GPU
 from napkin.specs.model import Model
 from napkin.specs.rule_of_thumb import RuleOfThumb
 from napkin.specs.sla import SLA
+from napkin.specs.whiteboard import Whiteboard
 from napkin.specs.workload import Workload
 
 
-class Design(BaseModel):
-    """Everything `napkin plan` needs, fully resolved (catalog names already looked up).
-
-    In a design file `model` may be a catalog name, `{hf_config: path}` or a full shape;
-    `hardware` may be a catalog name, `{gpu: name, <field>: override, ...}` or a full entry.
-    """
+class DesignBase(BaseModel):
+    """Fields every kind has. `model` and `hardware` arrive resolved (catalog looked up):
+    in a file `model` may be a catalog name, `{hf_config: path}` or a full shape, and
+    `hardware` a catalog name, `{gpu: name, <field>: override}` or a full entry."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     name: str
     description: str | None = None
-    workload: Workload
-    sla: SLA
     model: Model
     hardware: GPU
     deployment: Deployment = Field(default_factory=Deployment)
     efficiency: Efficiency | None = None
-    rule_of_thumb: RuleOfThumb | None = None
     claims: tuple[Claim, ...] = ()
+    failure_modes: tuple[FailureMode, ...] = ()
+    whiteboard: Whiteboard | None = None
+
+
+class ChatbotDesign(DesignBase):
+    kind: Literal["chatbot"]
+    workload: Workload
+    sla: SLA
+    rule_of_thumb: RuleOfThumb | None = None
+
+
+class CodingAgentDesign(DesignBase):
+    kind: Literal["coding-agent"]
+    agent: AgentWorkload
+    sla: SLA
+
+
+class FinetuneDesign(DesignBase):
+    kind: Literal["finetune-service"]
+    finetune: FinetuneWorkload
+
+
+class CompletionDesign(DesignBase):
+    kind: Literal["code-completion"]
+    completion: CompletionWorkload
+    sla: SLA
+
+
+class EvalDesign(DesignBase):
+    kind: Literal["eval-harness"]
+    eval: EvalWorkload
+
+
+Design = Annotated[
+    ChatbotDesign | CodingAgentDesign | FinetuneDesign | CompletionDesign | EvalDesign,
+    Field(discriminator="kind"),
+]
+KINDS: dict[str, type[DesignBase]] = {
+    "chatbot": ChatbotDesign,
+    "coding-agent": CodingAgentDesign,
+    "finetune-service": FinetuneDesign,
+    "code-completion": CompletionDesign,
+    "eval-harness": EvalDesign,
+}
+ServingDesign = ChatbotDesign | CodingAgentDesign | CompletionDesign

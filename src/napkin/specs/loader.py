@@ -13,12 +13,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from napkin.errors import NapkinError
 from napkin.specs import catalog
-from napkin.specs.design import Design
+from napkin.specs.design import KINDS, CompletionDesign, Design, FinetuneDesign
 from napkin.specs.hf_config import load_hf_config
+
+DESIGN = TypeAdapter(Design)
 
 BUILTIN_DIR = Path(__file__).resolve().parent.parent / "designs"
 
@@ -117,6 +119,9 @@ def _apply_override(data: dict[str, Any], keys: list[str], value: Any, base: Pat
 
 def _field_path(loc: Iterable[Any]) -> str:
     parts: list[str] = []
+    loc = list(loc)
+    if loc and loc[0] in KINDS:  # the union's tag, not a field
+        loc = loc[1:]
     for item in loc:
         if isinstance(item, int):
             parts.append(f"[{item}]")
@@ -125,10 +130,12 @@ def _field_path(loc: Iterable[Any]) -> str:
     return "".join(parts)
 
 
-def _allowed_fields(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+def _allowed_fields(loc: tuple[Any, ...]) -> list[str]:
     """The field names allowed at the parent of `loc`, for 'unknown field' messages."""
-    current: Any = model
-    for item in loc[:-1]:
+    if not loc or loc[0] not in KINDS:
+        return []
+    current: Any = KINDS[loc[0]]
+    for item in loc[1:-1]:
         if isinstance(item, int) or not (
             isinstance(current, type) and issubclass(current, BaseModel)
         ):
@@ -159,8 +166,13 @@ def explain(error: ValidationError, file: str | None) -> NapkinError:
     for item in error.errors():
         loc = tuple(item["loc"])
         message = item["msg"]
+        if item["type"] in ("union_tag_not_found", "union_tag_invalid"):
+            given = item["input"].get("kind") if isinstance(item["input"], dict) else None
+            problem = f"unknown kind {given!r}" if given is not None else "required field"
+            lines.append(f"kind: {problem}; allowed: {', '.join(KINDS)}")
+            continue
         if item["type"] == "extra_forbidden":
-            allowed = _allowed_fields(Design, loc)
+            allowed = _allowed_fields(loc)
             message = "unknown field" + (f"; allowed: {', '.join(allowed)}" if allowed else "")
         elif item["type"] == "missing":
             message = "required field is missing"
@@ -169,6 +181,16 @@ def explain(error: ValidationError, file: str | None) -> NapkinError:
         lines.append(f"{_field_path(loc) or '(top level)'}: {message}")
     text = lines[0] if len(lines) == 1 else "\n  " + "\n  ".join(lines)
     return NapkinError(text, file=file)
+
+
+def _check_catalog_references(design: Design) -> None:
+    """Model names inside a kind's workload must be catalog entries too."""
+    if isinstance(design, FinetuneDesign):
+        for index, base in enumerate(design.finetune.bases):
+            catalog.find_model(base.model, field=f"finetune.bases[{index}].model")
+    if isinstance(design, CompletionDesign) and design.completion.speculation:
+        name = design.completion.speculation.draft_model
+        catalog.find_model(name, field="completion.speculation.draft_model")
 
 
 def resolve_design(
@@ -188,7 +210,9 @@ def resolve_design(
             data["model"] = _expand_model(data["model"], base)
         if "hardware" in data:
             data["hardware"] = _expand_hardware(data["hardware"])
-        return Design.model_validate(data)
+        design = DESIGN.validate_python(data)
+        _check_catalog_references(design)
+        return design
     except ValidationError as error:
         raise explain(error, file) from None
     except NapkinError as error:

@@ -1,0 +1,180 @@
+"""Evaluation harness for a model release (reference prompt 5): generations, judge calls,
+the statistics of detecting a regression, and cheap gates first."""
+
+from __future__ import annotations
+
+from math import ceil, sqrt
+from statistics import NormalDist
+
+from napkin.figures import Sheet, Source
+from napkin.sections.memory import add_memory
+from napkin.sections.performance import add_performance
+from napkin.sections.serving import Outcome
+from napkin.specs.design import EvalDesign
+from napkin.units import SECONDS_PER_HOUR
+
+ASSUMED = {
+    "prompts": "prompts",
+    "input_tokens_per_prompt": "tokens",
+    "output_tokens_per_prompt": "tokens",
+    "ablation_multiplier": "×",
+    "budget_gpu_hours": "GPU-h",
+    "turnaround_h": "h",
+    "judge_pairs": "pairs",
+    "judge_calls_per_pair": "calls",
+    "judge_tokens_per_call": "tokens",
+    "baseline_accuracy": "fraction",
+    "min_detectable_drop": "fraction",
+    "alpha": "fraction",
+    "power": "fraction",
+    "candidates": "models",
+    "gate_pass_fraction": "fraction",
+    "gate_cost_fraction": "fraction",
+}
+
+
+def output_tokens_per_pass(prompts: float, output_tokens_per_prompt: float) -> float:
+    """output_tokens_per_pass = prompts × output_tokens_per_prompt"""
+    return prompts * output_tokens_per_prompt
+
+
+def gpu_seconds_per_pass(output_tokens_per_pass: float, tokens_per_s_per_gpu: float) -> float:
+    """gpu_seconds_per_pass = output_tokens_per_pass / tokens_per_s_per_gpu"""
+    return output_tokens_per_pass / tokens_per_s_per_gpu
+
+
+def gpu_hours_per_pass(gpu_seconds_per_pass: float) -> float:
+    """gpu_hours_per_pass = gpu_seconds_per_pass / 3,600 s"""
+    return gpu_seconds_per_pass / SECONDS_PER_HOUR
+
+
+def gpu_hours_per_suite(gpu_hours_per_pass: float, ablation_multiplier: float) -> float:
+    """gpu_hours_per_suite = gpu_hours_per_pass × ablation_multiplier"""
+    return gpu_hours_per_pass * ablation_multiplier
+
+
+def budget_used_fraction(gpu_hours_per_suite: float, budget_gpu_hours: float) -> float:
+    """budget_used_fraction = gpu_hours_per_suite / budget_gpu_hours"""
+    return gpu_hours_per_suite / budget_gpu_hours
+
+
+def gpus_for_turnaround(gpu_hours_per_suite: float, turnaround_h: float) -> int:
+    """gpus_for_turnaround = ⌈gpu_hours_per_suite / turnaround_h⌉"""
+    return ceil(gpu_hours_per_suite / turnaround_h - 1e-9)
+
+
+def judge_tokens(
+    judge_pairs: float, judge_calls_per_pair: float, judge_tokens_per_call: float
+) -> float:
+    """judge_tokens = judge_pairs × judge_calls_per_pair × judge_tokens_per_call"""
+    return judge_pairs * judge_calls_per_pair * judge_tokens_per_call
+
+
+def samples_per_arm(
+    baseline_accuracy: float, min_detectable_drop: float, alpha: float, power: float
+) -> int:
+    """samples_per_arm = (z₁₋α/₂ √(2 p̄ q̄) + z₁₋β √(p₁q₁ + p₂q₂))² / δ²
+
+    Prompts each model needs so a two-sided two-proportion z-test at level α detects a drop
+    δ from accuracy p₁ to p₂ = p₁ − δ with the given power (Fleiss, Levin & Paik 2003,
+    eq. 4.14, without continuity correction); p̄ = (p₁ + p₂) / 2.
+    """
+    p1, p2 = baseline_accuracy, baseline_accuracy - min_detectable_drop
+    mean = (p1 + p2) / 2
+    z_alpha = NormalDist().inv_cdf(1 - alpha / 2)
+    z_beta = NormalDist().inv_cdf(power)
+    root = z_alpha * sqrt(2 * mean * (1 - mean)) + z_beta * sqrt(p1 * (1 - p1) + p2 * (1 - p2))
+    return ceil(root**2 / min_detectable_drop**2)
+
+
+def gate_gpu_hours_saved(
+    gpu_hours_per_suite: float,
+    candidates: float,
+    gate_pass_fraction: float,
+    gate_cost_fraction: float,
+) -> float:
+    """gate_gpu_hours_saved = gpu_hours_per_suite × candidates ×
+    (1 − gate_pass_fraction − gate_cost_fraction)
+
+    Every candidate pays the gate; only those that pass run the full suite.
+    """
+    return gpu_hours_per_suite * candidates * (1 - gate_pass_fraction - gate_cost_fraction)
+
+
+def plan_eval_harness(sheet: Sheet, design: EvalDesign) -> Outcome:
+    sheet.section = "eval"
+    e = design.eval
+    for field, unit in ASSUMED.items():
+        sheet.assume(field, getattr(e, field), unit, f"eval.{field}")
+    sheet.derive(output_tokens_per_pass, "tokens")
+    _add_model_throughput(sheet, design)
+    if e.tokens_per_s_per_gpu is not None:
+        sheet.assume(
+            "tokens_per_s_per_gpu", e.tokens_per_s_per_gpu, "tokens/s", "eval.tokens_per_s_per_gpu"
+        )
+    else:
+        sheet.add(
+            "tokens_per_s_per_gpu",
+            sheet["model_tokens_per_s_per_gpu"],
+            "tokens/s",
+            Source.formula,
+            formula="tokens_per_s_per_gpu = model_tokens_per_s_per_gpu",
+            inputs={"model_tokens_per_s_per_gpu": sheet["model_tokens_per_s_per_gpu"]},
+        )
+    sheet.section = "eval"
+    sheet.derive(gpu_seconds_per_pass, "GPU-s")
+    sheet.derive(gpu_hours_per_pass, "GPU-h")
+    sheet.derive(gpu_hours_per_suite, "GPU-h")
+    sheet.derive(budget_used_fraction, "fraction")
+    sheet.derive(gpus_for_turnaround, "GPUs")
+    sheet.add(
+        "model_gpu_hours_per_suite",
+        sheet["output_tokens_per_pass"]
+        * e.ablation_multiplier
+        / sheet["model_tokens_per_s_per_gpu"]
+        / SECONDS_PER_HOUR,
+        "GPU-h",
+        Source.formula,
+        formula="model_gpu_hours_per_suite = output_tokens_per_pass × ablation_multiplier / "
+        "model_tokens_per_s_per_gpu / 3,600 s",
+    )
+    sheet.derive(judge_tokens, "tokens")
+    sheet.derive(samples_per_arm, "prompts")
+    sheet.derive(gate_gpu_hours_saved, "GPU-h")
+    fits = sheet["budget_used_fraction"] <= 1
+    reason = (
+        f"the suite needs {sheet['gpu_hours_per_suite']:,.0f} of {e.budget_gpu_hours:,.0f} "
+        f"budgeted GPU-hours"
+    )
+    return Outcome(
+        fits,
+        reason,
+        (
+            "generation throughput from the design's rule of thumb; "
+            "model_* figures from napkin's batch-inference model",
+        ),
+    )
+
+
+def _add_model_throughput(sheet: Sheet, design: EvalDesign) -> None:
+    """Offline batch inference: the batch grows until KV memory is full (no latency SLA)."""
+    e = design.eval
+    sheet.section = "eval requests"
+    rows = {
+        "prefill_tokens_per_request": e.input_tokens_per_prompt,
+        "output_tokens_per_request": e.output_tokens_per_prompt,
+        "prefill_tokens_p99": e.input_tokens_per_prompt,
+        "output_tokens_p99": e.output_tokens_per_prompt,
+        "context_tokens": e.input_tokens_per_prompt + e.output_tokens_per_prompt,
+        "context_tokens_p99": e.input_tokens_per_prompt + e.output_tokens_per_prompt,
+    }
+    for key, value in rows.items():
+        sheet.add(
+            key,
+            value,
+            "tokens",
+            Source.formula,
+            formula=f"{key} = from eval.input_tokens_per_prompt and eval.output_tokens_per_prompt",
+        )
+    add_memory(sheet, design)
+    add_performance(sheet, design)  # no SLA: the batch is memory-limited

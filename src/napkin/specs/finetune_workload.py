@@ -1,0 +1,59 @@
+"""A multi-tenant LoRA fine-tuning service: a job mix over base models, and its prices."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class BaseShare(BaseModel):
+    """One base model of the mix, its share of jobs and the list price of a job on it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    model: str
+    label: str = Field(pattern=r"^[a-z0-9_]+$", description="short key suffix, e.g. 7b")
+    share: float = Field(gt=0, le=1)
+    price_per_job_usd: float = Field(gt=0)
+
+
+class FinetuneWorkload(BaseModel):
+    """Jobs arrive at `jobs_per_hour`; each trains `examples x seq_len x epochs` tokens.
+
+    - `flops_per_param_token`: 6 for a full fine-tune (2 forward + 4 backward), about 4 for
+      LoRA (the backward pass still computes activation gradients through frozen weights,
+      but no weight gradients: Hu et al. 2021; Kaplan et al. 2020 for the 6N rule).
+    - `mfu`: model FLOP utilisation reached by the trainer.
+    - `lora_rank` and `lora_targets` size each adapter.
+    - `start_sla_s` / `start_sla_quantile`: e.g. 99% of jobs start within 5 minutes.
+    - `spot_price_fraction`: spot price / on-demand price; `spot_eligible_fraction`: jobs
+      that can checkpoint and run on spot.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    bases: tuple[BaseShare, ...] = Field(min_length=1)
+    customers: float = Field(gt=0)
+    adapters_per_customer: float = Field(default=1, gt=0)
+    examples_per_job: float = Field(gt=0)
+    seq_len: float = Field(gt=0)
+    epochs: float = Field(gt=0)
+    batch_size: int = Field(default=8, gt=0)
+    flops_per_param_token: float = Field(default=4.0, gt=0)
+    mfu: float = Field(gt=0, le=1)
+    jobs_per_hour: float = Field(gt=0)
+    start_sla_s: float = Field(gt=0)
+    start_sla_quantile: float = Field(default=0.99, gt=0, lt=1)
+    lora_rank: int = Field(gt=0)
+    lora_targets: tuple[str, ...] = ("q", "k", "v", "o", "gate", "up", "down")
+    spot_price_fraction: float = Field(gt=0, le=1)
+    spot_eligible_fraction: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> FinetuneWorkload:
+        total = sum(b.share for b in self.bases)
+        if abs(total - 1) > 1e-6:
+            raise ValueError(f"bases' shares must sum to 1 (they sum to {total:g})")
+        allowed = {"q", "k", "v", "o", "gate", "up", "down"}
+        if not set(self.lora_targets) <= allowed:
+            raise ValueError(f"lora_targets must be among {sorted(allowed)}")
+        return self
