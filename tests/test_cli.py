@@ -106,7 +106,10 @@ def test_catalog(kind, name):
 
 def test_designs_lists_chatbot():
     result = run("designs")
-    assert result.exit_code == 0 and result.output.startswith("chatbot\t")
+    assert result.exit_code == 0
+    names = [line.split()[0] for line in result.output.splitlines()]
+    assert names == ["chatbot", "code-completion", "coding-agent", "eval-harness",
+                     "finetune-service"]
 
 
 def test_console_script_exit_code_and_stderr():

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from enum import Enum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -93,11 +94,87 @@ def catalog_command(
 
 @app.command("designs")
 def designs_command() -> None:
-    """List the built-in designs."""
-    from napkin.specs.loader import BUILTIN_DIR, builtin_designs
+    """List the built-in designs: name, kind and description."""
+    from napkin.specs.loader import builtin_designs, load_design
 
     for name in builtin_designs():
-        typer.echo(f"{name}\t{BUILTIN_DIR / (name + '.yaml')}")
+        design = load_design(name)
+        typer.echo(f"{name:18s} {design.kind:18s} {design.description or ''}")
+
+
+class BoardFormat(str, Enum):
+    terminal = "terminal"
+    mermaid = "mermaid"
+    dot = "dot"
+    svg = "svg"
+
+
+@app.command("whiteboard")
+def whiteboard_command(
+    design: Annotated[str, typer.Argument(help="built-in design name or a YAML design file")],
+    form: Annotated[BoardFormat, typer.Option("--format", help="output notation")] = (
+        BoardFormat.terminal
+    ),
+    set_: Annotated[list[str] | None, typer.Option("--set", help="override a field")] = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="write to a file")] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite --output")] = False,
+) -> None:
+    """The design's architecture, every box carrying the plan's numbers."""
+    from napkin.planner import plan
+    from napkin.render.whiteboard import Format, render
+    from napkin.specs.loader import load_design
+
+    try:
+        text = render(plan(load_design(design, set_ or ())), Format(form.value))
+        if output is None:
+            typer.echo(text, nl=False)
+            return
+        if output.exists() and not force:
+            raise NapkinError("already exists; pass --force to overwrite it", file=str(output))
+        output.write_text(text)
+    except NapkinError as error:
+        _fail(error)
+
+
+class Kind(str, Enum):
+    chatbot = "chatbot"
+    coding_agent = "coding-agent"
+    finetune_service = "finetune-service"
+    code_completion = "code-completion"
+    eval_harness = "eval-harness"
+
+
+@app.command("new")
+def new_command(
+    kind: Annotated[Kind, typer.Argument(help="kind of system")],
+    path: Annotated[Path, typer.Argument(help="design file to write")],
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="take every default")] = False,
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="pre-answer a question: path=value")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite an existing file")] = False,
+) -> None:
+    """Clarify first: answer the kind's questions (Enter keeps the default) into a design."""
+    from napkin.clarify import Question, clarify, write_design
+
+    def ask(question: Question, default: str) -> str:
+        return str(typer.prompt(question.text, default=default, show_default=True))
+
+    try:
+        if path.exists() and not force:
+            raise NapkinError("already exists; pass --force to overwrite it", file=str(path))
+        raw = clarify(
+            kind.value,
+            path.stem,
+            None if yes else ask,
+            tuple(set_ or ()),
+            report=lambda text: typer.echo(text, err=True),
+        )
+        write_design(raw, path, force)
+    except NapkinError as error:
+        _fail(error)
+        return
+    typer.echo(f"wrote {path}; plan it with: napkin plan {path}")
 
 
 def main() -> None:

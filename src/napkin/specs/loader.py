@@ -83,7 +83,7 @@ def _expand_hardware(value: Any) -> Any:
     return value
 
 
-def _parse_override(text: str) -> tuple[list[str], Any]:
+def parse_override(text: str) -> tuple[list[str], Any]:
     if "=" not in text:
         raise NapkinError(f"--set expects path=value (e.g. workload.dau=20e6), got {text!r}")
     path, raw = text.split("=", 1)
@@ -94,18 +94,31 @@ def _parse_override(text: str) -> tuple[list[str], Any]:
         value = yaml.safe_load(raw) if raw.strip() else None
     except yaml.YAMLError:
         value = raw
-    return keys, value
+    return keys, _number_if_numeric(value)
 
 
-def _apply_override(data: dict[str, Any], keys: list[str], value: Any, base: Path) -> None:
+def _number_if_numeric(value: Any) -> Any:
+    """YAML reads `20e6` as a string; a value that parses as a finite number is one."""
+    if not isinstance(value, str):
+        return value
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    if number != number or number in (float("inf"), float("-inf")):
+        return value
+    return int(number) if number.is_integer() and abs(number) < 2**53 else number
+
+
+def apply_override(data: dict[str, Any], keys: list[str], value: Any, base: Path) -> None:
     node: Any = data
     for depth, key in enumerate(keys[:-1]):
         here = ".".join(keys[: depth + 1])
         child = node.get(key) if isinstance(node, dict) else None
         if here == "model":
             child = _expand_model(child, base)
-        elif here == "hardware":
-            child = _expand_hardware(child)
+        elif here == "hardware" and isinstance(child, str):
+            child = {"gpu": child}  # overrides merge onto the catalog entry at validation
         elif child is None:
             child = {}
         if not isinstance(child, dict):
@@ -204,8 +217,8 @@ def resolve_design(
     data = dict(data)
     try:
         for text in overrides:
-            keys, value = _parse_override(text)
-            _apply_override(data, keys, value, base)
+            keys, value = parse_override(text)
+            apply_override(data, keys, value, base)
         if "model" in data:
             data["model"] = _expand_model(data["model"], base)
         if "hardware" in data:
