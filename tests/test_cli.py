@@ -108,8 +108,13 @@ def test_designs_lists_chatbot():
     result = run("designs")
     assert result.exit_code == 0
     names = [line.split()[0] for line in result.output.splitlines()]
-    assert names == ["chatbot", "code-completion", "coding-agent", "eval-harness",
-                     "finetune-service"]
+    assert names == [
+        "chatbot",
+        "code-completion",
+        "coding-agent",
+        "eval-harness",
+        "finetune-service",
+    ]
 
 
 def test_console_script_exit_code_and_stderr():
@@ -122,3 +127,24 @@ def test_console_script_exit_code_and_stderr():
     assert proc.returncode == 2
     assert proc.stderr.startswith("napkin: error: chatbot: deployment.precision")
     assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+@pytest.mark.parametrize("form", ["terminal", "mermaid", "dot"])
+def test_whiteboard_formats(form):
+    result = run("whiteboard", "finetune-service", "--format", form)
+    assert result.exit_code == 0 and "gpus_busy" in result.output
+
+
+def test_whiteboard_output_file_is_not_overwritten(tmp_path):
+    path = tmp_path / "board.mmd"
+    assert run("whiteboard", "chatbot", "--format", "mermaid", "-o", str(path)).exit_code == 0
+    assert path.read_text().startswith("flowchart TD")
+    again = run("whiteboard", "chatbot", "-o", str(path))
+    assert again.exit_code == 2 and "--force" in again.output
+    assert path.read_text().startswith("flowchart TD")
+
+
+def test_plan_prints_failure_register_for_every_kind():
+    for name in ("coding-agent", "finetune-service", "code-completion", "eval-harness"):
+        result = run("plan", name)
+        assert result.exit_code == 0 and "failure modes" in result.output

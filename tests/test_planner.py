@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from napkin.figures import Source
 from napkin.planner import plan
-from napkin.specs.loader import load_design
+from napkin.specs.loader import builtin_designs, load_design
 
 
 @pytest.fixture(scope="module")
@@ -18,12 +18,15 @@ def chatbot_plan(chatbot):
     return plan(chatbot)
 
 
-def test_every_figure_has_unit_and_provenance(chatbot_plan):
-    for key, figure in chatbot_plan.figures.items():
+@pytest.mark.parametrize("name", builtin_designs())
+def test_every_figure_has_unit_and_provenance(name):
+    result = plan(load_design(name))
+    for key, figure in result.figures.items():
         assert figure.unit, key
+        assert math.isfinite(float(figure.value)), key
         if figure.source is Source.formula:
             assert figure.formula and figure.formula.startswith(f"{key} = "), key
-            assert all(name in chatbot_plan.figures for name in figure.inputs), key
+            assert all(name in result.figures for name in figure.inputs), key
         else:
             assert figure.detail, key
 

@@ -71,7 +71,7 @@ def section_table(plan: Plan, section: str, explain: bool = False) -> Table:
 
 
 def views_table(plan: Plan) -> Table:
-    given = plan.design.rule_of_thumb
+    given = getattr(plan.design, "rule_of_thumb", None)
     title = "two views: the design's rule of thumb vs napkin's model"
     table = Table(title=title, title_justify="left", expand=True)
     table.add_column("")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from math import ceil
 
-from napkin.figures import Sheet, Source, formula_of
+from napkin.figures import Sheet, Source
 from napkin.sections.serving import Outcome, serve
 from napkin.specs.agent_workload import PrefixCaching
 from napkin.specs.design import CodingAgentDesign
@@ -98,21 +98,19 @@ def add_agent(sheet: Sheet, design: CodingAgentDesign) -> None:
         (a.input_tokens_per_tool_call),
         a.output_tokens_per_tool_call,
     )
-    formula = formula_of(prefill_tokens_per_task)
-    for mode in PrefixCaching:
-        sheet.add(
-            f"prefill_tokens_per_task_{mode.value}_cache",
-            prefill_tokens_per_task(n, s_, i, o, mode),
-            "tokens",
-            Source.formula,
-            formula=f"{mode.value} caching: {formula}",
-            inputs={
-                "llm_calls_per_task": n,
-                "static_prefix_tokens": s_,
-                "input_tokens_per_tool_call": i,
-                "output_tokens_per_tool_call": o,
-            },
-        )
+    # Call j re-sends the static prefix and the (in + out) of the j − 1 calls before it.
+    right_sides = {
+        PrefixCaching.none: "llm_calls_per_task × (static_prefix_tokens + "
+        "input_tokens_per_tool_call) + (input_tokens_per_tool_call + "
+        "output_tokens_per_tool_call) × llm_calls_per_task × (llm_calls_per_task − 1) / 2",
+        PrefixCaching.static: "prefill_tokens_per_task_none_cache − llm_calls_per_task × "
+        "static_prefix_tokens",
+        PrefixCaching.full: "llm_calls_per_task × input_tokens_per_tool_call",
+    }
+    for mode, right in right_sides.items():
+        key = f"prefill_tokens_per_task_{mode.value}_cache"
+        value = prefill_tokens_per_task(n, s_, i, o, mode)
+        sheet.add(key, value, "tokens", Source.formula, formula=f"{key} = {right}")
     chosen = f"prefill_tokens_per_task_{a.prefix_caching.value}_cache"
     saved = sheet["prefill_tokens_per_task_none_cache"] - sheet[chosen]
     sheet.add(
