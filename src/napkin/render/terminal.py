@@ -150,7 +150,7 @@ def render_plan(plan: Plan, console: Console, explain: bool = False) -> None:
     parts: list[Panel | Table] = [header(plan)]
     sections = dict.fromkeys(f.section for f in plan.figures.values())
     parts += [section_table(plan, s, explain) for s in sections]
-    if "gpus_needed" in plan.figures:
+    if getattr(plan.design, "rule_of_thumb", None) and "gpus_needed" in plan.figures:
         parts.append(views_table(plan))
     if plan.sla:
         parts.append(sla_table(plan))
