@@ -101,6 +101,16 @@ class Sheet:
         names = dict.fromkeys(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text))
         return {name: self.figures[name].value for name in names if name in self.figures}
 
+    def alias(self, key: str, source_key: str) -> Any:
+        """Record `key` as equal to an existing figure, e.g. a headline taken from the model."""
+        return self.add(
+            key,
+            self[source_key],
+            self.figures[source_key].unit,
+            Source.formula,
+            formula=f"{key} = {source_key}",
+        )
+
     def assume(self, key: str, value: Any, unit: str, field: str) -> Any:
         """Record an assumption of the design, naming the design field it came from."""
         return self.add(key, value, unit, Source.assumption, detail=f"design field {field}")

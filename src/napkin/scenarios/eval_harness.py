@@ -113,14 +113,7 @@ def plan_eval_harness(sheet: Sheet, design: EvalDesign) -> Outcome:
             "tokens_per_s_per_gpu", e.tokens_per_s_per_gpu, "tokens/s", "eval.tokens_per_s_per_gpu"
         )
     else:
-        sheet.add(
-            "tokens_per_s_per_gpu",
-            sheet["model_tokens_per_s_per_gpu"],
-            "tokens/s",
-            Source.formula,
-            formula="tokens_per_s_per_gpu = model_tokens_per_s_per_gpu",
-            inputs={"model_tokens_per_s_per_gpu": sheet["model_tokens_per_s_per_gpu"]},
-        )
+        sheet.alias("tokens_per_s_per_gpu", "model_tokens_per_s_per_gpu")
     sheet.section = "eval"
     sheet.derive(gpu_seconds_per_pass, "GPU-s")
     sheet.derive(gpu_hours_per_pass, "GPU-h")

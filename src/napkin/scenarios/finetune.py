@@ -12,6 +12,7 @@ from math import ceil
 from napkin.capacity import memory, queueing
 from napkin.figures import Sheet, Source
 from napkin.sections.cost import add_price
+from napkin.sections.hardware import add_hbm, add_peak_flops
 from napkin.sections.serving import Outcome
 from napkin.specs.catalog import find_model
 from napkin.specs.design import FinetuneDesign
@@ -194,22 +195,8 @@ def plan_finetune(sheet: Sheet, design: FinetuneDesign) -> Outcome:
     f, gpu = design.finetune, design.hardware
     for field, unit in ASSUMED.items():
         sheet.assume(field, getattr(f, field), unit, f"finetune.{field}")
-    sheet.add(
-        "peak_flops_per_gpu",
-        gpu.peak_flops_per_s(design.deployment.precision),
-        "FLOP/s",
-        Source.catalog,
-        detail=f"{gpu.name} dense {design.deployment.precision.value}",
-        cite=gpu.source,
-    )
-    sheet.add(
-        "hbm_bytes",
-        gpu.memory_bytes,
-        "B",
-        Source.catalog,
-        detail=f"{gpu.name}: {gpu.hbm_gib:g} GiB",
-        cite=gpu.source,
-    )
+    add_peak_flops(sheet, gpu, design.deployment.precision)
+    add_hbm(sheet, gpu)
     add_price(sheet, design)
     sheet.derive(tokens_per_job, "tokens")
     for index in range(len(f.bases)):

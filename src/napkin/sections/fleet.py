@@ -19,14 +19,7 @@ def add_fleet(sheet: Sheet, design: ServingDesign) -> None:
             detail=f"design field rule_of_thumb: {rule.source}",
         )
     else:
-        sheet.add(
-            "tokens_per_s_per_gpu",
-            sheet["model_tokens_per_s_per_gpu"],
-            "tokens/s",
-            Source.formula,
-            formula="tokens_per_s_per_gpu = model_tokens_per_s_per_gpu",
-            inputs={"model_tokens_per_s_per_gpu": sheet["model_tokens_per_s_per_gpu"]},
-        )
+        sheet.alias("tokens_per_s_per_gpu", "model_tokens_per_s_per_gpu")
     sheet.assume("headroom", dep.headroom, "×", "deployment.headroom")
     sheet.derive(fleet.gpus_needed, "GPUs")
     sheet.derive(fleet.replicas_provisioned, "replicas")

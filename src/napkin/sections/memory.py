@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from napkin.capacity import memory
 from napkin.figures import Sheet, Source, formula_of
+from napkin.sections.hardware import add_hbm
 from napkin.specs.design import DesignBase
 from napkin.units import GIB
 
@@ -41,14 +42,7 @@ def add_memory(sheet: Sheet, design: DesignBase) -> memory.Fit:
         )
     sheet.derive(memory.weight_bytes, "B")
     sheet.derive(memory.weight_bytes_per_gpu, "B")
-    sheet.add(
-        "hbm_bytes",
-        gpu.memory_bytes,
-        "B",
-        Source.catalog,
-        detail=f"{gpu.name}: {gpu.hbm_gib:g} GiB",
-        cite=gpu.source,
-    )
+    add_hbm(sheet, gpu)
     sheet.assume(
         "gpu_memory_utilization",
         dep.gpu_memory_utilization,

@@ -6,6 +6,7 @@ from napkin.capacity import latency, throughput
 from napkin.figures import Sheet, Source
 from napkin.perf.batching import Engine, OperatingPoint, choose_batch
 from napkin.perf.efficiency import resolve
+from napkin.sections.hardware import add_peak_flops
 from napkin.specs.design import DesignBase
 
 
@@ -29,14 +30,7 @@ def _tpot_budget(sheet: Sheet, design: DesignBase) -> float | None:
 def _efficiency(sheet: Sheet, design: DesignBase) -> Engine:
     eff = resolve(design.efficiency, design.hardware)
     gpu, dep = design.hardware, design.deployment
-    sheet.add(
-        "peak_flops_per_gpu",
-        gpu.peak_flops_per_s(dep.precision),
-        "FLOP/s",
-        Source.catalog,
-        detail=f"{gpu.name} dense {dep.precision.value}",
-        cite=gpu.source,
-    )
+    add_peak_flops(sheet, gpu, dep.precision)
     sheet.add(
         "hbm_bandwidth_per_gpu",
         gpu.bandwidth_bytes_per_s,
