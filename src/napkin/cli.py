@@ -23,6 +23,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 USAGE_ERROR = 2
+PUBLISHED = Path(__file__).parent / "calibration" / "published.csv"
 
 
 class CatalogKind(str, Enum):
@@ -118,6 +119,9 @@ def whiteboard_command(
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a field")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="write to a file")] = None,
     force: Annotated[bool, typer.Option("--force", help="overwrite --output")] = False,
+    profile: Annotated[
+        str | None, typer.Option("--profile", help="efficiency profile saved by `napkin calibrate`")
+    ] = None,
 ) -> None:
     """The design's architecture, every box carrying the plan's numbers."""
     from napkin.planner import plan
@@ -125,7 +129,7 @@ def whiteboard_command(
     from napkin.specs.loader import load_design
 
     try:
-        text = render(plan(load_design(design, set_ or ())), Format(form.value))
+        text = render(plan(load_design(design, set_ or (), profile)), Format(form.value))
         if output is None:
             typer.echo(text, nl=False)
             return
@@ -175,6 +179,132 @@ def new_command(
         _fail(error)
         return
     typer.echo(f"wrote {path}; plan it with: napkin plan {path}")
+
+
+class Precisions(str, Enum):
+    fp32 = "fp32"
+    bf16 = "bf16"
+    fp16 = "fp16"
+    fp8 = "fp8"
+    int8 = "int8"
+    int4 = "int4"
+
+
+def _conditions(gpu: str | None, model: str | None, tp: int, precision: Precisions, engine: str):  # noqa: ANN202 - Conditions is imported lazily
+    from napkin.calibration.ingest import Conditions
+    from napkin.specs.catalog import find_gpu, find_model
+    from napkin.units import Precision
+
+    if gpu is None or model is None:
+        return None
+    return Conditions(
+        find_gpu(gpu, "--gpu").name,
+        find_model(model, "--model").name,
+        tp,
+        Precision(precision.value),
+        engine,
+        engine,
+    )
+
+
+@app.command("validate")
+def validate_command(
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="measurements: napkin CSV, vLLM bench JSON or GuideLLM JSON "
+            "(default: the shipped published set)"
+        ),
+    ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option("--profile", help="predict with this profile instead of the shipped ones"),
+    ] = None,
+    gpu: Annotated[str | None, typer.Option(help="GPU the JSON benchmark ran on")] = None,
+    model: Annotated[str | None, typer.Option(help="model the JSON benchmark ran")] = None,
+    tp: Annotated[int, typer.Option(min=1, help="tensor-parallel degree")] = 1,
+    precision: Annotated[Precisions, typer.Option(help="weight precision")] = Precisions.bf16,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Measured vs predicted for every row, then median and P90 error per metric."""
+    from napkin.calibration.ingest import read_measurements
+    from napkin.calibration.profile import load_profile
+    from napkin.calibration.validate import compare, statistics, unexplained
+
+    try:
+        source = path or PUBLISHED
+        rows = compare(
+            read_measurements(source, _conditions(gpu, model, tp, precision, "")),
+            load_profile(profile) if profile else None,
+        )
+    except NapkinError as error:
+        _fail(error)
+        return
+    stats = statistics(rows)
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "source": str(source),
+                    "rows": [r.to_json() for r in rows],
+                    "stats": [s.to_json() for s in stats],
+                    "unexplained": [r.measurement.id for r in unexplained(rows)],
+                },
+                indent=2,
+            )
+        )
+        return
+    from napkin.render.validation import render_validation
+
+    _console().print(render_validation(rows, stats))
+    missing = unexplained(rows)
+    if missing:
+        typer.echo(
+            f"rows off by more than 2x with no explanation: "
+            f"{', '.join(r.measurement.id for r in missing)}"
+        )
+
+
+@app.command("calibrate")
+def calibrate_command(
+    path: Annotated[Path, typer.Argument(help="napkin CSV, vLLM bench JSON or GuideLLM JSON")],
+    name: Annotated[str, typer.Option("--name", help="name to save the profile under")],
+    gpu: Annotated[str | None, typer.Option(help="GPU the benchmark ran on")] = None,
+    model: Annotated[str | None, typer.Option(help="model the benchmark ran")] = None,
+    tp: Annotated[int, typer.Option(min=1, help="tensor-parallel degree")] = 1,
+    precision: Annotated[Precisions, typer.Option(help="weight precision")] = Precisions.bf16,
+    engine: Annotated[str, typer.Option(help="engine and version, for the record")] = "user",
+    force: Annotated[bool, typer.Option("--force", help="replace a profile of this name")] = False,
+) -> None:
+    """Fit the efficiency knobs to your own benchmark runs and save a named profile."""
+    from napkin.calibration.fit import fit
+    from napkin.calibration.ingest import read_measurements
+    from napkin.calibration.profile import Profile, save_profile
+    from napkin.calibration.validate import compare, statistics
+
+    try:
+        rows = read_measurements(path, _conditions(gpu, model, tp, precision, engine))
+        gpus = sorted({m.gpu for m in rows})
+        if len(gpus) != 1:
+            raise NapkinError(f"a profile is for one GPU; this file has {gpus}", file=str(path))
+        result = fit(rows, gpus[0])
+        profile = Profile.from_fit(result, name, engine, f"{path} ({len(rows)} rows)")
+        saved = save_profile(profile, force)
+    except NapkinError as error:
+        _fail(error)
+        return
+    for stat in statistics(compare(rows, profile)):
+        typer.echo(
+            f"{stat.metric.value}: {stat.rows} rows, median error {stat.median_ape:.1%},"
+            f" P90 {stat.p90_ape:.1%}"
+        )
+    typer.echo(
+        f"compute_fraction {profile.compute_fraction}, bandwidth_fraction "
+        f"{profile.bandwidth_fraction}, step_overhead_s {profile.step_overhead_s}"
+    )
+    for warning in profile.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo(f"saved {saved}; use it with: napkin plan DESIGN --profile {name}")
 
 
 def main() -> None:

@@ -26,8 +26,11 @@ def test_step_communication_is_two_allreduces_per_layer(llama8b, h100):
     assert step_communication_s(llama8b, 16, 4, h100, eff) == pytest.approx(expected)
 
 
+MICROBENCH = Efficiency(compute_fraction=0.70, bandwidth_fraction=0.89, step_overhead_s=2e-3)
+
+
 def test_batch_one_decode_is_memory_bound(llama8b, h100):
-    eff = resolve(None, h100)
+    eff = resolve(MICROBENCH, h100)
     step = step_time(llama8b, h100, Deployment(tp=1), eff, decode_batch(1, 1000))
     assert step.bound == "memory bandwidth" and step.compute_s == 0.0
     # bytes / (3.35 TB/s x 0.89) + 2 ms overhead
@@ -36,7 +39,7 @@ def test_batch_one_decode_is_memory_bound(llama8b, h100):
 
 
 def test_long_prefill_is_compute_bound(llama8b, h100):
-    eff = resolve(None, h100)
+    eff = resolve(MICROBENCH, h100)
     step = step_time(llama8b, h100, Deployment(tp=1), eff, prefill_batch(4096))
     assert step.bound == "compute"
     # ~2 x 7.5e9 x 4096 FLOPs / (989.4 TFLOP/s x 0.70) ~ 89 ms (plus attention)
@@ -52,12 +55,16 @@ def test_tensor_parallel_splits_work(llama70b, h100):
 
 
 def test_efficiency_resolution_order(h100):
-    from napkin.specs.catalog import find_gpu
+    from napkin.specs.catalog import calibration_for, find_gpu
 
     eff = resolve(Efficiency(compute_fraction=0.5), h100)
-    assert (
-        eff.compute_fraction == 0.5 and eff.origins["compute_fraction"].source is Source.assumption
-    )
-    assert eff.bandwidth_fraction == h100.achievable_bandwidth_fraction
-    l40s = resolve(None, find_gpu("L40S"))  # no microbenchmark in the catalog
-    assert l40s.origins["compute_fraction"].source is Source.default
+    assert eff.compute_fraction == 0.5
+    assert eff.origins["compute_fraction"].source is Source.assumption
+    shipped = calibration_for("H100-SXM")  # design > profile > shipped calibration
+    assert eff.bandwidth_fraction == shipped.bandwidth_fraction
+    assert eff.origins["bandwidth_fraction"].source is Source.calibration
+    assert eff.origins["link_fraction"].source is Source.default  # profiles don't fit links
+    b200 = resolve(None, find_gpu("B200"))  # no calibration, no microbenchmark
+    assert b200.origins["compute_fraction"].source is Source.default
+    mi300x = resolve(None, find_gpu("MI300X"))  # microbenchmark only
+    assert mi300x.origins["compute_fraction"].source is Source.catalog

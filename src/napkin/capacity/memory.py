@@ -139,3 +139,25 @@ def min_tp_to_fit(
             return tp
         tp *= 2
     return None
+
+
+def sequences_that_fit(
+    model: Model,
+    hbm_bytes: float,
+    deployment_tp: int,
+    bytes_per_weight: float,
+    kv: Precision,
+    gpu_memory_utilization: float,
+    reserved_bytes_per_gpu: float,
+    context_tokens: float,
+) -> int:
+    """max_sequences_by_memory for one replica, composed from the formulas above."""
+    usable = usable_bytes_per_gpu(hbm_bytes, gpu_memory_utilization, reserved_bytes_per_gpu)
+    per_gpu = weight_bytes_per_gpu(
+        weight_bytes(model.total_params, bytes_per_weight), deployment_tp
+    )
+    room = kv_cache_bytes_per_replica(usable, per_gpu, deployment_tp)
+    per_sequence = kv_bytes_per_sequence(
+        model, kv, context_tokens, kv_replication(model, deployment_tp)
+    )
+    return max_sequences_by_memory(room, per_sequence)

@@ -1,19 +1,24 @@
 """How much of a GPU's datasheet peak real kernels reach: the performance model's knobs.
 
 These few parameters are the only non-physical inputs to the roofline. Each resolves, in
-order, from the design file (an assumption the user made), the GPU's catalog entry (a
-published microbenchmark), or napkin's default below (whose source is stated here). Issue #4
-fits them to published serving measurements.
+order, from the design file (an assumption the user made), a fitted profile (the user's
+own, `--profile`, or the one shipped for the GPU, fitted on published serving measurements),
+the GPU's catalog microbenchmark, or napkin's default below (whose source is stated here).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from napkin.errors import NapkinError
 from napkin.figures import Source
 from napkin.specs.hardware import GPU
+
+if TYPE_CHECKING:
+    from napkin.calibration.profile import Profile
 
 # Median of the large-GEMM fractions measured in shared/calibration (rows 159/162/164/166:
 # 0.70 H100 fp8, 0.69 H200 fp8, 0.82 A100 bf16, 0.44 MI300X fp8), used for GPUs without
@@ -76,10 +81,21 @@ class ResolvedEfficiency:
     origins: dict[str, Origin]
 
 
-def resolve(overrides: Efficiency | None, gpu: GPU) -> ResolvedEfficiency:
-    """Pick each knob from the design, else the GPU catalog, else napkin's default."""
+def resolve(
+    overrides: Efficiency | None, gpu: GPU, profile: Profile | None = None
+) -> ResolvedEfficiency:
+    """Pick each knob from the design, else the given profile, else the GPU's shipped
+    calibration, else its catalog microbenchmark, else napkin's default."""
+    from napkin.specs.catalog import calibration_for
+
+    if profile is not None and profile.gpu != gpu.name:
+        raise NapkinError(
+            f"profile {profile.name!r} was fitted on {profile.gpu}, but the design uses {gpu.name}",
+            field="--profile",
+        )
     given = overrides or Efficiency()
-    catalog = {
+    fitted = profile or calibration_for(gpu.name)
+    microbenchmark = {
         "compute_fraction": gpu.achievable_flops_fraction,
         "bandwidth_fraction": gpu.achievable_bandwidth_fraction,
     }
@@ -96,8 +112,11 @@ def resolve(overrides: Efficiency | None, gpu: GPU) -> ResolvedEfficiency:
         if getattr(given, key) is not None:
             values[key] = getattr(given, key)
             origins[key] = Origin(Source.assumption, f"design field efficiency.{key}")
-        elif catalog.get(key) is not None:
-            values[key] = catalog[key]  # type: ignore[assignment]
+        elif fitted is not None and hasattr(fitted, key):
+            values[key] = getattr(fitted, key)
+            origins[key] = Origin(Source.calibration, fitted.description, fitted.fitted_on)
+        elif microbenchmark.get(key) is not None:
+            values[key] = microbenchmark[key]  # type: ignore[assignment]
             origins[key] = Origin(
                 Source.catalog, f"{gpu.name} microbenchmark", gpu.efficiency_source
             )

@@ -28,7 +28,7 @@ def _tpot_budget(sheet: Sheet, design: DesignBase) -> float | None:
 
 
 def _efficiency(sheet: Sheet, design: DesignBase) -> Engine:
-    eff = resolve(design.efficiency, design.hardware)
+    eff = resolve(design.efficiency, design.hardware, design.profile)
     gpu, dep = design.hardware, design.deployment
     add_peak_flops(sheet, gpu, dep.precision)
     sheet.add(

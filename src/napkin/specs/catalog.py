@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -18,11 +18,15 @@ from napkin.errors import NapkinError
 from napkin.specs.hardware import GPU
 from napkin.specs.model import Model
 
+if TYPE_CHECKING:
+    from napkin.calibration.profile import Profile
+
 CATALOG_DIR = Path(__file__).parent / "catalog"
 GPUS_FILE = CATALOG_DIR / "gpus.yaml"
 MODELS_FILE = CATALOG_DIR / "models.yaml"
+CALIBRATIONS_FILE = CATALOG_DIR / "calibrations.yaml"
 
-Entry = TypeVar("Entry", GPU, Model)
+Entry = TypeVar("Entry", bound=BaseModel)
 
 
 def _load(path: Path, kind: type[Entry]) -> tuple[Entry, ...]:
@@ -77,3 +81,23 @@ def find_gpu(name: str, field: str | None = None) -> GPU:
 def find_model(name: str, field: str | None = None) -> Model:
     """The catalog model called `name` (or one of its aliases)."""
     return _find(name, models(), "model", field)
+
+
+@cache
+def calibrations() -> tuple[Profile, ...]:
+    """Shipped efficiency profiles fitted on the published measurements."""
+    from napkin.calibration.profile import Profile
+
+    if not CALIBRATIONS_FILE.exists():
+        return ()
+    return _load(CALIBRATIONS_FILE, Profile)
+
+
+def calibration_for(gpu: str, software: str | None = None) -> Profile | None:
+    """The shipped profile for a GPU: of that software generation, else the GPU's default."""
+    mine = [p for p in calibrations() if p.gpu == gpu]
+    if software is not None:
+        exact = [p for p in mine if p.software == software]
+        if exact:
+            return exact[0]
+    return next((p for p in mine if p.default), None)

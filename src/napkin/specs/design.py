@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from napkin.calibration.profile import Profile
 from napkin.perf.efficiency import Efficiency
 from napkin.specs.agent_workload import AgentWorkload
 from napkin.specs.claims import Claim
@@ -39,6 +40,7 @@ class DesignBase(BaseModel):
     hardware: GPU
     deployment: Deployment = Field(default_factory=Deployment)
     efficiency: Efficiency | None = None
+    profile: Profile | None = None
     claims: tuple[Claim, ...] = ()
     failure_modes: tuple[FailureMode, ...] = ()
     whiteboard: Whiteboard | None = None

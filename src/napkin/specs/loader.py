@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from napkin.calibration.profile import load_profile
 from napkin.errors import NapkinError
 from napkin.specs import catalog
 from napkin.specs.design import KINDS, CompletionDesign, Design, FinetuneDesign
@@ -223,6 +224,8 @@ def resolve_design(
             data["model"] = _expand_model(data["model"], base)
         if "hardware" in data:
             data["hardware"] = _expand_hardware(data["hardware"])
+        if isinstance(data.get("profile"), str):
+            data["profile"] = load_profile(data["profile"]).model_dump()
         design = DESIGN.validate_python(data)
         _check_catalog_references(design)
         return design
@@ -233,8 +236,11 @@ def resolve_design(
         raise
 
 
-def load_design(source: str | Path, overrides: Iterable[str] = ()) -> Design:
-    """A built-in design by name (e.g. "chatbot") or a YAML file path, with overrides.
+def load_design(
+    source: str | Path, overrides: Iterable[str] = (), profile: str | None = None
+) -> Design:
+    """A built-in design by name (e.g. "chatbot") or a YAML file path, with overrides and an
+    optional efficiency profile (a name saved by `napkin calibrate`, or a profile file).
 
     Raises NapkinError (file, field, what is allowed) for any bad input.
     """
@@ -242,4 +248,6 @@ def load_design(source: str | Path, overrides: Iterable[str] = ()) -> Design:
     if not path.suffix and str(source) in builtin_designs():
         path = BUILTIN_DIR / f"{source}.yaml"
     data = _read_yaml(path)
+    if profile is not None:
+        data["profile"] = profile
     return resolve_design(data, file=str(source), overrides=overrides, base=path.parent)

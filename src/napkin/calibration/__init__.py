@@ -1,0 +1,1 @@
+"""Fidelity: measurements, predictions of them, fitted efficiency profiles."""

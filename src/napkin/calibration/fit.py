@@ -1,0 +1,135 @@
+"""Fit the performance model's efficiency knobs to measurements of one GPU.
+
+Three physically meaningful parameters per GPU (never one per data point): the fraction of
+dense peak FLOP/s that GEMMs reach, the fraction of HBM bandwidth, and a fixed overhead per
+engine step. They minimise Σ log(predicted / measured)², so a 2× miss costs the same in
+either direction, and stay inside physical bounds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import log
+
+import numpy as np
+
+from napkin.calibration.measurement import Measurement
+from napkin.calibration.predict import predict
+from napkin.figures import Source
+from napkin.perf.efficiency import (
+    DEFAULT_ALLREDUCE_LATENCY_S,
+    DEFAULT_LINK_FRACTION,
+    Origin,
+    ResolvedEfficiency,
+)
+
+PARAMETERS = ("compute_fraction", "bandwidth_fraction", "step_overhead_s")
+LOWER = (0.05, 0.10, 0.0)
+UPPER = (1.00, 1.00, 0.02)
+START = (0.6, 0.8, 0.002)
+# A parameter whose sensitivity is below this share of the largest one is not identified.
+IDENTIFIABLE = 1e-3
+
+
+@dataclass(frozen=True)
+class Fit:
+    """Fitted knobs for one GPU, the rows they were fitted on, and what the data can't tell."""
+
+    gpu: str
+    compute_fraction: float
+    bandwidth_fraction: float
+    step_overhead_s: float
+    rows: tuple[str, ...]
+    log_rmse: float
+    warnings: tuple[str, ...]
+
+    def efficiency(self, origin: str) -> ResolvedEfficiency:
+        return efficiency_of(
+            (self.compute_fraction, self.bandwidth_fraction, self.step_overhead_s), origin
+        )
+
+
+def efficiency_of(params: tuple[float, ...] | np.ndarray, origin: str) -> ResolvedEfficiency:
+    """Knob values as the roofline takes them; link knobs keep napkin's defaults."""
+    fitted = Origin(Source.calibration, origin)
+    default = Origin(Source.default, "not fitted (napkin default)")
+    return ResolvedEfficiency(
+        compute_fraction=float(params[0]),
+        bandwidth_fraction=float(params[1]),
+        link_fraction=DEFAULT_LINK_FRACTION,
+        step_overhead_s=float(params[2]),
+        allreduce_latency_s=DEFAULT_ALLREDUCE_LATENCY_S,
+        origins={
+            "compute_fraction": fitted,
+            "bandwidth_fraction": fitted,
+            "step_overhead_s": fitted,
+            "link_fraction": default,
+            "allreduce_latency_s": default,
+        },
+    )
+
+
+def _residuals(params: np.ndarray, rows: list[Measurement]) -> np.ndarray:
+    eff = efficiency_of(params, "fit")
+    return np.array([log(predict(m, eff) / m.value) for m in rows])
+
+
+def _jacobian(params: np.ndarray, rows: list[Measurement]) -> np.ndarray:
+    """d residual / d parameter with steps of 1% of each range, pointing into the bounds
+    (the optimiser's own Jacobian degenerates for a parameter sitting on a bound)."""
+    base = _residuals(params, rows)
+    columns = []
+    for i, (low, high) in enumerate(zip(LOWER, UPPER, strict=True)):
+        step = 0.01 * (high - low) * (1 if params[i] + 0.01 * (high - low) <= high else -1)
+        moved = params.copy()
+        moved[i] = max(low, min(high, params[i] + step))
+        columns.append((_residuals(moved, rows) - base) / (moved[i] - params[i]))
+    return np.stack(columns, axis=1)
+
+
+def _warnings(jacobian: np.ndarray) -> list[str]:
+    sensitivity = np.linalg.norm(jacobian, axis=0) * (np.array(UPPER) - np.array(LOWER))
+    top = float(sensitivity.max()) or 1.0
+    out = [
+        f"the data cannot identify {name}: no row depends on it"
+        for name, s in zip(PARAMETERS, sensitivity, strict=True)
+        if s < IDENTIFIABLE * top
+    ]
+    columns = jacobian / np.maximum(np.linalg.norm(jacobian, axis=0), 1e-30)
+    correlation = columns.T @ columns
+    for i in range(len(PARAMETERS)):
+        for j in range(i + 1, len(PARAMETERS)):
+            if abs(correlation[i, j]) > 0.995:
+                out.append(
+                    f"{PARAMETERS[i]} and {PARAMETERS[j]} move the predictions alike "
+                    "in these rows: only their combination is identified"
+                )
+    return out
+
+
+def fit(rows: list[Measurement], gpu: str) -> Fit:
+    """Least-squares fit of the three knobs on the rows measured on `gpu`."""
+    from scipy.optimize import least_squares  # heavy: import only when fitting
+
+    mine = [m for m in rows if m.gpu == gpu]
+    if not mine:
+        raise ValueError(f"no measurements for {gpu}")
+    result = least_squares(
+        _residuals,
+        np.array(START),
+        bounds=(LOWER, UPPER),
+        args=(mine,),
+        x_scale=np.array(UPPER) - np.array(LOWER),
+        diff_step=1e-3,
+    )
+    warnings = _warnings(_jacobian(result.x, mine))
+    for name, value, low, high in zip(PARAMETERS, result.x, LOWER, UPPER, strict=True):
+        if value <= low + 1e-6 * (high - low) or value >= high - 1e-6 * (high - low):
+            warnings.append(
+                f"{name} sits on its bound ({value:g}): these rows show an effect "
+                "the roofline does not model"
+            )
+    if len(mine) < len(PARAMETERS):
+        warnings.append(f"only {len(mine)} rows for {len(PARAMETERS)} parameters")
+    rmse = float(np.sqrt(np.mean(result.fun**2)))
+    return Fit(gpu, *map(float, result.x), tuple(m.id for m in mine), rmse, tuple(warnings))

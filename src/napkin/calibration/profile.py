@@ -1,0 +1,90 @@
+"""A fitted efficiency profile: the knobs for one GPU and engine generation, and what they
+were fitted on. napkin ships profiles for the published set (`specs/catalog/
+calibrations.yaml`); `napkin calibrate` saves a user's own under the profiles folder."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from napkin.errors import NapkinError
+
+if TYPE_CHECKING:
+    from napkin.calibration.fit import Fit
+
+
+class Profile(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    name: str
+    gpu: str
+    software: str
+    compute_fraction: float = Field(gt=0, le=1)
+    bandwidth_fraction: float = Field(gt=0, le=1)
+    step_overhead_s: float = Field(ge=0)
+    rows: int = Field(ge=1)
+    log_rmse: float = Field(ge=0)
+    fitted_on: str
+    warnings: tuple[str, ...] = ()
+    fitted: str = Field(default_factory=lambda: date.today().isoformat())
+    default: bool = False
+
+    @classmethod
+    def from_fit(
+        cls, fit: Fit, name: str, software: str, fitted_on: str, default: bool = False
+    ) -> Profile:
+        return cls(
+            name=name,
+            gpu=fit.gpu,
+            software=software,
+            compute_fraction=round(fit.compute_fraction, 4),
+            bandwidth_fraction=round(fit.bandwidth_fraction, 4),
+            step_overhead_s=round(fit.step_overhead_s, 6),
+            rows=len(fit.rows),
+            log_rmse=round(fit.log_rmse, 4),
+            fitted_on=fitted_on,
+            warnings=fit.warnings,
+            default=default,
+        )
+
+    @property
+    def description(self) -> str:
+        return f"profile {self.name}: fitted on {self.rows} {self.software} rows ({self.fitted})"
+
+
+def profiles_dir() -> Path:
+    """Where named profiles live: $NAPKIN_PROFILES, else ~/.config/napkin/profiles."""
+    configured = os.environ.get("NAPKIN_PROFILES")
+    return Path(configured) if configured else Path.home() / ".config" / "napkin" / "profiles"
+
+
+def save_profile(profile: Profile, force: bool = False) -> Path:
+    path = profiles_dir() / f"{profile.name}.yaml"
+    if path.exists() and not force:
+        raise NapkinError(
+            "a profile of this name exists; pass --force to replace it", file=str(path)
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(profile.model_dump(mode="json"), sort_keys=False))
+    return path
+
+
+def load_profile(name: str) -> Profile:
+    """A saved profile by name (or a path to a profile file)."""
+    path = Path(name) if name.endswith((".yaml", ".yml")) else profiles_dir() / f"{name}.yaml"
+    if not path.exists():
+        known = sorted(p.stem for p in profiles_dir().glob("*.yaml"))
+        raise NapkinError(
+            f"no profile {name!r} (saved: {', '.join(known) or 'none'}; "
+            "create one with `napkin calibrate`)",
+            field="--profile",
+        )
+    try:
+        return Profile.model_validate(yaml.safe_load(path.read_text()))
+    except (yaml.YAMLError, ValidationError) as error:
+        raise NapkinError(f"not a valid profile: {error}", file=str(path)) from None
