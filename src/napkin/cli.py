@@ -58,13 +58,16 @@ def plan_command(
         bool,
         typer.Option("--explain", help="show each formula's inputs and each figure's full source"),
     ] = False,
+    profile: Annotated[
+        str | None, typer.Option("--profile", help="efficiency profile saved by `napkin calibrate`")
+    ] = None,
 ) -> None:
     """Capacity sheet: demand, memory, performance, fleet, queueing and cost."""
     from napkin.planner import plan
     from napkin.specs.loader import load_design
 
     try:
-        result = plan(load_design(design, set_ or ()))
+        result = plan(load_design(design, set_ or (), profile))
     except NapkinError as error:
         _fail(error)
         return

@@ -2,8 +2,8 @@
 
 Columns: id, gpu, model, tp, precision, input_tokens, output_tokens, concurrency, metric,
 value, engine, software, trust, source, note, explanation. `concurrency` empty means maximum
-load (all requests queued at once); `value` is SI (seconds, tokens/s). Metric definitions follow vLLM's
-benchmark: TPOT = (E2E − TTFT) / (output tokens − 1).
+load (all requests queued at once); `value` is SI (seconds, tokens/s). Metric definitions
+follow vLLM's benchmark: TPOT = (E2E − TTFT) / (output tokens − 1).
 """
 
 from __future__ import annotations

@@ -1,0 +1,62 @@
+"""The fit recovers known parameters from data the model itself generated."""
+
+from __future__ import annotations
+
+import pytest
+
+from napkin.calibration.fit import efficiency_of, fit
+from napkin.calibration.measurement import Measurement, Metric
+from napkin.calibration.predict import predict
+
+TRUE = (0.55, 0.80, 0.003)
+CONDITIONS = [
+    # (model, tp, input, output, concurrency, metric): compute-, memory- and overhead-bound
+    ("llama-3.1-8b", 1, 128, 128, None, Metric.output_tokens_per_s_per_gpu),
+    ("llama-3.1-8b", 1, 2048, 2048, None, Metric.output_tokens_per_s_per_gpu),
+    ("llama-3.1-8b", 1, 512, 256, 1, Metric.tpot_s),
+    ("llama-3.1-8b", 1, 4096, 1, 1, Metric.ttft_s),
+    ("llama-3.1-70b", 4, 1000, 1000, 64, Metric.output_tokens_per_s_per_gpu),
+    ("llama-3.1-70b", 4, 1000, 1000, 8, Metric.tpot_s),
+    ("llama-3.2-1b", 1, 128, 128, 1, Metric.tpot_s),
+]
+
+
+def _synthetic(params) -> list[Measurement]:
+    eff = efficiency_of(params, "truth")
+    rows = []
+    for index, (model, tp, isl, osl, conc, metric) in enumerate(CONDITIONS):
+        m = Measurement(
+            id=str(index),
+            gpu="H100-SXM",
+            model=model,
+            tp=tp,
+            precision="bf16",
+            input_tokens=isl,
+            output_tokens=osl,
+            concurrency=conc,
+            metric=metric,
+            value=1.0,
+        )
+        rows.append(m.model_copy(update={"value": predict(m, eff)}))
+    return rows
+
+
+def test_fit_recovers_known_parameters():
+    result = fit(_synthetic(TRUE), "H100-SXM")
+    assert result.compute_fraction == pytest.approx(TRUE[0], rel=0.02)
+    assert result.bandwidth_fraction == pytest.approx(TRUE[1], rel=0.02)
+    assert result.step_overhead_s == pytest.approx(TRUE[2], rel=0.05)
+    assert result.log_rmse < 1e-3 and not result.warnings
+
+
+def test_unidentifiable_parameter_is_reported():
+    # Only long prefills: nothing depends on HBM bandwidth or, much, on the step overhead.
+    rows = [m for m in _synthetic(TRUE) if m.metric is Metric.ttft_s]
+    result = fit(rows, "H100-SXM")
+    assert any("only 1 rows" in w for w in result.warnings)
+    assert any("bandwidth_fraction" in w for w in result.warnings)
+
+
+def test_no_rows_for_gpu():
+    with pytest.raises(ValueError, match="no measurements for H200"):
+        fit(_synthetic(TRUE), "H200")
