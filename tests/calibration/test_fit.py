@@ -60,3 +60,25 @@ def test_unidentifiable_parameter_is_reported():
 def test_no_rows_for_gpu():
     with pytest.raises(ValueError, match="no measurements for H200"):
         fit(_synthetic(TRUE), "H200")
+
+
+def test_decode_step_metric_is_the_roofline_decode_step():
+    from napkin.perf.batching import Engine
+    from napkin.specs.catalog import find_gpu, find_model
+    from napkin.specs.deployment import Deployment
+
+    eff = efficiency_of(TRUE, "truth")
+    m = Measurement(
+        id="d",
+        gpu="H100-SXM",
+        model="llama-3.1-8b",
+        tp=1,
+        precision="bf16",
+        input_tokens=1024,
+        output_tokens=1,
+        concurrency=32,
+        metric=Metric.decode_step_s,
+        value=0.01,
+    )
+    engine = Engine(find_model("llama-3.1-8b"), find_gpu("H100-SXM"), Deployment(), eff)
+    assert predict(m, eff) == engine.decode_step(32, 1024).total_s

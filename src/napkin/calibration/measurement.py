@@ -25,6 +25,8 @@ class Metric(str, Enum):
     ttft_s = "ttft_s"
     tpot_s = "tpot_s"
     e2e_latency_s = "e2e_latency_s"
+    decode_step_s = "decode_step_s"  # one pure decode step: `concurrency` sequences, each
+    # attending to `input_tokens` (a kernel-level measurement, no scheduler)
 
 
 class Measurement(BaseModel):

@@ -56,6 +56,8 @@ def predict(m: Measurement, eff: ResolvedEfficiency) -> float:
     isl, osl = m.input_tokens, m.output_tokens
     if m.metric is Metric.ttft_s:
         return engine.prefill(isl).total_s
+    if m.metric is Metric.decode_step_s:
+        return engine.decode_step(m.concurrency or 1, isl).total_s
     batch = batch_for(m, engine)
     if batch == 1:
         step = engine.decode_step(1, isl + osl / 2).total_s

@@ -9,13 +9,6 @@ from rich.text import Text
 from napkin.calibration.measurement import Metric
 from napkin.calibration.validate import FACTOR_LIMIT, Row, Stats
 
-UNITS = {
-    Metric.output_tokens_per_s_per_gpu: "tok/s/GPU",
-    Metric.ttft_s: "s",
-    Metric.tpot_s: "s",
-    Metric.e2e_latency_s: "s",
-}
-
 
 def _value(value: float, metric: Metric) -> str:
     if metric is Metric.output_tokens_per_s_per_gpu:
