@@ -40,8 +40,10 @@ def main() -> None:
             held_out.append(abs(predict(m, eff) / m.value - 1))
             in_sample.append(abs(scored[m.id].error))
     for name, errors in (("in-sample", in_sample), ("leave-one-out", held_out)):
-        print(f"{name:14s} throughput rows {len(errors):3d}  median APE {median(errors):6.1%}"
-              f"  P90 APE {percentile(errors, 0.9):6.1%}  worst {max(errors):6.1%}")
+        print(
+            f"{name:14s} throughput rows {len(errors):3d}  median APE {median(errors):6.1%}"
+            f"  P90 APE {percentile(errors, 0.9):6.1%}  worst {max(errors):6.1%}"
+        )
     print(f"{len(held_out)} refits in {time.perf_counter() - started:.1f} s")
 
 
