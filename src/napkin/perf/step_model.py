@@ -23,15 +23,21 @@ from napkin.perf.roofline import step_time
 FIELDS = tuple(f.name for f in fields(Batch))
 
 
+Vector = tuple[float, ...]  # a Batch's fields in FIELDS order
+
+
 @dataclass(frozen=True)
 class Line:
-    """time = base + Σ slope_i × field_i, in seconds."""
+    """time = base + Σ slope × field over the fields the op depends on, in seconds."""
 
     base: float
-    slopes: tuple[float, ...]
+    terms: tuple[tuple[int, float], ...]  # (field index, seconds per unit), non-zero only
 
-    def at(self, values: tuple[float, ...]) -> float:
-        return self.base + sum(s * v for s, v in zip(self.slopes, values, strict=True))
+    def at(self, values: Vector) -> float:
+        return self.base + sum(slope * values[i] for i, slope in self.terms)
+
+    def slope_along(self, direction: Vector) -> float:
+        return sum(slope * direction[i] for i, slope in self.terms)
 
 
 def _sum_max(c0: float, c1: float, m0: float, m1: float, n: int) -> float:
@@ -56,6 +62,10 @@ def _sum_max(c0: float, c1: float, m0: float, m1: float, n: int) -> float:
     return linear(c0, c1, 0, split) + linear(m0, m1, split, n)
 
 
+def as_vector(batch: Batch) -> Vector:
+    return tuple(getattr(batch, name) for name in FIELDS)
+
+
 class StepModel:
     """Per-op compute and memory lines of one engine (model on a replica)."""
 
@@ -67,8 +77,12 @@ class StepModel:
         flops_per_s = gpu.peak_flops_per_s(dep.precision) * eff.compute_fraction * dep.tp
         bytes_per_s = gpu.bandwidth_bytes_per_s * eff.bandwidth_fraction * dep.tp
 
-        def ops(values: tuple[float, ...]) -> list[Op]:
+        def ops(values: Vector) -> list[Op]:
             return forward_ops(model, Batch(*values), dep.precision, dep.kv_format)
+
+        def line(base: float, unit_values: list[float], scale: float) -> Line:
+            terms = tuple((i, (v - base) / scale) for i, v in enumerate(unit_values) if v != base)
+            return Line(base / scale, terms)
 
         zero = (0.0,) * len(FIELDS)
         base_ops = ops(zero)
@@ -76,55 +90,73 @@ class StepModel:
             ops(tuple(1.0 if j == i else 0.0 for j in range(len(FIELDS))))
             for i in range(len(FIELDS))
         ]
-        self.lines: list[tuple[Line, Line]] = []
-        for index, op in enumerate(base_ops):
-            compute = Line(
-                op.flops / flops_per_s,
-                tuple((u[index].flops - op.flops) / flops_per_s for u in units),
+        self.lines: list[tuple[Line, Line]] = [
+            (
+                line(op.flops, [u[k].flops for u in units], flops_per_s),
+                line(op.bytes, [u[k].bytes for u in units], bytes_per_s),
             )
-            memory = Line(
-                op.bytes / bytes_per_s,
-                tuple((u[index].bytes - op.bytes) / bytes_per_s for u in units),
-            )
-            self.lines.append((compute, memory))
+            for k, op in enumerate(base_ops)
+        ]
         comm0 = step_communication_s(model, 0.0, dep.tp, gpu, eff)
         comm1 = step_communication_s(model, 1.0, dep.tp, gpu, eff) - comm0
-        self.fixed = Line(comm0 + eff.step_overhead_s, (comm1,) + (0.0,) * (len(FIELDS) - 1))
+        self.fixed = Line(comm0 + eff.step_overhead_s, ((0, comm1),) if comm1 else ())
+        # The same lines as dense rows (base, then one slope per field) for the hot loop.
+        self._rows = [(self._dense(c), self._dense(m)) for c, m in self.lines]
 
-    def time(self, batch: Batch) -> float:
+    @staticmethod
+    def _dense(line: Line) -> tuple[float, ...]:
+        slopes = [0.0] * len(FIELDS)
+        for i, slope in line.terms:
+            slopes[i] = slope
+        return (line.base, *slopes)
+
+    def time(self, batch: Batch | Vector) -> float:
         """One step's time; equals `roofline.step_time(...).total_s`."""
+        values = batch if isinstance(batch, tuple) else as_vector(batch)
         if self.exact:
             e = self.engine
-            return step_time(e.model, e.gpu, e.deployment, e.efficiency, batch).total_s
-        values = tuple(getattr(batch, name) for name in FIELDS)
+            return step_time(e.model, e.gpu, e.deployment, e.efficiency, Batch(*values)).total_s
         return self.fixed.at(values) + sum(max(c.at(values), m.at(values)) for c, m in self.lines)
 
-    def segment_time(self, start: Batch, growth: Batch, steps: int) -> float:
+    def segment_time(self, start: Batch | Vector, growth: Batch | Vector, steps: int) -> float:
         """Σ over k < steps of the time of `start + k × growth`."""
         if steps <= 0:
             return 0.0
+        v0 = start if isinstance(start, tuple) else as_vector(start)
+        dv = growth if isinstance(growth, tuple) else as_vector(growth)
         if self.exact:  # trapezoid between the exact ends
-            last = Batch(*(getattr(start, f) + (steps - 1) * getattr(growth, f) for f in FIELDS))
-            return steps * (self.time(start) + self.time(last)) / 2
-        v0 = tuple(getattr(start, name) for name in FIELDS)
-        dv = tuple(getattr(growth, name) for name in FIELDS)
+            last = tuple(a + (steps - 1) * d for a, d in zip(v0, dv, strict=True))
+            return steps * (self.time(v0) + self.time(last)) / 2
         total = steps * self.fixed.at(v0)  # communication depends on tokens, fixed here
-        for compute, memory in self.lines:
-            c0, m0 = compute.at(v0), memory.at(v0)
-            c1 = compute.at(dv) - compute.base
-            m1 = memory.at(dv) - memory.base
-            total += _sum_max(c0, c1, m0, m1, steps)
+        t, q, a, r, aw, rw = v0
+        _, _, da, dr, daw, drw = dv  # rows and sequences stay fixed within a segment
+        for (cb, ct, cq, ca, cr, caw, crw), (mb, mt, mq, ma, mr, maw, mrw) in self._rows:
+            c0 = cb + ct * t + cq * q + ca * a + cr * r + caw * aw + crw * rw
+            m0 = mb + mt * t + mq * q + ma * a + mr * r + maw * aw + mrw * rw
+            c1 = ca * da + cr * dr + caw * daw + crw * drw
+            m1 = ma * da + mr * dr + maw * daw + mrw * drw
+            if c1 == 0 and m1 == 0:
+                total += steps * (c0 if c0 > m0 else m0)
+            else:
+                total += _sum_max(c0, c1, m0, m1, steps)
         return total
 
-    def steps_within(self, start: Batch, growth: Batch, limit: int, budget_s: float) -> int:
-        """Largest k ≤ limit with segment_time(k) ≤ budget_s (bisection: the sum grows)."""
-        if self.segment_time(start, growth, limit) <= budget_s:
-            return limit
-        low, high = 0, limit  # time(low) ≤ budget < time(high)
-        while high - low > 1:
-            middle = (low + high) // 2
-            if self.segment_time(start, growth, middle) <= budget_s:
-                low = middle
-            else:
-                high = middle
-        return low
+    def boundary_after(
+        self, start: Vector, growth: Vector, limit: int, elapsed_s: float, whole_s: float
+    ) -> tuple[int, float]:
+        """The first step boundary at or after `elapsed_s` into a segment of `limit` steps
+        lasting `whole_s`: (steps done by then, their duration). The sum grows with k and
+        nearly linearly, so a proportional guess is corrected step by step."""
+        if elapsed_s >= whole_s:
+            return limit, whole_s
+        k = min(limit, max(1, ceil(elapsed_s / whole_s * limit)))
+        duration = self.segment_time(start, growth, k)
+        while k > 1:
+            shorter = self.segment_time(start, growth, k - 1)
+            if shorter < elapsed_s:
+                break
+            k, duration = k - 1, shorter
+        while duration < elapsed_s:
+            k += 1
+            duration = whole_s if k == limit else self.segment_time(start, growth, k)
+        return k, duration

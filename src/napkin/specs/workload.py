@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from math import exp, log
 from statistics import NormalDist
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+if TYPE_CHECKING:  # numpy loads only when a simulation samples lengths
+    import numpy as np
+    from numpy.random import Generator
 
 
 class LogNormalLength(BaseModel):
@@ -24,6 +28,28 @@ class LogNormalLength(BaseModel):
     def quantile(self, mean: float, q: float) -> float:
         mu = log(mean) - self.sigma**2 / 2
         return exp(mu + self.sigma * NormalDist().inv_cdf(q))
+
+    def sample(self, rng: Generator, mean: float, n: int) -> np.ndarray:
+        """n draws with the stated mean (at least one token each)."""
+        import numpy as np
+
+        mu = log(mean) - self.sigma**2 / 2
+        return np.maximum(1, np.rint(rng.lognormal(mu, self.sigma, n)))
+
+
+class ExponentialLength(BaseModel):
+    """Token counts drawn geometrically (the discrete exponential) around the mean: the
+    service-time shape queueing theory's M/M/c assumes."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    kind: Literal["exponential"] = "exponential"
+
+    def quantile(self, mean: float, q: float) -> float:
+        return max(1.0, -mean * log(1 - q))
+
+    def sample(self, rng: Generator, mean: float, n: int) -> np.ndarray:
+        return rng.geometric(1 / max(mean, 1.0), n).astype(float)
 
 
 class EmpiricalLength(BaseModel):
@@ -54,6 +80,13 @@ class EmpiricalLength(BaseModel):
     def mean(self) -> float:
         return sum(v * w for v, w in self._pairs())
 
+    def sample(self, rng: Generator, mean: float, n: int) -> np.ndarray:
+        """n draws from the observed values with their weights (`mean` is implied)."""
+        import numpy as np
+
+        values, weights = zip(*self._pairs(), strict=True)
+        return np.maximum(1, np.rint(rng.choice(np.array(values), n, p=np.array(weights))))
+
     def quantile(self, mean: float, q: float) -> float:
         """The smallest value whose cumulative weight reaches q (the `mean` is not needed)."""
         cumulative = 0.0
@@ -64,7 +97,18 @@ class EmpiricalLength(BaseModel):
         return self._pairs()[-1][0]
 
 
-Length = Annotated[LogNormalLength | EmpiricalLength, Field(discriminator="kind")]
+Length = Annotated[
+    LogNormalLength | ExponentialLength | EmpiricalLength, Field(discriminator="kind")
+]
+
+
+def sample_lengths(dist: Length | None, rng: Generator, mean: float, n: int) -> np.ndarray:
+    """n token counts: the distribution's draws, or the mean itself when none is given."""
+    import numpy as np
+
+    if dist is None:
+        return np.full(n, max(1.0, round(mean)))
+    return dist.sample(rng, mean, n)
 
 
 class Workload(BaseModel):

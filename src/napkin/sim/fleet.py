@@ -1,0 +1,206 @@
+"""The fleet: gateway, router and replicas, driven by one event loop.
+
+Three event streams, merged in time order: arrivals (sorted), client cancellations
+(sorted), and each replica's next segment end (a heap). Ties break by an explicit key,
+(time, kind, counter), where cancellations come before replica events and replica events
+before arrivals at the same instant, so results do not depend on heap internals.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from math import inf
+
+import numpy as np
+
+from napkin.perf.step_model import StepModel
+from napkin.sim.gateway import Gateway, GatewayConfig
+from napkin.sim.replica import Replica, ReplicaConfig
+from napkin.sim.requests import CANCELLED, FAILED, PENDING, REJECTED, Records, Requests
+from napkin.sim.router import Router, pick
+
+CANCEL, REPLICA, ARRIVAL = 0, 1, 2  # tie-break order at one instant
+
+
+@dataclass(frozen=True)
+class FleetConfig:
+    replicas: int
+    router: Router
+    replica: ReplicaConfig
+    gateway: GatewayConfig
+    central_queue: bool = False  # hold requests at the gateway until a replica has a slot
+    sample_interval_s: float = 1.0
+    drain_limit_s: float = inf  # after the last arrival; still-running requests then fail
+
+
+@dataclass
+class Series:
+    """Fleet state sampled every `interval_s` (fixed memory: one row per sample)."""
+
+    interval_s: float
+    time_s: np.ndarray
+    waiting: np.ndarray
+    running: np.ndarray
+    kv_fraction: np.ndarray
+
+
+@dataclass
+class FleetRun:
+    records: Records
+    series: Series
+    busy_s: np.ndarray
+    end_s: float
+    preemptions: int
+    events: int
+
+
+class Fleet:
+    def __init__(self, config: FleetConfig, steps: StepModel, requests: Requests) -> None:
+        self.config = config
+        self.requests = requests
+        self.records = Records.empty(len(requests))
+        self.replicas = [
+            Replica(i, config.replica, steps, requests, self.records)
+            for i in range(config.replicas)
+        ]
+        self.outstanding = np.zeros(config.replicas, np.int64)
+        self.gateway = Gateway(config.gateway, int(requests.tenant.max(initial=0)) + 1)
+        self.central: deque[int] = deque()
+        self.heap: list[tuple[float, int, int, int]] = []
+        self.counter = 0
+        self.version = [0] * config.replicas
+
+    def _push(self, index: int) -> None:
+        replica = self.replicas[index]
+        self.outstanding[index] = replica.outstanding
+        self.version[index] += 1
+        if replica.next_event_s < inf:
+            self.counter += 1
+            heapq.heappush(self.heap, (replica.next_event_s, REPLICA, self.counter, index))
+        if self.central:
+            self._dispatch_central(index)
+
+    def _has_slot(self, index: int) -> bool:
+        return self.replicas[index].outstanding < self.config.replica.max_seqs
+
+    def _dispatch_central(self, index: int) -> None:
+        while self.central and self._has_slot(index):
+            rid = self.central.popleft()
+            if self.records.outcome[rid] != PENDING:
+                continue
+            self.replicas[index].add(rid, self.replicas[index].now)
+            self._push(index)
+
+    def _arrive(self, rid: int, time_s: float) -> None:
+        r = self.requests
+        if not self.gateway.admits(
+            r.prompt_tokens[rid], r.output_tokens[rid], int(r.tenant[rid]), time_s
+        ):
+            self.records.end(rid, REJECTED, time_s)
+            return
+        if self.config.central_queue:
+            free = [i for i in range(len(self.replicas)) if self._has_slot(i)]
+            if not free:
+                self.central.append(rid)
+                return
+            index = min(free, key=lambda i: self.outstanding[i])
+        else:
+            index = pick(self.config.router, rid, int(r.session[rid]), self.outstanding)
+        self.replicas[index].add(rid, time_s)
+        self._push(index)
+
+    def _cancel(self, rid: int, time_s: float) -> None:
+        if self.records.outcome[rid] != PENDING:
+            return
+        index = int(self.records.replica[rid])
+        if index < 0:  # still in the gateway's queue
+            self.records.end(rid, CANCELLED, time_s)
+            return
+        self.replicas[index].cancel(rid, time_s)
+        self._push(index)
+
+    def run(self, progress: Callable[[float], None] | None = None) -> FleetRun:
+        r = self.requests
+        arrivals = r.arrival_s.tolist()
+        order = np.argsort(r.cancel_at_s, kind="stable")
+        cancels = [(float(r.cancel_at_s[i]), int(i)) for i in order if r.cancel_at_s[i] < inf]
+        last = arrivals[-1] if arrivals else 0.0
+        horizon = last + self.config.drain_limit_s
+        series = self._series(horizon if horizon < inf else last)
+        next_sample, sample = 0.0, 0
+        a = c = events = 0
+        now = 0.0
+        while True:
+            t_arrival = arrivals[a] if a < len(arrivals) else inf
+            t_cancel = cancels[c][0] if c < len(cancels) else inf
+            while self.heap and self.heap[0][0] < inf and self._stale_top():
+                heapq.heappop(self.heap)
+            t_replica = self.heap[0][0] if self.heap else inf
+            now = min(t_arrival, t_cancel, t_replica)
+            if now == inf or now > horizon:
+                break
+            while next_sample <= now and sample < len(series.time_s):
+                self._sample(series, sample, next_sample)
+                sample += 1
+                next_sample += series.interval_s
+            events += 1
+            if t_cancel <= now:
+                self._cancel(cancels[c][1], now)
+                c += 1
+            elif t_replica <= now:
+                _, _, _, index = heapq.heappop(self.heap)
+                self.replicas[index].on_event()
+                self._push(index)
+            else:
+                self._arrive(a, now)
+                a += 1
+                if progress and a % 4096 == 0:
+                    progress(now)
+        end = horizon if now < inf else max([last, *(rep.now for rep in self.replicas)])
+        self._fail_leftovers(end)
+        busy = np.array([replica.busy_s for replica in self.replicas])
+        return FleetRun(
+            self.records,
+            self._trim(series, sample),
+            busy,
+            end,
+            sum(rep.preempted for rep in self.replicas),
+            events,
+        )
+
+    def _stale_top(self) -> bool:
+        time_s, _, _, index = self.heap[0]
+        return time_s != self.replicas[index].next_event_s
+
+    def _fail_leftovers(self, time_s: float) -> None:
+        """Requests still in the system when the drain limit ends the run count as failed."""
+        pending = np.flatnonzero(self.records.outcome == PENDING)
+        for rid in pending:
+            self.records.end(int(rid), FAILED, time_s)
+
+    def _series(self, until_s: float) -> Series:
+        interval = self.config.sample_interval_s
+        n = int(until_s / interval) + 2
+        return Series(
+            interval, np.zeros(n), np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n)
+        )
+
+    def _sample(self, series: Series, row: int, time_s: float) -> None:
+        capacity = self.config.replica.kv_capacity_tokens * len(self.replicas)
+        series.time_s[row] = time_s
+        series.waiting[row] = len(self.central) + sum(len(x.waiting) for x in self.replicas)
+        series.running[row] = sum(len(x.decoding) + len(x.prefilling) for x in self.replicas)
+        series.kv_fraction[row] = sum(x.kv_used for x in self.replicas) / capacity
+
+    @staticmethod
+    def _trim(series: Series, rows: int) -> Series:
+        return Series(
+            series.interval_s,
+            series.time_s[:rows],
+            series.waiting[:rows],
+            series.running[:rows],
+            series.kv_fraction[:rows],
+        )

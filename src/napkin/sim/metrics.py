@@ -1,0 +1,86 @@
+"""What a run measured: latency percentiles, throughput, goodput, utilisation, Little's law.
+
+Reads the flat records only (never simulator internals). TPOT follows vLLM's definition,
+(E2E − TTFT) / (output tokens − 1); goodput counts completed requests that met every SLA
+target the design gives (DistServe's definition).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from napkin.sim.fleet import FleetRun
+from napkin.sim.requests import Outcome, Requests
+
+QUANTILES = {"p50": 50, "p90": 90, "p99": 99, "max": 100}
+
+
+@dataclass(frozen=True)
+class Targets:
+    ttft_s: float | None = None
+    tpot_s: float | None = None
+    e2e_s: float | None = None
+
+
+def _percentiles(values: np.ndarray) -> dict[str, float]:
+    if len(values) == 0:
+        return {name: float("nan") for name in ("mean", *QUANTILES)}
+    out = {"mean": float(values.mean())}
+    out.update({name: float(np.percentile(values, q)) for name, q in QUANTILES.items()})
+    return out
+
+
+def summarize(
+    requests: Requests, run: FleetRun, targets: Targets, replicas: int, window_s: float
+) -> dict[str, Any]:
+    """Everything `napkin simulate` prints, as plain numbers (seconds, tokens, fractions)."""
+    rec = run.records
+    outcomes = {o.name: int((rec.outcome == o).sum()) for o in Outcome if o is not Outcome.pending}
+    done = rec.outcome == Outcome.completed
+    arrival = requests.arrival_s
+    ttft = rec.first_token_s[done] - arrival[done]
+    e2e = rec.finish_s[done] - arrival[done]
+    out_tokens = requests.output_tokens[done]
+    multi = out_tokens > 1
+    tpot = (e2e[multi] - ttft[multi]) / (out_tokens[multi] - 1)
+    good = np.ones(int(done.sum()), bool)
+    if targets.ttft_s is not None:
+        good &= ttft <= targets.ttft_s
+    if targets.tpot_s is not None:
+        tpot_all = np.zeros(len(ttft))
+        tpot_all[multi] = tpot
+        good &= tpot_all <= targets.tpot_s
+    if targets.e2e_s is not None:
+        good &= e2e <= targets.e2e_s
+    in_system = run.series.waiting + run.series.running
+    within = run.series.time_s <= window_s
+    mean_in_system = float(in_system[within].mean()) if within.any() else float("nan")
+    started = np.isfinite(rec.finish_s)
+    time_in_system = float((rec.finish_s[started] - arrival[started]).mean())
+    return {
+        "requests": len(requests),
+        "outcomes": outcomes,
+        "conserved": sum(outcomes.values()) == len(requests),
+        "ttft_s": _percentiles(ttft),
+        "tpot_s": _percentiles(tpot),
+        "e2e_s": _percentiles(e2e),
+        "throughput_rps": float(done.sum() / window_s),
+        "output_tokens_per_s": float(out_tokens.sum() / window_s),
+        "goodput_rps": float(good.sum() / window_s),
+        "goodput_fraction": float(good.mean()) if len(good) else float("nan"),
+        "gpu_busy_fraction": float(run.busy_s.sum() / (run.end_s * replicas)),
+        "preemptions": run.preemptions,
+        "prefix_hit_tokens": int(rec.prefix_hit_tokens.sum()),
+        "peak_waiting": int(run.series.waiting.max(initial=0)),
+        "peak_kv_fraction": float(run.series.kv_fraction.max(initial=0.0)),
+        "littles_law": {
+            "mean_in_system": mean_in_system,
+            "arrival_rate_rps": float(len(requests) / window_s),
+            "mean_time_in_system_s": time_in_system,
+            "rate_times_time": float(len(requests) / window_s * time_in_system),
+        },
+        "events": run.events,
+    }

@@ -1,0 +1,155 @@
+"""What a simulation runs: the traffic and the fleet, derived from a design's plan unless the
+user overrides them. Every default is the plan's own figure, so plan and simulation are
+compared like for like."""
+
+from __future__ import annotations
+
+from math import inf
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from napkin.errors import NapkinError
+from napkin.perf.batching import Engine
+from napkin.perf.efficiency import resolve
+from napkin.perf.step_model import StepModel
+from napkin.planner import Plan
+from napkin.scenarios.completion import expected_tokens_per_step
+from napkin.sim.fleet import FleetConfig
+from napkin.sim.gateway import GatewayConfig
+from napkin.sim.replica import ReplicaConfig, Speculation
+from napkin.sim.router import Router
+from napkin.sim.workload import Arrivals, Traffic
+from napkin.specs.catalog import find_model
+from napkin.specs.deployment import Deployment
+from napkin.specs.design import ChatbotDesign, CodingAgentDesign, CompletionDesign
+
+# vLLM's default max_num_batched_tokens with chunked prefill on large GPUs.
+DEFAULT_TOKEN_BUDGET = 8192
+# A cancelled completion is abandoned on average this long after it was sent: the next
+# keystroke after the IDE's debounce (an assumption; override with --cancel-after).
+DEFAULT_CANCEL_AFTER_S = 0.2
+
+
+class SimOptions(BaseModel):
+    """Overrides of what the plan implies; None keeps the plan's value."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    duration_s: float = Field(default=600.0, gt=0)
+    seed: int = 0
+    qps: float | None = Field(default=None, gt=0)
+    replicas: int | None = Field(default=None, ge=1)
+    router: Router = Router.round_robin
+    central_queue: bool = False
+    arrival: str = Field(default="poisson", pattern="^(poisson|gamma|diurnal)$")
+    cv: float = Field(default=1.0, gt=0)
+    max_seqs: int | None = Field(default=None, ge=1)
+    token_budget: int = Field(default=DEFAULT_TOKEN_BUDGET, ge=1)
+    prefix_cache_fraction: float = Field(default=0.0, ge=0, le=1)
+    shared_prefix_tokens: float | None = Field(default=None, ge=0)
+    queue_timeout_s: float | None = Field(default=None, gt=0)
+    max_context_tokens: float | None = Field(default=None, gt=0)
+    tenant_qps: float | None = Field(default=None, gt=0)
+    tenant_burst: float = Field(default=10.0, ge=1)
+    tenant_shares: tuple[float, ...] = (1.0,)
+    cancel_after_s: float = Field(default=DEFAULT_CANCEL_AFTER_S, gt=0)
+    drain_limit_s: float = Field(default=600.0, gt=0)
+    sample_interval_s: float = Field(default=1.0, gt=0)
+
+
+def _require_serving(plan: Plan) -> None:
+    if not isinstance(plan.design, ChatbotDesign | CodingAgentDesign | CompletionDesign):
+        raise NapkinError(
+            f"`simulate` runs serving designs (chatbot, coding-agent, "
+            f"code-completion); {plan.design.name} is a {plan.design.kind}"
+        )
+    if not plan.fits or "model_replicas_provisioned" not in plan.figures:
+        raise NapkinError(f"the planned replica does not fit: {plan.fit_reason}")
+
+
+def traffic_of(plan: Plan, options: SimOptions) -> Traffic:
+    """Requests as the plan describes them, at the plan's peak unless --qps says otherwise."""
+    _require_serving(plan)
+    f = {key: fig.value for key, fig in plan.figures.items()}
+    design = plan.design
+    qps = options.qps or f["peak_qps"]
+    arrivals = Arrivals(kind=options.arrival, qps=qps, cv=options.cv)
+    kv_prompt = f["context_tokens"] - f["output_tokens_per_request"]
+    shared = kv_prompt - f["prefill_tokens_per_request"]  # cached history (agents)
+    if options.shared_prefix_tokens is not None:
+        shared = options.shared_prefix_tokens
+    common = dict(
+        arrivals=arrivals,
+        prompt_tokens=kv_prompt,
+        output_tokens=f["output_tokens_per_request"],
+        tenant_shares=options.tenant_shares,
+        shared_prefix_tokens=shared,
+        cancel_after_s=options.cancel_after_s,
+    )
+    if isinstance(design, ChatbotDesign):
+        w = design.workload
+        return Traffic(
+            **common,
+            prompt_distribution=w.input_tokens_distribution,
+            output_distribution=w.output_tokens_distribution,
+            turns_per_session=w.turns_per_session,
+        )
+    if isinstance(design, CodingAgentDesign):
+        return Traffic(**common, turns_per_session=f["llm_calls_per_task"])
+    return Traffic(**common, cancel_fraction=design.completion.cancellation_rate)
+
+
+def steps_of(plan: Plan) -> StepModel:
+    d = plan.design
+    return StepModel(
+        Engine(d.model, d.hardware, d.deployment, resolve(d.efficiency, d.hardware, d.profile))
+    )
+
+
+def _speculation(plan: Plan) -> Speculation | None:
+    design = plan.design
+    if not isinstance(design, CompletionDesign) or design.completion.speculation is None:
+        return None
+    spec = design.completion.speculation
+    draft = find_model(spec.draft_model)
+    engine = Engine(
+        draft,
+        design.hardware,
+        Deployment(precision=design.deployment.precision),
+        resolve(design.efficiency, design.hardware, design.profile),
+    )
+    return Speculation(
+        spec.draft_tokens,
+        expected_tokens_per_step(spec.acceptance_rate, spec.draft_tokens),
+        StepModel(engine),
+    )
+
+
+def fleet_of(plan: Plan, options: SimOptions) -> FleetConfig:
+    """Replicas, slots and KV capacity from the plan's figures."""
+    _require_serving(plan)
+    f = {key: fig.value for key, fig in plan.figures.items()}
+    per_token = f["kv_bytes_per_token"] * f["kv_replication"]
+    capacity = int(f["kv_cache_bytes_per_replica"] / per_token)
+    replica = ReplicaConfig(
+        max_seqs=options.max_seqs or int(f["decode_batch"]),
+        token_budget=options.token_budget,
+        kv_capacity_tokens=capacity,
+        prefix_cache_tokens=int(capacity * options.prefix_cache_fraction),
+        queue_timeout_s=options.queue_timeout_s or inf,
+        speculation=_speculation(plan),
+    )
+    gateway = GatewayConfig(
+        max_context_tokens=options.max_context_tokens or plan.design.model.max_context,
+        tenant_qps=options.tenant_qps or inf,
+        tenant_burst=options.tenant_burst,
+    )
+    return FleetConfig(
+        options.replicas or int(f["model_replicas_provisioned"]),
+        options.router,
+        replica,
+        gateway,
+        options.central_queue,
+        options.sample_interval_s,
+        options.drain_limit_s,
+    )

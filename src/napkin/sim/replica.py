@@ -1,0 +1,346 @@
+"""One serving replica under continuous batching, as vLLM schedules it, advanced in segments.
+
+Each engine step decodes one token for every running sequence and spends the rest of a
+token budget on prompt chunks (chunked prefill), first come first served. A request is
+admitted when a sequence slot is free and the KV cache can hold its prompt; when the cache
+cannot hold the next decode tokens, the most recently admitted sequence is preempted and
+will recompute (vLLM's default policy).
+
+The clock never ticks token by token. Between changes of composition (an admission, a
+prompt finishing, a completion, a cancellation, a preemption) every step has the same rows
+and contexts that grow by a fixed amount, so the segment's duration is a closed-form sum
+(`StepModel.segment_time`). An arrival mid-segment ends it at the next step boundary.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import OrderedDict, deque
+from dataclasses import dataclass
+from math import ceil, floor, inf
+
+from napkin.perf.step_model import StepModel, Vector
+from napkin.sim.requests import CANCELLED, COMPLETED, PENDING, TIMED_OUT, Records, Requests
+
+
+@dataclass(frozen=True)
+class Speculation:
+    """Speculative decoding: each step verifies `draft_tokens` + 1 rows per sequence and yields
+    `tokens_per_step` tokens on average; `draft` prices the draft model's passes."""
+
+    draft_tokens: int
+    tokens_per_step: float
+    draft: StepModel
+
+
+@dataclass(frozen=True)
+class ReplicaConfig:
+    """- `max_seqs`: concurrent sequences (vLLM max_num_seqs).
+    - `token_budget`: rows per step, decode and prefill together (max_num_batched_tokens).
+    - `kv_capacity_tokens` / `block_tokens`: the paged KV cache.
+    - `prefix_cache_tokens`: KV kept for finished sessions' prefixes (LRU); 0 disables it.
+    - `queue_timeout_s`: a request still waiting this long after arriving times out."""
+
+    max_seqs: int
+    token_budget: int
+    kv_capacity_tokens: int
+    block_tokens: int = 16
+    prefix_cache_tokens: int = 0
+    queue_timeout_s: float = inf
+    speculation: Speculation | None = None
+
+
+@dataclass
+class Segment:
+    start_s: float
+    steps: int
+    first: Vector
+    growth: Vector
+    prefill: list[tuple[list[float], int]]  # (prefilling entry, tokens per step)
+    duration_s: float
+
+    @property
+    def end_s(self) -> float:
+        return self.start_s + self.duration_s
+
+
+class Replica:
+    """A replica's queues, running sequences and KV use; see the module docstring."""
+
+    def __init__(
+        self,
+        index: int,
+        config: ReplicaConfig,
+        steps: StepModel,
+        requests: Requests,
+        records: Records,
+    ) -> None:
+        self.index, self.config, self.steps = index, config, steps
+        self.records = records
+        self.arrival = requests.arrival_s.tolist()
+        self.prompt = requests.prompt_tokens.tolist()
+        self.output = requests.output_tokens.tolist()
+        self.session = requests.session.tolist()
+        self.prefix = requests.prefix_tokens.tolist()
+        spec = config.speculation
+        self.rate = spec.tokens_per_step if spec else 1.0  # tokens per sequence per step
+        self.rows = spec.draft_tokens + 1 if spec else 1  # verify rows per sequence
+        self.now = 0.0
+        self.step = 0
+        self.waiting: deque[int] = deque()
+        self.prefilling: list[list[float]] = []  # [rid, remaining tokens, tokens done]
+        self.heap: list[tuple[int, int, int]] = []  # (finish step, admission order, rid)
+        self.decoding: dict[int, tuple[int, float, float, int]] = {}
+        self.ctx_sum = 0.0  # Σ contexts of decoding sequences
+        self.kv_used = 0.0  # tokens held: decoding contexts + reserved prompts
+        self.recompute: dict[int, float] = {}  # preempted rid -> tokens to prefill again
+        self.cache: OrderedDict[int, float] = OrderedDict()  # session -> cached tokens
+        self.cached_tokens = 0.0
+        self.order = 0
+        self.busy_s = 0.0
+        self.segment: Segment | None = None
+        self.preempted = 0
+
+    # --- what the fleet asks ---------------------------------------------------------
+
+    @property
+    def outstanding(self) -> int:
+        return len(self.waiting) + len(self.prefilling) + len(self.decoding)
+
+    @property
+    def next_event_s(self) -> float:
+        return self.segment.end_s if self.segment else inf
+
+    def add(self, rid: int, time_s: float) -> None:
+        """A request routed here at time_s joins the queue from the next step boundary."""
+        self.advance(time_s)
+        self.records.replica[rid] = self.index
+        self.waiting.append(rid)
+        self._plan()
+
+    def cancel(self, rid: int, time_s: float) -> None:
+        """The client cancelled: free its slot and KV at once."""
+        self.advance(time_s)
+        for entry in self.prefilling:
+            if entry[0] == rid:
+                self.prefilling.remove(entry)
+                self.kv_used -= self._prompt_of(rid)
+                break
+        else:
+            if rid in self.decoding:
+                self._release(rid)
+        self.records.end(rid, CANCELLED, max(time_s, self.now))
+        self._plan()
+
+    def on_event(self) -> None:
+        """The current segment has ended: apply it and plan the next."""
+        segment = self.segment
+        assert segment is not None
+        self._apply(segment, segment.steps, segment.duration_s)
+        self._plan()
+
+    def advance(self, time_s: float) -> None:
+        """Bring the replica to the first step boundary at or after time_s."""
+        while self.segment is not None and self.segment.end_s <= time_s:
+            self.on_event()
+        segment = self.segment
+        if segment is None:
+            self.now = max(self.now, time_s)
+            return
+        if time_s <= segment.start_s:
+            return
+        done, duration = self.steps.boundary_after(
+            segment.first,
+            segment.growth,
+            segment.steps,
+            time_s - segment.start_s,
+            segment.duration_s,
+        )
+        self._apply(segment, done, duration)
+        self.segment = None
+
+    # --- the schedule ---------------------------------------------------------------
+
+    def _prompt_of(self, rid: int) -> float:
+        return self.recompute.get(rid, self.prompt[rid])
+
+    def _blocks_margin(self) -> float:
+        """Per-sequence rounding up to whole blocks, as an upper bound in tokens."""
+        return (len(self.decoding) + len(self.prefilling)) * (self.config.block_tokens - 1)
+
+    def _admit(self) -> None:
+        config, records = self.config, self.records
+        while self.waiting and len(self.decoding) + len(self.prefilling) < config.max_seqs:
+            rid = self.waiting[0]
+            if records.outcome[rid] != PENDING:
+                self.waiting.popleft()  # cancelled while waiting
+                continue
+            if self.now - self.arrival[rid] > config.queue_timeout_s:
+                self.waiting.popleft()
+                records.end(rid, TIMED_OUT, self.arrival[rid] + config.queue_timeout_s)
+                continue
+            prompt = self._prompt_of(rid)
+            need = prompt + config.block_tokens
+            if self.kv_used + self._blocks_margin() + need > config.kv_capacity_tokens:
+                break  # head of line waits for KV, as vLLM's FCFS does
+            self.waiting.popleft()
+            hit = self._prefix_hit(rid)
+            self.kv_used += prompt
+            self.prefilling.append([rid, max(1.0, prompt - hit), float(hit)])
+
+    def _prefix_hit(self, rid: int) -> float:
+        if not self.config.prefix_cache_tokens or rid in self.recompute:
+            return 0.0
+        cached = self.cache.get(self.session[rid], 0.0)
+        if cached:
+            self.cache.move_to_end(self.session[rid])
+        hit = min(cached, self.prefix[rid])
+        self.records.prefix_hit_tokens[rid] = int(hit)
+        return hit
+
+    def _remember(self, rid: int, context: float) -> None:
+        """Keep a finished request's prefix for its session's next turn (LRU)."""
+        limit = self.config.prefix_cache_tokens
+        if not limit:
+            return
+        session = self.session[rid]
+        self.cached_tokens += context - self.cache.pop(session, 0.0)
+        self.cache[session] = context
+        while self.cached_tokens > limit and self.cache:
+            self.cached_tokens -= self.cache.popitem(last=False)[1]
+
+    def _preempt(self) -> None:
+        """Recompute the most recently admitted sequence (frees its KV; it waits again)."""
+        rid = max(self.decoding, key=lambda r: self.decoding[r][3])
+        generated = self._generated(rid)
+        self._release(rid)
+        self.recompute[rid] = self.prompt[rid] + generated
+        self.records.generated[rid] = int(generated)
+        self.records.preemptions[rid] += 1
+        self.preempted += 1
+        self.waiting.appendleft(rid)
+
+    def _generated(self, rid: int) -> float:
+        start_step, _, start_generated, _ = self.decoding[rid]
+        return start_generated + (self.step - start_step) * self.rate
+
+    def _context(self, rid: int) -> float:
+        start_step, start_context, _, _ = self.decoding[rid]
+        return start_context + (self.step - start_step) * self.rate
+
+    def _release(self, rid: int) -> None:
+        context = self._context(rid)
+        self.ctx_sum -= context
+        self.kv_used -= context
+        del self.decoding[rid]  # its heap entry is skipped when it surfaces
+
+    def _plan(self) -> None:
+        """Admit what fits, then lay out the next segment (or go idle)."""
+        self._admit()
+        decodes = len(self.decoding)
+        growth_kv = decodes * self.rate
+        free = self.config.kv_capacity_tokens - self.kv_used - self._blocks_margin()
+        while decodes and free < growth_kv:
+            self._preempt()
+            decodes = len(self.decoding)
+            growth_kv = decodes * self.rate
+            free = self.config.kv_capacity_tokens - self.kv_used - self._blocks_margin()
+        budget = self.config.token_budget - decodes * self.rows
+        prefill: list[tuple[list[float], int]] = []
+        for entry in self.prefilling:
+            if budget <= 0:
+                break
+            chunk = int(min(entry[1], budget))
+            prefill.append((entry, chunk))
+            budget -= chunk
+        if not decodes and not prefill:
+            self.segment = None
+            return
+        steps = self._segment_steps(decodes, prefill, free, growth_kv)
+        first, growth = self._batches(decodes, prefill)
+        duration = self.steps.segment_time(first, growth, steps)
+        spec = self.config.speculation
+        if spec and decodes:
+            draft_first = (decodes, decodes, *first[2:])
+            duration += spec.draft_tokens * spec.draft.segment_time(draft_first, growth, steps)
+        self.segment = Segment(self.now, steps, first, growth, prefill, duration)
+
+    def _segment_steps(
+        self, decodes: int, prefill: list[tuple[list[float], int]], free: float, growth_kv: float
+    ) -> int:
+        steps = 1 << 62
+        while self.heap and self._stale(self.heap[0]):
+            heapq.heappop(self.heap)  # cancelled or preempted since it was pushed
+        if self.heap:
+            steps = max(1, self.heap[0][0] - self.step)
+        for entry, chunk in prefill:
+            steps = min(steps, max(1, ceil(entry[1] / chunk)))
+        if growth_kv > 0:
+            steps = min(steps, max(1, floor(free / growth_kv)))
+        return steps
+
+    def _batches(
+        self, decodes: int, prefill: list[tuple[list[float], int]]
+    ) -> tuple[Vector, Vector]:
+        """Step 0 of the segment, and how each later step differs from the one before."""
+        chunk_tokens = sum(chunk for _, chunk in prefill)
+        attended = self.ctx_sum + sum(c * (e[2] + (c + 1) / 2) for e, c in prefill)
+        read = self.ctx_sum + sum(e[2] + c for e, c in prefill)
+        d_attended = decodes * self.rate + sum(c * c for _, c in prefill)
+        d_read = decodes * self.rate + chunk_tokens
+        first = (decodes * self.rows + chunk_tokens, decodes, attended, read, attended, read)
+        return first, (0.0, 0.0, d_attended, d_read, d_attended, d_read)
+
+    def _apply(self, segment: Segment, steps: int, duration: float) -> None:
+        """Advance time and every sequence by `steps` steps of the segment."""
+        self.now = segment.start_s + duration
+        self.busy_s += duration
+        self.step += steps
+        grown = len(self.decoding) * self.rate * steps
+        self.ctx_sum += grown
+        self.kv_used += grown
+        for entry, chunk in segment.prefill:
+            entry[1] -= chunk * steps
+            entry[2] += chunk * steps
+        finished = [entry for entry, _ in segment.prefill if entry[1] <= 0]
+        for entry in finished:
+            self.prefilling.remove(entry)
+            self._start_decoding(int(entry[0]))
+        self._complete_due()
+
+    def _start_decoding(self, rid: int) -> None:
+        """The prompt is in: the first token is out (TTFT); decoding begins."""
+        records = self.records
+        if rid not in self.recompute:
+            records.first_token_s[rid] = self.now
+            records.generated[rid] = 1
+        generated = float(records.generated[rid])
+        context = self._prompt_of(rid) if rid in self.recompute else self.prompt[rid] + 1.0
+        self.kv_used += context - self._prompt_of(rid)
+        self.recompute.pop(rid, None)
+        left = self.output[rid] - generated
+        self.order += 1
+        self.decoding[rid] = (self.step, context, generated, self.order)
+        self.ctx_sum += context
+        if left <= 0:
+            self._finish(rid)
+            return
+        heapq.heappush(self.heap, (self.step + ceil(left / self.rate), self.order, rid))
+
+    def _stale(self, entry: tuple[int, int, int]) -> bool:
+        _, order, rid = entry
+        current = self.decoding.get(rid)
+        return current is None or current[3] != order
+
+    def _complete_due(self) -> None:
+        while self.heap and self.heap[0][0] <= self.step:
+            entry = heapq.heappop(self.heap)
+            if not self._stale(entry):
+                self._finish(entry[2])
+
+    def _finish(self, rid: int) -> None:
+        context = self._context(rid)
+        self._release(rid)
+        self._remember(rid, context)
+        self.records.generated[rid] = self.output[rid]
+        self.records.end(rid, COMPLETED, self.now)

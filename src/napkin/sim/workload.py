@@ -1,0 +1,142 @@
+"""Simulated traffic: arrival processes, token lengths, tenants, sessions, cancellations,
+or a replayed trace. Every random draw comes from one seeded generator."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from napkin.errors import NapkinError
+from napkin.sim.requests import Requests
+from napkin.specs.workload import Length, sample_lengths
+
+
+class Arrivals(BaseModel):
+    """- poisson: exponential gaps at `qps`.
+    - gamma: Gamma gaps with coefficient of variation `cv` (cv > 1 is burstier than Poisson).
+    - diurnal: Poisson whose rate follows `hourly` (24 relative rates, peak = `qps`),
+      drawn by thinning (Lewis & Shedler 1979)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    kind: Literal["poisson", "gamma", "diurnal"] = "poisson"
+    qps: float = Field(gt=0)
+    cv: float = Field(default=1.0, gt=0)
+    hourly: tuple[float, ...] | None = Field(default=None, min_length=24, max_length=24)
+
+
+class Traffic(BaseModel):
+    """Everything that shapes the simulated requests."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    arrivals: Arrivals
+    prompt_tokens: float = Field(gt=0)
+    output_tokens: float = Field(gt=0)
+    prompt_distribution: Length | None = None
+    output_distribution: Length | None = None
+    tenant_shares: tuple[float, ...] = (1.0,)
+    turns_per_session: float = Field(default=1.0, ge=1)
+    shared_prefix_tokens: float = Field(default=0.0, ge=0)
+    cancel_fraction: float = Field(default=0.0, ge=0, le=1)
+    cancel_after_s: float = Field(default=1.0, gt=0)
+
+
+def _times(a: Arrivals, rng: np.random.Generator, duration_s: float) -> np.ndarray:
+    expected = int(a.qps * duration_s * 1.2) + 16
+    if a.kind == "gamma":
+        shape = 1 / a.cv**2
+        gaps = rng.gamma(shape, 1 / (a.qps * shape), expected)
+    else:
+        gaps = rng.exponential(1 / a.qps, expected)
+    times = np.cumsum(gaps)
+    while times[-1] < duration_s:  # rare: draw more
+        more = rng.exponential(1 / a.qps, expected)
+        times = np.concatenate([times, times[-1] + np.cumsum(more)])
+    times = times[times < duration_s]
+    if a.kind == "diurnal" and a.hourly is not None:
+        profile = np.array(a.hourly) / max(a.hourly)
+        hour = ((times // 3600) % 24).astype(int)
+        times = times[rng.random(len(times)) < profile[hour]]
+    return times
+
+
+def generate(traffic: Traffic, duration_s: float, seed: int) -> Requests:
+    """Requests arriving in [0, duration_s), all draws from `seed`."""
+    rng = np.random.default_rng(seed)
+    arrival = _times(traffic.arrivals, rng, duration_s)
+    n = len(arrival)
+    prompt = sample_lengths(traffic.prompt_distribution, rng, traffic.prompt_tokens, n)
+    output = sample_lengths(traffic.output_distribution, rng, traffic.output_tokens, n)
+    shares = np.array(traffic.tenant_shares) / sum(traffic.tenant_shares)
+    tenant = rng.choice(len(shares), n, p=shares).astype(np.int32)
+    sessions = max(1, int(n / traffic.turns_per_session))
+    session = rng.integers(0, sessions, n, dtype=np.int64)
+    prefix = np.minimum(prompt, traffic.shared_prefix_tokens).astype(np.int64)
+    cancel = np.full(n, np.inf)
+    chosen = rng.random(n) < traffic.cancel_fraction
+    cancel[chosen] = arrival[chosen] + rng.exponential(traffic.cancel_after_s, chosen.sum())
+    return Requests(
+        arrival, prompt.astype(np.int64), output.astype(np.int64), tenant, session, prefix, cancel
+    )
+
+
+class TraceRow(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore", allow_inf_nan=False)
+
+    timestamp: float = Field(ge=0)
+    input_tokens: int = Field(gt=0)
+    output_tokens: int = Field(gt=0)
+    tenant: int = Field(default=0, ge=0)
+    session: int = Field(default=-1)
+    prefix_tokens: int = Field(default=0, ge=0)
+
+
+def read_trace(path: str | Path) -> Requests:
+    """A trace as JSONL (one object per line) or CSV: timestamp (s), input_tokens,
+    output_tokens, and optionally tenant, session, prefix_tokens."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise NapkinError(f"cannot read trace: {error}", file=str(path)) from None
+    if path.suffix.lower() == ".csv":
+        raw = list(csv.DictReader(text.splitlines()))
+    else:
+        raw = []
+        for number, line in enumerate(text.splitlines(), start=1):
+            if line.strip():
+                try:
+                    raw.append(json.loads(line))
+                except json.JSONDecodeError as error:
+                    raise NapkinError(
+                        f"not JSON: {error}", file=str(path), field=f"line {number}"
+                    ) from None
+    rows = []
+    for number, item in enumerate(raw, start=1):
+        try:
+            rows.append(TraceRow.model_validate(item))
+        except ValidationError as error:
+            first = error.errors()[0]
+            raise NapkinError(
+                first["msg"], file=str(path), field=f"record {number}, {first['loc'][0]}"
+            ) from None
+    if not rows:
+        raise NapkinError("the trace has no requests", file=str(path))
+    rows.sort(key=lambda r: r.timestamp)
+    start = rows[0].timestamp
+    session = [r.session if r.session >= 0 else -(i + 1) for i, r in enumerate(rows)]
+    return Requests(
+        np.array([r.timestamp - start for r in rows]),
+        np.array([r.input_tokens for r in rows], np.int64),
+        np.array([r.output_tokens for r in rows], np.int64),
+        np.array([r.tenant for r in rows], np.int32),
+        np.array(session, np.int64),
+        np.array([min(r.prefix_tokens, r.input_tokens) for r in rows], np.int64),
+        np.full(len(rows), np.inf),
+    )
