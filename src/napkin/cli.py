@@ -184,6 +184,115 @@ def new_command(
     typer.echo(f"wrote {path}; plan it with: napkin plan {path}")
 
 
+class RouterChoice(str, Enum):
+    round_robin = "round-robin"
+    least_loaded = "least-loaded"
+    session = "session"
+
+
+class ArrivalChoice(str, Enum):
+    poisson = "poisson"
+    gamma = "gamma"
+    diurnal = "diurnal"
+
+
+@app.command("simulate")
+def simulate_command(
+    design: Annotated[str, typer.Argument(help="built-in serving design or a YAML file")],
+    set_: Annotated[list[str] | None, typer.Option("--set", help="override a field")] = None,
+    profile: Annotated[str | None, typer.Option(help="efficiency profile")] = None,
+    qps: Annotated[float | None, typer.Option(help="arrival rate (default: planned peak)")] = None,
+    duration: Annotated[float, typer.Option(help="simulated seconds of arrivals")] = 600.0,
+    seed: Annotated[int, typer.Option(help="seed for every random draw")] = 0,
+    replicas: Annotated[int | None, typer.Option(help="replicas (default: planned)")] = None,
+    router: Annotated[RouterChoice, typer.Option(help="routing policy")] = (
+        RouterChoice.round_robin
+    ),
+    central_queue: Annotated[
+        bool,
+        typer.Option(
+            "--central-queue", help="hold requests at the gateway until a replica has a slot"
+        ),
+    ] = False,
+    arrival: Annotated[ArrivalChoice, typer.Option(help="arrival process")] = (
+        ArrivalChoice.poisson
+    ),
+    cv: Annotated[float, typer.Option(help="gamma arrivals: coefficient of variation")] = 1.0,
+    trace: Annotated[Path | None, typer.Option(help="replay a JSONL/CSV trace instead")] = None,
+    max_seqs: Annotated[int | None, typer.Option(help="sequences per replica")] = None,
+    prefix_cache: Annotated[
+        float, typer.Option(help="fraction of KV kept for session prefixes (0 disables)")
+    ] = 0.0,
+    queue_timeout: Annotated[
+        float | None, typer.Option(help="seconds before a waiting request times out")
+    ] = None,
+    max_context: Annotated[float | None, typer.Option(help="gateway context limit")] = None,
+    tenant_qps: Annotated[float | None, typer.Option(help="per-tenant rate limit")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Simulate the planned fleet: latency percentiles, goodput, queues, plan vs simulation."""
+    from pydantic import ValidationError
+
+    from napkin.planner import plan
+    from napkin.sim.options import SimOptions
+    from napkin.sim.router import Router
+    from napkin.sim.run import simulate
+    from napkin.specs.loader import load_design
+
+    try:
+        options = SimOptions(
+            duration_s=duration,
+            seed=seed,
+            qps=qps,
+            replicas=replicas,
+            router=Router(router.value),
+            central_queue=central_queue,
+            arrival=arrival.value,
+            cv=cv,
+            max_seqs=max_seqs,
+            prefix_cache_fraction=prefix_cache,
+            queue_timeout_s=queue_timeout,
+            max_context_tokens=max_context,
+            tenant_qps=tenant_qps,
+        )
+    except ValidationError as error:
+        item = error.errors()[0]
+        _fail(NapkinError(item["msg"], field="--" + str(item["loc"][0]).replace("_", "-")))
+        return
+    try:
+        planned = plan(load_design(design, set_ or (), profile))
+        if as_json:
+            result = simulate(planned, options, trace)
+        else:
+            result = _simulate_with_progress(planned, options, trace)
+    except NapkinError as error:
+        _fail(error)
+        return
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), indent=2))
+        return
+    from napkin.render.simulation import render_simulation
+
+    _console().print(render_simulation(result))
+
+
+def _simulate_with_progress(planned, options, trace):  # noqa: ANN001, ANN202
+    from rich.progress import Progress
+
+    from napkin.sim.run import simulate
+
+    with Progress(transient=True, console=_console_err()) as bar:
+        task = bar.add_task("simulating", total=options.duration_s)
+        result = simulate(planned, options, trace, progress=lambda t: bar.update(task, completed=t))
+    return result
+
+
+def _console_err():  # noqa: ANN202
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
 class Precisions(str, Enum):
     fp32 = "fp32"
     bf16 = "bf16"

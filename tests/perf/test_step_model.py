@@ -88,8 +88,12 @@ def test_sum_max_by_brute_force(c0, c1, m0, m1):
         assert _sum_max(c0, c1, m0, m1, n) == pytest.approx(brute)
 
 
-def test_steps_within_budget():
+def test_boundary_after_is_the_first_step_end_at_or_after_a_time():
     fast = StepModel(_engine())
     start, growth = decode_batch(32, 1000), Batch(0, 0, 32, 32, 32, 32)
-    k = fast.steps_within(start, growth, 1000, 0.5)
-    assert fast.segment_time(start, growth, k) <= 0.5 < fast.segment_time(start, growth, k + 1)
+    whole = fast.segment_time(start, growth, 1000)
+    for elapsed in (1e-6, 0.013, 0.5, whole / 3, whole - 1e-9):
+        k, duration = fast.boundary_after(start, growth, 1000, elapsed, whole)
+        assert duration == pytest.approx(fast.segment_time(start, growth, k))
+        assert fast.segment_time(start, growth, k - 1) < elapsed <= duration
+    assert fast.boundary_after(start, growth, 1000, whole + 1, whole) == (1000, whole)

@@ -18,7 +18,7 @@ import numpy as np
 
 from napkin.perf.step_model import StepModel
 from napkin.sim.gateway import Gateway, GatewayConfig
-from napkin.sim.replica import Replica, ReplicaConfig
+from napkin.sim.replica import Columns, Replica, ReplicaConfig
 from napkin.sim.requests import CANCELLED, FAILED, PENDING, REJECTED, Records, Requests
 from napkin.sim.router import Router, pick
 
@@ -62,9 +62,9 @@ class Fleet:
         self.config = config
         self.requests = requests
         self.records = Records.empty(len(requests))
+        columns = Columns.of(requests)
         self.replicas = [
-            Replica(i, config.replica, steps, requests, self.records)
-            for i in range(config.replicas)
+            Replica(i, config.replica, steps, columns, self.records) for i in range(config.replicas)
         ]
         self.outstanding = np.zeros(config.replicas, np.int64)
         self.gateway = Gateway(config.gateway, int(requests.tenant.max(initial=0)) + 1)

@@ -55,11 +55,13 @@ def summarize(
         good &= tpot_all <= targets.tpot_s
     if targets.e2e_s is not None:
         good &= e2e <= targets.e2e_s
+    # Little's law over the whole run, [0, end]: every request arrives and leaves inside it.
     in_system = run.series.waiting + run.series.running
-    within = run.series.time_s <= window_s
-    mean_in_system = float(in_system[within].mean()) if within.any() else float("nan")
-    started = np.isfinite(rec.finish_s)
-    time_in_system = float((rec.finish_s[started] - arrival[started]).mean())
+    mean_in_system = float(in_system.mean()) if len(in_system) else float("nan")
+    ended = np.isfinite(rec.finish_s)
+    spent = rec.finish_s[ended] - arrival[ended]
+    time_in_system = float(spent.mean()) if len(spent) else float("nan")
+    rate = float(ended.sum() / run.end_s) if run.end_s else float("nan")
     return {
         "requests": len(requests),
         "outcomes": outcomes,
@@ -71,16 +73,16 @@ def summarize(
         "output_tokens_per_s": float(out_tokens.sum() / window_s),
         "goodput_rps": float(good.sum() / window_s),
         "goodput_fraction": float(good.mean()) if len(good) else float("nan"),
-        "gpu_busy_fraction": float(run.busy_s.sum() / (run.end_s * replicas)),
+        "gpu_busy_fraction": float(run.busy_s.sum() / (run.end_s * replicas)) if run.end_s else 0.0,
         "preemptions": run.preemptions,
         "prefix_hit_tokens": int(rec.prefix_hit_tokens.sum()),
         "peak_waiting": int(run.series.waiting.max(initial=0)),
         "peak_kv_fraction": float(run.series.kv_fraction.max(initial=0.0)),
         "littles_law": {
             "mean_in_system": mean_in_system,
-            "arrival_rate_rps": float(len(requests) / window_s),
+            "rate_rps": rate,
             "mean_time_in_system_s": time_in_system,
-            "rate_times_time": float(len(requests) / window_s * time_in_system),
+            "rate_times_time": rate * time_in_system,
         },
         "events": run.events,
     }

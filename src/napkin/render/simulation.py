@@ -1,0 +1,103 @@
+"""`napkin simulate` in the terminal: plan versus simulation, the SLA, and what happened."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from napkin.render.format import format_value
+from napkin.sim.run import Simulation, targets_of
+
+
+def _ms(value: float) -> str:
+    return format_value(value, "s")
+
+
+def side_by_side(sim: Simulation) -> Table:
+    plan = {k: f.value for k, f in sim.plan.figures.items()}
+    s = sim.summary
+    table = Table(
+        title=f"plan vs simulation: {s['replicas']} replicas, "
+        f"{s['requests']:,} requests, seed {sim.options.seed}",
+        title_justify="left",
+        expand=True,
+    )
+    for column in ("", "plan (napkin math)", "simulation", "sim / plan"):
+        table.add_column(column, justify="left" if not column else "right")
+    rows = [
+        ("TTFT p50", plan.get("ttft_estimate_s"), s["ttft_s"]["p50"], "s"),
+        ("TTFT p99", plan.get("ttft_p99_estimate_s"), s["ttft_s"]["p99"], "s"),
+        ("TPOT p50", plan.get("step_time_s"), s["tpot_s"]["p50"], "s"),
+        ("E2E p99", plan.get("e2e_p99_estimate_s"), s["e2e_s"]["p99"], "s"),
+        (
+            "throughput",
+            plan.get("peak_qps") if sim.options.qps is None else sim.options.qps,
+            s["throughput_rps"],
+            "req/s",
+        ),
+        ("GPU busy (stepping)", None, s["gpu_busy_fraction"], "fraction"),
+    ]
+    for label, planned, measured, unit in rows:
+        ratio = f"{measured / planned:.2f}×" if planned else "–"
+        table.add_row(
+            label,
+            format_value(planned, unit) if planned is not None else "–",
+            format_value(measured, unit),
+            ratio,
+        )
+    return table
+
+
+def sla_table(sim: Simulation) -> Table:
+    targets = targets_of(sim.plan)
+    s = sim.summary
+    table = Table(title="SLA in simulation (queueing included)", title_justify="left", expand=True)
+    for column in ("target", "limit", "simulated", "meets"):
+        table.add_column(column, justify="left" if column == "target" else "right")
+    checks = [
+        ("TTFT p99", targets.ttft_s, s["ttft_s"]["p99"]),
+        ("TPOT p99", targets.tpot_s, s["tpot_s"]["p99"]),
+        ("E2E p99", targets.e2e_s, s["e2e_s"]["p99"]),
+    ]
+    for label, limit, value in checks:
+        if limit is None:
+            continue
+        ok = value <= limit
+        table.add_row(
+            label,
+            _ms(limit),
+            _ms(value),
+            Text("✓", style="green") if ok else Text("✗", style="red bold"),
+        )
+    table.add_row("goodput", "", f"{s['goodput_fraction']:.1%} of completed", "")
+    return table
+
+
+def outcome_table(sim: Simulation) -> Table:
+    s = sim.summary
+    table = Table(title="what happened", title_justify="left", expand=True)
+    table.add_column("")
+    table.add_column("value", justify="right")
+    for name, count in s["outcomes"].items():
+        table.add_row(name, f"{count:,}")
+    conserved = Text("yes", style="green") if s["conserved"] else Text("NO", style="red bold")
+    table.add_row("every request ended exactly once", conserved)
+    table.add_row("output tokens/s", f"{s['output_tokens_per_s']:,.0f}")
+    table.add_row("preemptions", f"{s['preemptions']:,}")
+    table.add_row("prefix-cache hit tokens", f"{s['prefix_hit_tokens']:,}")
+    table.add_row("peak waiting requests", f"{s['peak_waiting']:,}")
+    table.add_row("peak KV-cache use", f"{s['peak_kv_fraction']:.0%}")
+    law = s["littles_law"]
+    table.add_row(
+        "Little's law: L vs λW", f"{law['mean_in_system']:,.1f} vs {law['rate_times_time']:,.1f}"
+    )
+    table.add_row(
+        "wall time",
+        f"{sim.wall_s:.2f} s ({len(sim.requests) / max(sim.wall_s, 1e-9):,.0f} requests/s)",
+    )
+    return table
+
+
+def render_simulation(sim: Simulation) -> Group:
+    return Group(side_by_side(sim), sla_table(sim), outcome_table(sim))
