@@ -138,8 +138,11 @@ class Replica:
         self._plan()
 
     def cancel(self, rid: int, time_s: float) -> None:
-        """The client cancelled: free its slot and KV at once."""
+        """The client cancelled: free its slot and KV at the next step boundary."""
         self.advance(time_s)
+        if self.records.outcome[rid] != PENDING:  # it finished in the step under way
+            self._plan()
+            return
         for entry in self.prefilling:
             if entry[0] == rid:
                 self.prefilling.remove(entry)
@@ -281,7 +284,10 @@ class Replica:
         spec = self.config.speculation
         if spec and decodes:
             draft_first = (decodes, decodes, *first[2:])
-            duration += spec.draft_tokens * spec.draft.segment_time(draft_first, growth, steps)
+            # The draft passes run inside the step: they skip its fixed overhead.
+            overhead = spec.draft.engine.efficiency.step_overhead_s * steps
+            draft = spec.draft.segment_time(draft_first, growth, steps) - overhead
+            duration += spec.draft_tokens * draft
         self.segment = Segment(self.now, steps, first, growth, prefill, duration)
 
     def _segment_steps(
