@@ -124,7 +124,7 @@ class Fleet:
 
     def run(self, progress: Callable[[float], None] | None = None) -> FleetRun:
         r = self.requests
-        arrivals = r.arrival_s.tolist()
+        arrivals = self.replicas[0].arrival if self.replicas else []  # shared, compact
         order = np.argsort(r.cancel_at_s, kind="stable")
         cancels = [(float(r.cancel_at_s[i]), int(i)) for i in order if r.cancel_at_s[i] < inf]
         last = arrivals[-1] if arrivals else 0.0

@@ -15,9 +15,12 @@ and contexts that grow by a fixed amount, so the segment's duration is a closed-
 from __future__ import annotations
 
 import heapq
+from array import array
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 from math import ceil, floor, inf
+
+import numpy as np
 
 from napkin.perf.step_model import StepModel, Vector
 from napkin.sim.requests import CANCELLED, COMPLETED, PENDING, TIMED_OUT, Records, Requests
@@ -52,23 +55,26 @@ class ReplicaConfig:
 
 @dataclass(frozen=True)
 class Columns:
-    """The requests' fields as Python lists, built once and shared by every replica (list
-    indexing is several times faster than NumPy's in a per-request loop)."""
+    """The requests' fields as compact `array.array`s, built once and shared by every
+    replica: 8 bytes a value like NumPy, but indexed at Python-list speed in the hot loop."""
 
-    arrival: list[float]
-    prompt: list[int]
-    output: list[int]
-    session: list[int]
-    prefix: list[int]
+    arrival: array
+    prompt: array
+    output: array
+    session: array
+    prefix: array
 
     @classmethod
     def of(cls, requests: Requests) -> Columns:
+        def pack(code: str, values: np.ndarray) -> array:
+            return array(code, values.astype("f8" if code == "d" else "i8").tobytes())
+
         return cls(
-            requests.arrival_s.tolist(),
-            requests.prompt_tokens.tolist(),
-            requests.output_tokens.tolist(),
-            requests.session.tolist(),
-            requests.prefix_tokens.tolist(),
+            pack("d", requests.arrival_s),
+            pack("q", requests.prompt_tokens),
+            pack("q", requests.output_tokens),
+            pack("q", requests.session),
+            pack("q", requests.prefix_tokens),
         )
 
 

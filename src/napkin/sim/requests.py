@@ -60,9 +60,9 @@ class Records:
             np.full(n, -1, np.int32),
             np.full(n, np.nan),
             np.full(n, np.nan),
-            np.zeros(n, np.int64),
             np.zeros(n, np.int32),
-            np.zeros(n, np.int64),
+            np.zeros(n, np.int32),
+            np.zeros(n, np.int32),
         )
 
     def end(self, rid: int, outcome: int, time_s: float) -> None:

@@ -76,13 +76,13 @@ def generate(traffic: Traffic, duration_s: float, seed: int) -> Requests:
     shares = np.array(traffic.tenant_shares) / sum(traffic.tenant_shares)
     tenant = rng.choice(len(shares), n, p=shares).astype(np.int32)
     sessions = max(1, int(n / traffic.turns_per_session))
-    session = rng.integers(0, sessions, n, dtype=np.int64)
-    prefix = np.minimum(prompt, traffic.shared_prefix_tokens).astype(np.int64)
+    session = rng.integers(0, sessions, n, dtype=np.int32)
+    prefix = np.minimum(prompt, traffic.shared_prefix_tokens).astype(np.int32)
     cancel = np.full(n, np.inf)
     chosen = rng.random(n) < traffic.cancel_fraction
     cancel[chosen] = arrival[chosen] + rng.exponential(traffic.cancel_after_s, chosen.sum())
     return Requests(
-        arrival, prompt.astype(np.int64), output.astype(np.int64), tenant, session, prefix, cancel
+        arrival, prompt.astype(np.int32), output.astype(np.int32), tenant, session, prefix, cancel
     )
 
 
