@@ -14,6 +14,8 @@ from typing import Annotated
 import typer
 
 from napkin.errors import NapkinError
+from napkin.sim.router import Router
+from napkin.units import Precision
 
 app = typer.Typer(
     name="napkin",
@@ -184,12 +186,6 @@ def new_command(
     typer.echo(f"wrote {path}; plan it with: napkin plan {path}")
 
 
-class RouterChoice(str, Enum):
-    round_robin = "round-robin"
-    least_loaded = "least-loaded"
-    session = "session"
-
-
 class ArrivalChoice(str, Enum):
     poisson = "poisson"
     gamma = "gamma"
@@ -205,9 +201,7 @@ def simulate_command(
     duration: Annotated[float, typer.Option(help="simulated seconds of arrivals")] = 600.0,
     seed: Annotated[int, typer.Option(help="seed for every random draw")] = 0,
     replicas: Annotated[int | None, typer.Option(help="replicas (default: planned)")] = None,
-    router: Annotated[RouterChoice, typer.Option(help="routing policy")] = (
-        RouterChoice.round_robin
-    ),
+    router: Annotated[Router, typer.Option(help="routing policy")] = Router.round_robin,
     central_queue: Annotated[
         bool,
         typer.Option(
@@ -235,7 +229,6 @@ def simulate_command(
 
     from napkin.planner import plan
     from napkin.sim.options import SimOptions
-    from napkin.sim.router import Router
     from napkin.sim.run import simulate
     from napkin.specs.loader import load_design
 
@@ -245,7 +238,7 @@ def simulate_command(
             seed=seed,
             qps=qps,
             replicas=replicas,
-            router=Router(router.value),
+            router=router,
             central_queue=central_queue,
             arrival=arrival.value,
             cv=cv,
@@ -293,19 +286,11 @@ def _console_err():  # noqa: ANN202
     return Console(stderr=True)
 
 
-class Precisions(str, Enum):
-    fp32 = "fp32"
-    bf16 = "bf16"
-    fp16 = "fp16"
-    fp8 = "fp8"
-    int8 = "int8"
-    int4 = "int4"
-
-
-def _conditions(gpu: str | None, model: str | None, tp: int, precision: Precisions, engine: str):  # noqa: ANN202 - Conditions is imported lazily
+def _conditions(  # noqa: ANN202 - Conditions is imported lazily
+    gpu: str | None, model: str | None, tp: int, precision: Precision, engine: str
+):
     from napkin.calibration.ingest import Conditions
     from napkin.specs.catalog import find_gpu, find_model
-    from napkin.units import Precision
 
     if gpu is None or model is None:
         return None
@@ -313,7 +298,7 @@ def _conditions(gpu: str | None, model: str | None, tp: int, precision: Precisio
         find_gpu(gpu, "--gpu").name,
         find_model(model, "--model").name,
         tp,
-        Precision(precision.value),
+        precision,
         engine,
         engine,
     )
@@ -335,7 +320,7 @@ def validate_command(
     gpu: Annotated[str | None, typer.Option(help="GPU the JSON benchmark ran on")] = None,
     model: Annotated[str | None, typer.Option(help="model the JSON benchmark ran")] = None,
     tp: Annotated[int, typer.Option(min=1, help="tensor-parallel degree")] = 1,
-    precision: Annotated[Precisions, typer.Option(help="weight precision")] = Precisions.bf16,
+    precision: Annotated[Precision, typer.Option(help="weight precision")] = Precision.bf16,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
 ) -> None:
     """Measured vs predicted for every row, then median and P90 error per metric."""
@@ -384,7 +369,7 @@ def calibrate_command(
     gpu: Annotated[str | None, typer.Option(help="GPU the benchmark ran on")] = None,
     model: Annotated[str | None, typer.Option(help="model the benchmark ran")] = None,
     tp: Annotated[int, typer.Option(min=1, help="tensor-parallel degree")] = 1,
-    precision: Annotated[Precisions, typer.Option(help="weight precision")] = Precisions.bf16,
+    precision: Annotated[Precision, typer.Option(help="weight precision")] = Precision.bf16,
     engine: Annotated[str, typer.Option(help="engine and version, for the record")] = "user",
     force: Annotated[bool, typer.Option("--force", help="replace a profile of this name")] = False,
 ) -> None:

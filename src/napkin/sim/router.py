@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:  # the CLI imports Router; numpy stays out of its start-up
+    import numpy as np
 
 
 class Router(str, Enum):
