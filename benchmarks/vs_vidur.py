@@ -182,7 +182,9 @@ def network_rows(collective: str) -> list[dict[str, object]]:
                     "num_workers": n,
                     "size": size,
                     "collective": collective,
-                    "devices_per_node": 8,
+                    # Vidur keeps all-reduce rows whose devices_per_node equals the TP
+                    # degree, and send/recv rows with 2 devices per node
+                    "devices_per_node": n,
                     "max_devices_per_node": 8,
                 }
             )
