@@ -26,4 +26,4 @@ def pick(router: Router, arrival_index: int, session: int, outstanding: np.ndarr
     if router is Router.session:
         # Knuth's multiplicative hash spreads consecutive session ids across replicas.
         return (session * 2654435761) % (2**32) % len(outstanding)
-    return int(np.argmin(outstanding))
+    return int(outstanding.argmin())
