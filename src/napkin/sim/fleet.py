@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from math import inf
 
 import numpy as np
@@ -22,7 +22,8 @@ from napkin.sim.replica import Columns, Replica, ReplicaConfig
 from napkin.sim.requests import CANCELLED, FAILED, PENDING, REJECTED, Records, Requests
 from napkin.sim.router import Router, pick
 
-CANCEL, REPLICA, ARRIVAL = 0, 1, 2  # tie-break order at one instant
+CANCEL, TIMER, REPLICA, ARRIVAL = 0, 1, 2, 3  # tie-break order at one instant
+BUSY = 1 << 40  # outstanding count that keeps a down replica out of least-loaded routing
 
 
 @dataclass(frozen=True)
@@ -49,20 +50,34 @@ class Series:
 
 @dataclass
 class FleetRun:
+    """What a run produced. With retries, `records` has a row per attempt: `attempts`
+    describes them and `user` maps each to the user request it served."""
+
     records: Records
     series: Series
     busy_s: np.ndarray
     end_s: float
     preemptions: int
     events: int
+    attempts: Requests | None = None
+    user: np.ndarray | None = None
 
 
 class Fleet:
-    def __init__(self, config: FleetConfig, steps: StepModel, requests: Requests) -> None:
+    def __init__(
+        self, config: FleetConfig, steps: StepModel, requests: Requests, spare_attempts: int = 0
+    ) -> None:
+        """`spare_attempts`: room for retries (attempts beyond the generated requests)."""
         self.config = config
         self.requests = requests
-        self.records = Records.empty(len(requests))
-        columns = Columns.of(requests)
+        self.initial = len(requests)
+        self.records = Records.empty(len(requests) + spare_attempts)
+        self.columns = columns = Columns.of(requests)
+        self.user = list(range(len(requests)))  # attempt -> the user request it serves
+        self.tenant = requests.tenant.tolist()
+        self.timers: list[tuple[float, int, int, Callable[[float], None]]] = []
+        self.down = [False] * config.replicas
+        self.on_lost: Callable[[int, float], None] | None = None
         self.replicas = [
             Replica(i, config.replica, steps, columns, self.records) for i in range(config.replicas)
         ]
@@ -75,7 +90,7 @@ class Fleet:
 
     def _push(self, index: int) -> None:
         replica = self.replicas[index]
-        self.outstanding[index] = replica.outstanding
+        self.outstanding[index] = BUSY if self.down[index] else replica.outstanding
         self.version[index] += 1
         if replica.next_event_s < inf:
             self.counter += 1
@@ -84,7 +99,9 @@ class Fleet:
             self._dispatch_central(index)
 
     def _has_slot(self, index: int) -> bool:
-        return self.replicas[index].outstanding < self.config.replica.max_seqs
+        return not self.down[index] and (
+            self.replicas[index].outstanding < self.config.replica.max_seqs
+        )
 
     def _dispatch_central(self, index: int) -> None:
         while self.central and self._has_slot(index):
@@ -94,11 +111,61 @@ class Fleet:
             self.replicas[index].add(rid, self.replicas[index].now)
             self._push(index)
 
+    # --- hooks for failures and clients (drills) --------------------------------------
+
+    def at(self, time_s: float, action: Callable[[float], None]) -> None:
+        """Run `action(time)` at time_s, before replica events of the same instant."""
+        self.counter += 1
+        heapq.heappush(self.timers, (time_s, TIMER, self.counter, action))
+
+    def _lost(self, rid: int, time_s: float) -> None:
+        """An attempt died with its replica (or found none up): failed, or a retry hook."""
+        if self.records.outcome[rid] == PENDING:
+            self.records.end(rid, FAILED, time_s)
+        if self.on_lost is not None:
+            self.on_lost(rid, time_s)
+
+    def _next_up(self, index: int) -> int:
+        count = len(self.replicas)
+        for step in range(1, count):
+            candidate = (index + step) % count
+            if not self.down[candidate]:
+                return candidate
+        return -1
+
+    def crash(self, index: int, time_s: float, restart_s: float) -> None:
+        """A replica dies at time_s and serves again restart_s later (cold start)."""
+        held = self.replicas[index].evict_all(time_s)
+        self.down[index] = True
+        self.outstanding[index] = BUSY
+        self.version[index] += 1
+        for rid in held:
+            self._lost(rid, time_s)
+
+        def restart(now: float) -> None:
+            self.down[index] = False
+            self.replicas[index].now = now
+            self._push(index)
+
+        self.at(time_s + restart_s, restart)
+
+    def attempt(self, of_rid: int, time_s: float) -> int:
+        """A new attempt (a client retry) of the same user request, arriving at time_s."""
+        rid = len(self.columns.arrival)
+        if rid >= len(self.records.outcome):
+            raise RuntimeError("no room for more attempts: raise spare_attempts")
+        c = self.columns
+        for column in (c.prompt, c.output, c.session, c.prefix):
+            column.append(column[of_rid])
+        c.arrival.append(time_s)
+        self.user.append(self.user[of_rid])
+        self.tenant.append(self.tenant[of_rid])
+        self._arrive(rid, time_s)
+        return rid
+
     def _arrive(self, rid: int, time_s: float) -> None:
-        r = self.requests
-        if not self.gateway.admits(
-            r.prompt_tokens[rid], r.output_tokens[rid], int(r.tenant[rid]), time_s
-        ):
+        c = self.columns
+        if not self.gateway.admits(c.prompt[rid], c.output[rid], self.tenant[rid], time_s):
             self.records.end(rid, REJECTED, time_s)
             return
         if self.config.central_queue:
@@ -108,7 +175,12 @@ class Fleet:
                 return
             index = min(free, key=lambda i: self.outstanding[i])
         else:
-            index = pick(self.config.router, rid, int(r.session[rid]), self.outstanding)
+            index = pick(self.config.router, rid, self.columns.session[rid], self.outstanding)
+            if self.down[index]:
+                index = self._next_up(index)
+                if index < 0:
+                    self._lost(rid, time_s)
+                    return
         self.replicas[index].add(rid, time_s)
         self._push(index)
 
@@ -124,22 +196,24 @@ class Fleet:
 
     def run(self, progress: Callable[[float], None] | None = None) -> FleetRun:
         r = self.requests
-        arrivals = self.replicas[0].arrival if self.replicas else []  # shared, compact
+        arrivals = self.columns.arrival  # shared, compact; attempts appended arrive by timer
+        initial = self.initial
         order = np.argsort(r.cancel_at_s, kind="stable")
         cancels = [(float(r.cancel_at_s[i]), int(i)) for i in order if r.cancel_at_s[i] < inf]
-        last = arrivals[-1] if arrivals else 0.0
+        last = arrivals[initial - 1] if initial else 0.0
         horizon = last + self.config.drain_limit_s
         series = self._series(horizon if horizon < inf else last)
         next_sample, sample = 0.0, 0
         a = c = events = 0
         now = 0.0
         while True:
-            t_arrival = arrivals[a] if a < len(arrivals) else inf
+            t_arrival = arrivals[a] if a < initial else inf
             t_cancel = cancels[c][0] if c < len(cancels) else inf
+            t_timer = self.timers[0][0] if self.timers else inf
             while self.heap and self.heap[0][0] < inf and self._stale_top():
                 heapq.heappop(self.heap)
             t_replica = self.heap[0][0] if self.heap else inf
-            now = min(t_arrival, t_cancel, t_replica)
+            now = min(t_arrival, t_cancel, t_timer, t_replica)
             if now == inf or now > horizon:
                 break
             while next_sample <= now and sample < len(series.time_s):
@@ -150,6 +224,8 @@ class Fleet:
             if t_cancel <= now:
                 self._cancel(cancels[c][1], now)
                 c += 1
+            elif t_timer <= now:
+                heapq.heappop(self.timers)[3](now)
             elif t_replica <= now:
                 _, _, _, index = heapq.heappop(self.heap)
                 self.replicas[index].on_event()
@@ -162,6 +238,9 @@ class Fleet:
         end = horizon if now < inf else max([last, *(rep.now for rep in self.replicas)])
         self._fail_leftovers(end)
         busy = np.array([replica.busy_s for replica in self.replicas])
+        used = len(self.columns.arrival)
+        if used < len(self.records.outcome):  # drop the attempts' unused room
+            self.records = Records(*(getattr(self.records, f.name)[:used] for f in fields(Records)))
         return FleetRun(
             self.records,
             self._trim(series, sample),
@@ -169,6 +248,21 @@ class Fleet:
             end,
             sum(rep.preempted for rep in self.replicas),
             events,
+            self._attempts() if used > self.initial else None,
+            np.array(self.user) if used > self.initial else None,
+        )
+
+    def _attempts(self) -> Requests:
+        c = self.columns
+        used = len(c.arrival)
+        return Requests(
+            np.array(c.arrival),
+            np.array(c.prompt),
+            np.array(c.output),
+            np.array(self.tenant),
+            np.array(c.session),
+            np.array(c.prefix),
+            np.full(used, inf),
         )
 
     def _stale_top(self) -> bool:
@@ -177,7 +271,8 @@ class Fleet:
 
     def _fail_leftovers(self, time_s: float) -> None:
         """Requests still in the system when the drain limit ends the run count as failed."""
-        pending = np.flatnonzero(self.records.outcome == PENDING)
+        used = len(self.columns.arrival)
+        pending = np.flatnonzero(self.records.outcome[:used] == PENDING)
         for rid in pending:
             self.records.end(int(rid), FAILED, time_s)
 

@@ -125,6 +125,7 @@ class Replica:
         self.busy_s = 0.0
         self.segment: Segment | None = None
         self.preempted = 0
+        self.frozen_until: float | None = None  # a stalled replica makes no progress
 
     # --- what the fleet asks ---------------------------------------------------------
 
@@ -134,7 +135,33 @@ class Replica:
 
     @property
     def next_event_s(self) -> float:
+        if self.frozen_until is not None:
+            return self.frozen_until
         return self.segment.end_s if self.segment else inf
+
+    def freeze(self, time_s: float, until_s: float) -> None:
+        """Stop making progress (a hung collective) from time_s until until_s."""
+        self.advance(time_s)
+        self.segment = None
+        self.frozen_until = until_s
+
+    def evict_all(self, time_s: float) -> list[int]:
+        """The replica dies at time_s: every request it holds is returned, its state reset."""
+        if self.frozen_until is None:
+            self.advance(time_s)
+        held = [rid for rid in self.waiting if self.records.outcome[rid] == PENDING]
+        held += [int(entry[0]) for entry in self.prefilling]
+        held += list(self.decoding)
+        self.waiting.clear()
+        self.prefilling.clear()
+        self.decoding.clear()
+        self.heap.clear()
+        self.recompute.clear()
+        self.cache.clear()
+        self.ctx_sum = self.kv_used = self.cached_tokens = 0.0
+        self.segment, self.frozen_until = None, None
+        self.now = max(self.now, time_s)
+        return held
 
     def add(self, rid: int, time_s: float) -> None:
         """A request routed here at time_s joins the queue from the next step boundary."""
@@ -143,10 +170,10 @@ class Replica:
         self.waiting.append(rid)
         self._plan()
 
-    def cancel(self, rid: int, time_s: float) -> None:
+    def cancel(self, rid: int, time_s: float, outcome: int = CANCELLED) -> None:
         """The client cancelled: free its slot and KV at the next step boundary."""
         self.advance(time_s)
-        if self.records.outcome[rid] != PENDING:  # it finished in the step under way
+        if self.records.outcome[rid] == COMPLETED:  # it finished in the step under way
             self._plan()
             return
         for entry in self.prefilling:
@@ -157,11 +184,16 @@ class Replica:
         else:
             if rid in self.decoding:
                 self._release(rid)
-        self.records.end(rid, CANCELLED, max(time_s, self.now))
+        if self.records.outcome[rid] == PENDING:
+            self.records.end(rid, outcome, max(time_s, self.now))
         self._plan()
 
     def on_event(self) -> None:
         """The current segment has ended: apply it and plan the next."""
+        if self.frozen_until is not None:  # the stall is over
+            self.now, self.frozen_until = self.frozen_until, None
+            self._plan()
+            return
         segment = self.segment
         assert segment is not None
         self._apply(segment, segment.steps, segment.duration_s)
@@ -169,6 +201,8 @@ class Replica:
 
     def advance(self, time_s: float) -> None:
         """Bring the replica to the first step boundary at or after time_s."""
+        if self.frozen_until is not None:
+            return
         while self.segment is not None and self.segment.end_s <= time_s:
             self.on_event()
         segment = self.segment
@@ -264,6 +298,8 @@ class Replica:
 
     def _plan(self) -> None:
         """Admit what fits, then lay out the next segment (or go idle)."""
+        if self.frozen_until is not None:
+            return
         self._admit()
         decodes = len(self.decoding)
         growth_kv = decodes * self.rate
@@ -376,4 +412,5 @@ class Replica:
         self._release(rid)
         self._remember(rid, context)
         self.records.generated[rid] = self.output[rid]
-        self.records.end(rid, COMPLETED, self.now)
+        if self.records.outcome[rid] == PENDING:  # else its client gave up: work wasted
+            self.records.end(rid, COMPLETED, self.now)
