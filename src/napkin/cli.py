@@ -186,6 +186,93 @@ def new_command(
     typer.echo(f"wrote {path}; plan it with: napkin plan {path}")
 
 
+@app.command("drill")
+def drill_command(
+    design: Annotated[str, typer.Argument(help="built-in serving design or a YAML file")],
+    failure: Annotated[str | None, typer.Option(help="one drill (default: the register's)")] = None,
+    at: Annotated[float | None, typer.Option(help="when the fault starts (s)")] = None,
+    count: Annotated[int | None, typer.Option(help="replicas the fault hits")] = None,
+    param: Annotated[list[str] | None, typer.Option(help="drill parameter key=value")] = None,
+    duration: Annotated[float, typer.Option(help="simulated seconds per arm")] = 300.0,
+    replicas: Annotated[int | None, typer.Option(help="replicas in the slice")] = None,
+    seed: Annotated[int, typer.Option(help="seed for every random draw")] = 0,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="override a field")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """Inject each failure mode into the simulation: baseline, failure, failure + mitigation."""
+    import yaml
+
+    from napkin.drills.jobs import JOB_DRILLS, JOB_HOURS, run_job_drill
+    from napkin.drills.run import register_drills, run_drill
+    from napkin.drills.serving import DRILLS
+    from napkin.planner import plan
+    from napkin.sim.options import SimOptions
+    from napkin.specs.loader import load_design
+
+    try:
+        planned = plan(load_design(design, set_ or ()))
+        options = SimOptions(duration_s=duration, seed=seed, replicas=replicas)
+        extra: dict[str, object] = {}
+        for text in param or ():
+            key, _, value = text.partition("=")
+            if not key or not _:
+                raise NapkinError(f"--param expects key=value, got {text!r}")
+            extra[key] = yaml.safe_load(value)
+        if at is not None:
+            extra["at_s"] = at
+        if count is not None:
+            extra["count"] = count
+        register = register_drills(planned)
+        if failure is not None:
+            params = next((p for _, d, p in register if d == failure), {})
+            register = [(failure, failure, params)]
+        results, skipped = [], []
+        jobs = planned.design.kind == "finetune-service"
+        serving = planned.design.kind in ("chatbot", "coding-agent", "code-completion")
+        known = JOB_DRILLS if jobs else DRILLS if serving else {}
+        for mode, drill, params in register:
+            if drill not in known:
+                skipped.append((mode, drill, "not simulated: no model of this failure"))
+                continue
+            merged = {**params, **extra}
+            result = (
+                run_job_drill(planned, drill, merged, JOB_HOURS, seed)
+                if jobs
+                else run_drill(planned, drill, merged, options)
+            )
+            results.append((mode, result))
+        if failure is not None and not results:
+            raise NapkinError(
+                f"no drill {failure!r} for a {planned.design.kind}; drills: "
+                f"{', '.join(known) or 'none'}",
+                field="--failure",
+            )
+    except NapkinError as error:
+        _fail(error)
+        return
+    if as_json:
+        typer.echo(
+            json.dumps(
+                {
+                    "design": planned.design.name,
+                    "drills": [{"failure_mode": m, **r.to_json()} for m, r in results],
+                    "not_simulated": [
+                        {"failure_mode": m, "drill": d, "reason": why} for m, d, why in skipped
+                    ],
+                },
+                indent=2,
+            )
+        )
+        return
+    from napkin.render.drill import detail, summary
+
+    console = _console()
+    if failure is not None and results:
+        console.print(detail(results[0][1]))
+    else:
+        console.print(summary(results, skipped))
+
+
 class ArrivalChoice(str, Enum):
     poisson = "poisson"
     gamma = "gamma"

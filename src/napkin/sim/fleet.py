@@ -33,6 +33,7 @@ class FleetConfig:
     replica: ReplicaConfig
     gateway: GatewayConfig
     central_queue: bool = False  # hold requests at the gateway until a replica has a slot
+    propagate_cancel: bool = True  # a client's cancel reaches the replica and frees it
     sample_interval_s: float = 1.0
     drain_limit_s: float = inf  # after the last arrival; still-running requests then fail
 
@@ -126,12 +127,10 @@ class Fleet:
             self.on_lost(rid, time_s)
 
     def _next_up(self, index: int) -> int:
-        count = len(self.replicas)
-        for step in range(1, count):
-            candidate = (index + step) % count
-            if not self.down[candidate]:
-                return candidate
-        return -1
+        """Where a request meant for a down replica goes: the least-loaded replica that is
+        up (spreading the dead replica's share), or -1 when none is."""
+        best = int(self.outstanding.argmin())
+        return best if self.outstanding[best] < BUSY else -1
 
     def crash(self, index: int, time_s: float, restart_s: float) -> None:
         """A replica dies at time_s and serves again restart_s later (cold start)."""
@@ -188,7 +187,7 @@ class Fleet:
         if self.records.outcome[rid] != PENDING:
             return
         index = int(self.records.replica[rid])
-        if index < 0:  # still in the gateway's queue
+        if index < 0 or not self.config.propagate_cancel:  # queued, or the replica never hears
             self.records.end(rid, CANCELLED, time_s)
             return
         self.replicas[index].cancel(rid, time_s)

@@ -1,0 +1,106 @@
+"""What one arm of a drill measured, per user request, before, during and after the fault."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import inf
+from typing import Any
+
+import numpy as np
+
+from napkin.sim.fleet import FleetRun
+from napkin.sim.requests import Outcome, Requests
+
+RECOVERY_BUCKET_S = 10.0
+RECOVERED_WITHIN = 1.5  # P99 TTFT back within 1.5x the baseline's
+
+
+@dataclass(frozen=True)
+class UserView:
+    """One row per user request: its fate over all attempts (retries included)."""
+
+    arrival_s: np.ndarray
+    tenant: np.ndarray
+    outcome: np.ndarray
+    ttft_s: np.ndarray
+    e2e_s: np.ndarray
+    attempts: np.ndarray
+
+    @classmethod
+    def of(cls, requests: Requests, run: FleetRun) -> UserView:
+        rec = run.records
+        n = len(requests)
+        user = run.user if run.user is not None else np.arange(n)
+        outcome = np.full(n, int(Outcome.failed), np.int8)
+        first, finish = np.full(n, np.nan), np.full(n, np.nan)
+        done = rec.outcome == Outcome.completed
+        # A user request succeeded if any attempt completed (the earliest counts).
+        order = np.argsort(np.where(done, rec.finish_s, inf))[::-1]
+        for attempt in order:
+            u = user[attempt]
+            if done[attempt]:
+                outcome[u] = int(Outcome.completed)
+                first[u], finish[u] = rec.first_token_s[attempt], rec.finish_s[attempt]
+            elif outcome[u] != Outcome.completed:
+                outcome[u] = rec.outcome[attempt]
+        attempts = np.bincount(user, minlength=n)
+        return cls(
+            requests.arrival_s,
+            requests.tenant,
+            outcome,
+            first - requests.arrival_s,
+            finish - requests.arrival_s,
+            attempts,
+        )
+
+
+def _p(values: np.ndarray, q: float) -> float:
+    return float(np.percentile(values, q)) if len(values) else float("nan")
+
+
+def window_stats(view: UserView, mask: np.ndarray) -> dict[str, Any]:
+    done = mask & (view.outcome == Outcome.completed)
+    counts = {
+        o.name: int((mask & (view.outcome == o)).sum()) for o in Outcome if o is not Outcome.pending
+    }
+    return {
+        "requests": int(mask.sum()),
+        **counts,
+        "ttft_p50_s": _p(view.ttft_s[done], 50),
+        "ttft_p99_s": _p(view.ttft_s[done], 99),
+        "e2e_p50_s": _p(view.e2e_s[done], 50),
+        "e2e_p99_s": _p(view.e2e_s[done], 99),
+    }
+
+
+def recovery_s(view: UserView, fault_end_s: float, baseline_p99_s: float) -> float:
+    """Seconds after the fault ends until a bucket of arrivals is served like the baseline."""
+    horizon = float(view.arrival_s.max(initial=0.0))
+    start = fault_end_s
+    while start < horizon:
+        bucket = (view.arrival_s >= start) & (view.arrival_s < start + RECOVERY_BUCKET_S)
+        done = bucket & (view.outcome == Outcome.completed)
+        ok = done.sum() >= 0.99 * bucket.sum()
+        if bucket.any() and ok and _p(view.ttft_s[done], 99) <= RECOVERED_WITHIN * baseline_p99_s:
+            return start - fault_end_s
+        start += RECOVERY_BUCKET_S
+    return inf
+
+
+def timeline(view: UserView, run: FleetRun, bucket_s: float = 5.0) -> dict[str, list[float]]:
+    """Queue length (sampled) and P99 TTFT of each bucket of arrivals, for plots."""
+    edges = np.arange(0.0, float(view.arrival_s.max(initial=0.0)) + bucket_s, bucket_s)
+    p99 = []
+    for low in edges[:-1]:
+        bucket = (
+            (view.arrival_s >= low)
+            & (view.arrival_s < low + bucket_s)
+            & (view.outcome == Outcome.completed)
+        )
+        p99.append(_p(view.ttft_s[bucket], 99))
+    return {
+        "bucket_s": edges[:-1].tolist(),
+        "ttft_p99_s": p99,
+        "queue_time_s": run.series.time_s.tolist(),
+        "queue_waiting": run.series.waiting.tolist(),
+    }

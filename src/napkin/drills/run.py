@@ -1,0 +1,155 @@
+"""Run a drill's three arms on a slice of the planned fleet and compare them."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from math import isfinite
+from typing import Any
+
+from napkin.drills.outcome import UserView, recovery_s, timeline, window_stats
+from napkin.drills.serving import DRILLS, Arm, Context, Params
+from napkin.errors import NapkinError
+from napkin.planner import Plan
+from napkin.sim.fleet import Fleet
+from napkin.sim.metrics import Targets
+from napkin.sim.options import SimOptions, fleet_of, steps_of, traffic_of
+from napkin.sim.requests import Outcome
+from napkin.sim.run import targets_of
+from napkin.sim.workload import generate
+
+ARMS = ("baseline", "failure", "mitigated")
+SLICE_REPLICAS = 8
+
+
+@dataclass
+class DrillResult:
+    name: str
+    params: Params
+    replicas: int
+    arms: dict[str, dict[str, Any]]
+    wall_s: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "drill": self.name,
+            "params": self.params,
+            "replicas": self.replicas,
+            "arms": self.arms,
+            "wall_s": self.wall_s,
+        }
+
+
+def _goodput(view: UserView, targets: Targets) -> float:
+    ok = view.outcome == Outcome.completed
+    if targets.ttft_s is not None:
+        ok &= view.ttft_s <= targets.ttft_s
+    if targets.e2e_s is not None:
+        ok &= view.e2e_s <= targets.e2e_s
+    return float(ok.mean()) if len(ok) else float("nan")
+
+
+def _measure(arm: Arm, steps: Any, targets: Targets, baseline_p99: float | None) -> dict[str, Any]:
+    fleet = Fleet(arm.config, steps, arm.requests, arm.spare_attempts)
+    arm.install(fleet)
+    run = fleet.run()
+    view = UserView.of(arm.requests, run)
+    start, end = arm.window
+    t = view.arrival_s
+    stats = {"all": window_stats(view, t >= 0)}
+    if isfinite(start):
+        stats.update(
+            before=window_stats(view, t < start),
+            during=window_stats(view, (t >= start) & (t < end)),
+            after=window_stats(view, t >= end),
+        )
+    out: dict[str, Any] = {
+        "windows": stats,
+        "goodput_fraction": _goodput(view, targets),
+        "attempts_per_request": float(view.attempts.mean()) if len(view.attempts) else 1.0,
+        "gpu_busy_s": float(run.busy_s.sum()),
+        "conserved": bool((run.records.outcome != Outcome.pending).all()),
+        "window_s": [start, end],
+        "notes": arm.notes,
+        "timeline": timeline(view, run),
+    }
+    if "tenant" in arm.requests.__dataclass_fields__ and (view.tenant > 0).any():
+        others = view.tenant > 0
+        out["other_tenants"] = window_stats(view, others)
+    if baseline_p99 is not None and isfinite(end):
+        out["recovery_s"] = recovery_s(view, end, baseline_p99)
+    return out
+
+
+def drill_context(plan: Plan, options: SimOptions) -> Context:
+    """The slice: up to SLICE_REPLICAS replicas at the planned per-replica peak load."""
+    planned = int(plan.figures["model_replicas_provisioned"].value)
+    replicas = min(options.replicas or SLICE_REPLICAS, planned)
+    qps = options.qps or plan.figures["peak_qps"].value * replicas / planned
+    sliced = options.model_copy(update={"replicas": replicas, "qps": qps})
+    requests = generate(traffic_of(plan, sliced), sliced.duration_s, sliced.seed)
+    return Context(requests, fleet_of(plan, sliced), sliced.duration_s, sliced.seed)
+
+
+def run_drill(plan: Plan, name: str, params: Params, options: SimOptions) -> DrillResult:
+    """Baseline, failure and failure with mitigation, on the same seeded workload."""
+    if name not in DRILLS:
+        raise NapkinError(f"no drill {name!r}; drills: {', '.join(DRILLS)}", field="--failure")
+    started = time.perf_counter()
+    ctx = drill_context(plan, options)
+    steps, targets = steps_of(plan), targets_of(plan)
+    failure = DRILLS[name](ctx, params, False)
+    mitigated = DRILLS[name](ctx, params, True)
+    baseline = Arm(ctx.requests, ctx.config, window=failure.window)
+    arms: dict[str, dict[str, Any]] = {}
+    arms["baseline"] = _measure(baseline, steps, targets, None)
+    p99 = arms["baseline"]["windows"]["all"]["ttft_p99_s"]
+    arms["failure"] = _measure(failure, steps, targets, p99)
+    arms["mitigated"] = _measure(mitigated, steps, targets, p99)
+    return DrillResult(name, params, ctx.config.replicas, arms, time.perf_counter() - started)
+
+
+def register_drills(plan: Plan) -> list[tuple[str, str, Params]]:
+    """(failure mode, drill, params) for every entry of the design's register."""
+    return [
+        (mode.name, mode.drill.name, dict(mode.drill.params)) for mode in plan.design.failure_modes
+    ]
+
+
+def _during(arm: dict[str, Any], key: str) -> float:
+    windows = arm["windows"]
+    return windows.get("during", windows["all"])[key]
+
+
+# What each drill's mitigation is for: (label, value of an arm, "lower" or "higher" is better)
+TARGETS: dict[str, tuple[str, Any, str]] = {
+    "replica-crash": ("goodput", lambda a: a["goodput_fraction"], "higher"),
+    "stalled-replica": ("E2E p99 during the stall (s)", lambda a: _during(a, "e2e_p99_s"), "lower"),
+    "long-prompt-oom": ("goodput", lambda a: a["goodput_fraction"], "higher"),
+    "hot-tenant": (
+        "other tenants' TTFT p99 (s)",
+        lambda a: a["other_tenants"]["ttft_p99_s"],
+        "lower",
+    ),
+    "retry-storm": ("attempts per user request", lambda a: a["attempts_per_request"], "lower"),
+    "overload": ("goodput", lambda a: a["goodput_fraction"], "higher"),
+    "region-failover": (
+        "TTFT p99 after failover (s)",
+        lambda a: a["windows"]["after"]["ttft_p99_s"],
+        "lower",
+    ),
+    "cold-start": ("TTFT p99 during the ramp (s)", lambda a: _during(a, "ttft_p99_s"), "lower"),
+    "cancellation": ("GPU-seconds of decode", lambda a: a["gpu_busy_s"], "lower"),
+    "runaway-loop": ("goodput", lambda a: a["goodput_fraction"], "higher"),
+}
+
+
+def target_of(result: DrillResult) -> tuple[str, float, float, bool]:
+    """(metric, failure value, mitigated value, whether the mitigation improved it)."""
+    from napkin.drills.jobs import JOB_TARGETS
+
+    targets = TARGETS if result.arms["failure"].get("kind") != "jobs" else JOB_TARGETS
+    label, value, better = targets[result.name]
+    failed, mitigated = value(result.arms["failure"]), value(result.arms["mitigated"])
+    improved = mitigated < failed if better == "lower" else mitigated > failed
+    return label, failed, mitigated, improved
