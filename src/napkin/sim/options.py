@@ -145,11 +145,11 @@ def fleet_of(plan: Plan, options: SimOptions) -> FleetConfig:
         tenant_burst=options.tenant_burst,
     )
     return FleetConfig(
-        options.replicas or int(f["model_replicas_provisioned"]),
-        options.router,
-        replica,
-        gateway,
-        options.central_queue,
-        options.sample_interval_s,
-        options.drain_limit_s,
+        replicas=options.replicas or int(f["model_replicas_provisioned"]),
+        router=options.router,
+        replica=replica,
+        gateway=gateway,
+        central_queue=options.central_queue,
+        sample_interval_s=options.sample_interval_s,
+        drain_limit_s=options.drain_limit_s,
     )
