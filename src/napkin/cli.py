@@ -273,6 +273,149 @@ def drill_command(
         console.print(summary(results, skipped))
 
 
+def _csv(text: str | None) -> tuple[str, ...] | None:
+    return tuple(x.strip() for x in text.split(",") if x.strip()) if text else None
+
+
+@app.command("optimize")
+def optimize_command(
+    design: Annotated[str, typer.Argument(help="built-in serving design or a YAML file")],
+    gpus: Annotated[str | None, typer.Option(help="comma-separated GPUs to try")] = None,
+    precisions: Annotated[str | None, typer.Option(help="comma-separated precisions")] = None,
+    tps: Annotated[str | None, typer.Option(help="comma-separated TP degrees")] = None,
+    models: Annotated[str | None, typer.Option(help="comma-separated alternative models")] = None,
+    price: Annotated[list[str] | None, typer.Option(help="GPU=USD per GPU-hour")] = None,
+    objective: Annotated[str, typer.Option(help="cost or cpqu (cost per quality unit)")] = "cost",
+    quality_file: Annotated[
+        Path | None,
+        typer.Option("--quality", help="your quality scores: [{model, precision, score}]"),
+    ] = None,
+    executor: Annotated[str, typer.Option(help="local or ray")] = "local",
+    ray_address: Annotated[str | None, typer.Option(help="Ray cluster address")] = None,
+    verify: Annotated[int, typer.Option(help="cheapest candidates to simulate")] = 3,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="write the chosen design")
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite --output")] = False,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="override a field")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """The cheapest design that meets the SLA: screen, Pareto front, verify in simulation."""
+    from napkin.optimize.executor import LocalExecutor, RayExecutor
+    from napkin.optimize.quality import load_user_quality
+    from napkin.optimize.search import optimize
+    from napkin.optimize.space import Space
+    from napkin.optimize.verify import simulate_candidate
+    from napkin.planner import plan
+    from napkin.specs.loader import load_design
+
+    try:
+        if objective not in ("cost", "cpqu"):
+            raise NapkinError("allowed: cost, cpqu", field="--objective")
+        if executor not in ("local", "ray"):
+            raise NapkinError("allowed: local, ray", field="--executor")
+        base = tuple(set_ or ())
+        as_written = plan(load_design(design, base))
+        prices = _prices(price, as_written)
+        fields: dict[str, object] = {"price_overrides": prices}
+        for name, value in (
+            ("gpus", _csv(gpus)),
+            ("precisions", _csv(precisions)),
+            ("models", _csv(models)),
+        ):
+            if value:
+                fields[name] = value
+        if tps:
+            fields["tps"] = tuple(int(x) for x in _csv(tps) or ())
+        pool = RayExecutor(ray_address) if executor == "ray" else LocalExecutor()
+        user = load_user_quality(quality_file) if quality_file else None
+        result = optimize(
+            design,
+            Space(**fields),
+            as_written.design.kind,
+            base,
+            pool,
+            verify,
+            objective,
+            user,
+            lambda overrides: simulate_candidate(design, overrides, base),
+        )
+        if output is not None and result.chosen is not None:
+            _write_chosen(design, base, result.chosen.overrides, output, force)
+    except NapkinError as error:
+        _fail(error)
+        return
+    except ValueError as error:
+        _fail(NapkinError(str(error), field="--tps"))
+        return
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), indent=2))
+        return
+    from napkin.render.optimize import render_optimum
+
+    _console().print(render_optimum(result))
+
+
+def _prices(given: list[str] | None, as_written) -> dict[str, float]:  # noqa: ANN001
+    """The design's own price assumption for its GPU, then --price GPU=USD entries."""
+    prices: dict[str, float] = {}
+    gpu = as_written.design.hardware
+    if gpu.price_source.startswith("assumption"):
+        prices[gpu.name] = gpu.price_per_gpu_hour_usd
+    for text in given or ():
+        name, _, value = text.partition("=")
+        try:
+            prices[name] = float(value)
+        except ValueError:
+            raise NapkinError(f"expected GPU=USD, got {text!r}", field="--price") from None
+    return prices
+
+
+def _write_chosen(
+    design: str, base: tuple[str, ...], overrides: tuple[str, ...], output: Path, force: bool
+) -> None:
+    import yaml
+
+    from napkin.specs.loader import BUILTIN_DIR, apply_override, parse_override
+
+    if output.exists() and not force:
+        raise NapkinError("already exists; pass --force to overwrite it", file=str(output))
+    source = (
+        BUILTIN_DIR / f"{design}.yaml" if not design.endswith((".yaml", ".yml")) else Path(design)
+    )
+    raw = yaml.safe_load(source.read_text())
+    for text in (*base, *overrides):
+        keys, value = parse_override(text)
+        apply_override(raw, keys, value, source.parent)
+    raw.pop("claims", None)  # the written design's claims describe the original
+    output.write_text(
+        f"# Chosen by `napkin optimize {design}`\n"
+        + yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
+    )
+
+
+@app.command("levers")
+def levers_command(
+    design: Annotated[str, typer.Argument(help="built-in serving design or a YAML file")],
+    set_: Annotated[list[str] | None, typer.Option("--set", help="override a field")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+) -> None:
+    """What each cost lever saves alone and all together, and its latency effect."""
+    from napkin.optimize.levers import levers
+
+    try:
+        results = levers(design, tuple(set_ or ()))
+    except NapkinError as error:
+        _fail(error)
+        return
+    if as_json:
+        typer.echo(json.dumps([r.to_json() for r in results], indent=2))
+        return
+    from napkin.render.optimize import render_levers
+
+    _console().print(render_levers(results))
+
+
 class ArrivalChoice(str, Enum):
     poisson = "poisson"
     gamma = "gamma"

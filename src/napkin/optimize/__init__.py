@@ -1,0 +1,1 @@
+"""`napkin optimize` and `napkin levers`: the cheapest design that meets the SLA."""

@@ -1,0 +1,186 @@
+"""Screen every candidate with the capacity engine, keep the Pareto front of monthly cost
+against P99 latency, verify the cheapest few in simulation, and choose."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from napkin.errors import NapkinError
+from napkin.optimize.executor import Executor, LocalExecutor
+from napkin.optimize.quality import quality
+from napkin.optimize.space import Space, candidates
+
+
+@dataclass(frozen=True)
+class Screened:
+    """One candidate after the capacity engine: feasible, or why not."""
+
+    overrides: tuple[str, ...]
+    feasible: bool
+    reason: str
+    monthly_cost_usd: float
+    p99_s: float
+    model: str
+    precision: str
+    gpus: int
+    quality: float | None = None
+
+    @property
+    def cpqu(self) -> float:
+        """Cost per quality unit: dollars a month per point of quality."""
+        return self.monthly_cost_usd / self.quality if self.quality else float("inf")
+
+
+def screen_one(design: str, overrides: tuple[str, ...], base: tuple[str, ...] = ()) -> Screened:
+    """Plan one candidate (runs in a worker: everything is passed by value)."""
+    from napkin.planner import plan
+    from napkin.specs.loader import load_design
+
+    try:
+        result = plan(load_design(design, (*base, *overrides)))
+    except NapkinError as error:
+        return Screened(
+            overrides, False, f"invalid: {error.message}", float("inf"), float("inf"), "", "", 0
+        )
+    d, f = result.design, result.figures
+    common = dict(model=d.model.name, precision=d.deployment.precision.value)
+    if not result.fits:
+        return Screened(
+            overrides,
+            False,
+            f"memory does not fit: {result.fit_reason}",
+            float("inf"),
+            float("inf"),
+            gpus=0,
+            **common,
+        )
+    failed = [c for c in result.sla if not c.meets]
+    p99 = float(f["e2e_p99_estimate_s"].value) if "e2e_p99_estimate_s" in f else float("inf")
+    cost = (
+        float(f["model_monthly_cost_usd"].value) if "model_monthly_cost_usd" in f else float("inf")
+    )
+    gpus = int(f["model_gpus_provisioned"].value) if "model_gpus_provisioned" in f else 0
+    if failed:
+        worst = failed[0]
+        reason = (
+            f"{worst.target} over SLA: estimate {worst.estimate_s:.3g} s > limit "
+            f"{worst.limit_s:.3g} s"
+        )
+        return Screened(overrides, False, reason, cost, p99, gpus=gpus, **common)
+    return Screened(overrides, True, "", cost, p99, gpus=gpus, **common)
+
+
+def pareto(points: Iterable[Screened]) -> list[Screened]:
+    """Feasible candidates no other beats on both monthly cost and P99 (cheapest first)."""
+    front: list[Screened] = []
+    best_p99 = float("inf")
+    for point in sorted(points, key=lambda p: (p.monthly_cost_usd, p.p99_s)):
+        if point.feasible and point.p99_s < best_p99:
+            front.append(point)
+            best_p99 = point.p99_s
+    return front
+
+
+@dataclass
+class Optimum:
+    design: str
+    as_written: Screened
+    screened: list[Screened]
+    front: list[Screened]
+    verified: list[tuple[Screened, bool, str]]
+    chosen: Screened | None
+    objective: str
+    wall_s: float
+    rejections: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def saving_usd(self) -> float:
+        if self.chosen is None:
+            return 0.0
+        return self.as_written.monthly_cost_usd - self.chosen.monthly_cost_usd
+
+    def to_json(self) -> dict[str, Any]:
+        def row(s: Screened) -> dict[str, Any]:
+            return {
+                "overrides": list(s.overrides),
+                "feasible": s.feasible,
+                "reason": s.reason,
+                "monthly_cost_usd": s.monthly_cost_usd,
+                "p99_e2e_s": s.p99_s,
+                "model": s.model,
+                "precision": s.precision,
+                "gpus": s.gpus,
+                "quality": s.quality,
+                "cpqu": s.cpqu if s.quality else None,
+            }
+
+        return {
+            "design": self.design,
+            "objective": self.objective,
+            "wall_s": self.wall_s,
+            "candidates": len(self.screened),
+            "as_written": row(self.as_written),
+            "pareto": [row(s) for s in self.front],
+            "verified": [{**row(s), "passed": ok, "why": why} for s, ok, why in self.verified],
+            "chosen": row(self.chosen) if self.chosen else None,
+            "saving_usd_per_month": self.saving_usd,
+            "rejections": self.rejections,
+        }
+
+
+def _category(reason: str) -> str:
+    return reason.split(":")[0]
+
+
+def optimize(
+    design: str,
+    space: Space,
+    kind: str,
+    base: tuple[str, ...] = (),
+    executor: Executor | None = None,
+    verify: int = 3,
+    objective: str = "cost",
+    user_quality: dict[tuple[str, str], float] | None = None,
+    verify_fn: Any = None,
+) -> Optimum:
+    """Search the space; `verify_fn(overrides) -> (passed, why)` checks in simulation."""
+    started = time.perf_counter()
+    executor = executor or LocalExecutor()
+    pool = candidates(space, kind)
+    screened = executor.map(screen_one, design, pool, base)
+    screened = [_with_quality(s, user_quality) for s in screened]
+    as_written = _with_quality(screen_one(design, (), base), user_quality)
+    front = pareto(screened)
+    key = (lambda s: s.cpqu) if objective == "cpqu" else (lambda s: s.monthly_cost_usd)
+    ranked = sorted((s for s in screened if s.feasible), key=key)
+    verified: list[tuple[Screened, bool, str]] = []
+    chosen = None
+    for candidate in ranked[: max(verify, 1)]:
+        passed, why = verify_fn(candidate.overrides) if verify_fn else (True, "not simulated")
+        verified.append((candidate, passed, why))
+        if passed and chosen is None:
+            chosen = candidate
+    rejections: dict[str, int] = {}
+    for s in screened:
+        if not s.feasible:
+            rejections[_category(s.reason)] = rejections.get(_category(s.reason), 0) + 1
+    return Optimum(
+        design,
+        as_written,
+        screened,
+        front,
+        verified,
+        chosen,
+        objective,
+        time.perf_counter() - started,
+        rejections,
+    )
+
+
+def _with_quality(s: Screened, user: dict[tuple[str, str], float] | None) -> Screened:
+    from dataclasses import replace
+
+    return replace(s, quality=quality(s.model, s.precision, user)) if s.model else s

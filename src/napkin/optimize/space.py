@@ -1,0 +1,58 @@
+"""The search space: which knobs of a design to vary, and the candidates they make."""
+
+from __future__ import annotations
+
+from itertools import product
+
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_GPUS = ("H100-SXM", "H200", "A100-80GB", "L40S", "B200", "MI300X")
+DEFAULT_PRECISIONS = ("bf16", "fp8", "int4")
+DEFAULT_TPS = (1, 2, 4, 8)
+DEFAULT_BATCH_CAPS = (None, 32, 64, 128, 256)
+
+
+class Space(BaseModel):
+    """GPU x weight precision x tensor parallelism x batch cap x model (and, where the design
+    has them, speculative decoding and the agent's prefix caching)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    gpus: tuple[str, ...] = DEFAULT_GPUS
+    precisions: tuple[str, ...] = DEFAULT_PRECISIONS
+    tps: tuple[int, ...] = DEFAULT_TPS
+    batch_caps: tuple[int | None, ...] = DEFAULT_BATCH_CAPS
+    models: tuple[str, ...] = ()
+    speculation: tuple[bool, ...] = (True,)
+    prefix_caching: tuple[str, ...] = ()
+    price_overrides: dict[str, float] = Field(default_factory=dict)
+
+
+def candidates(space: Space, kind: str) -> list[tuple[str, ...]]:
+    """Each candidate as `--set` overrides on the design."""
+    models = space.models or (None,)
+    speculation = space.speculation if kind == "code-completion" else (True,)
+    caching = space.prefix_caching if kind == "coding-agent" else ()
+    out = []
+    for gpu, precision, tp, cap, model, spec, cache in product(
+        space.gpus,
+        space.precisions,
+        space.tps,
+        space.batch_caps,
+        models,
+        speculation,
+        caching or (None,),
+    ):
+        sets = [f"hardware={gpu}", f"deployment.precision={precision}", f"deployment.tp={tp}"]
+        if gpu in space.price_overrides:
+            sets.append(f"hardware.price_per_gpu_hour_usd={space.price_overrides[gpu]}")
+        if cap is not None:
+            sets.append(f"deployment.max_batch={cap}")
+        if model is not None:
+            sets.append(f"model={model}")
+        if not spec:
+            sets.append("completion.speculation=null")
+        if cache is not None:
+            sets.append(f"agent.prefix_caching={cache}")
+        out.append(tuple(sets))
+    return out
