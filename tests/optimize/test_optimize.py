@@ -210,3 +210,14 @@ def test_cli_optimize_writes_the_chosen_design(tmp_path):
     assert again.exit_code == 2 and "--force" in again.output
     levers = CliRunner().invoke(app, ["levers", "chatbot", "--json"])
     assert levers.exit_code == 0 and json.loads(levers.output)[0]["name"] == "as written"
+
+
+def test_catalog_quality_is_sourced_and_used():
+    from napkin.optimize.quality import _catalog, quality
+
+    data = _catalog()
+    assert all(m["source"] for m in data["models"]) and all(p["source"] for p in data["precisions"])
+    fp8 = quality("llama-3.1-70b", "fp8")
+    assert fp8 == pytest.approx(79.3 * 0.997)  # Meta's MMLU 5-shot x fp8 recovery
+    assert quality("llama-3.1-70b", "int4") < fp8
+    assert quality("no-such-model", "bf16") is None

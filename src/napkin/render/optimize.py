@@ -14,9 +14,15 @@ def _money(value: float) -> str:
     return "–" if value != value or value == float("inf") else f"${value / 1e6:,.2f}M"
 
 
-NAMES = {"hardware": "{}", "deployment.precision": "{}", "deployment.tp": "tp {}",
-         "deployment.max_batch": "batch ≤ {}", "model": "{}", "agent.prefix_caching": "{} cache",
-         "completion.speculation": "no speculation"}
+NAMES = {
+    "hardware": "{}",
+    "deployment.precision": "{}",
+    "deployment.tp": "tp {}",
+    "deployment.max_batch": "batch ≤ {}",
+    "model": "{}",
+    "agent.prefix_caching": "{} cache",
+    "completion.speculation": "no speculation",
+}
 
 
 def _label(s: Screened) -> str:
