@@ -221,3 +221,12 @@ def test_catalog_quality_is_sourced_and_used():
     assert fp8 == pytest.approx(79.3 * 0.997)  # Meta's MMLU 5-shot x fp8 recovery
     assert quality("llama-3.1-70b", "int4") < fp8
     assert quality("no-such-model", "bf16") is None
+
+
+def test_finetune_spot_lever_uses_the_plans_figures():
+    results = {r.name: r for r in levers("finetune-service")}
+    spot = results["spot capacity for interruptible jobs"]
+    assert spot.saving_usd > 0
+    assert spot.monthly_cost_usd == pytest.approx(
+        results["as written"].monthly_cost_usd - spot.saving_usd
+    )

@@ -103,8 +103,29 @@ def autoscaling_scale(base: Plan) -> tuple[float, str]:
     )
 
 
+def _training_levers(base: Plan) -> list[LeverResult]:
+    """Fine-tuning: spot capacity for the jobs that checkpoint (the plan's own figures)."""
+    f = base.figures
+    cost, spot = float(f["monthly_cost_usd"].value), float(f["spot_usd_saved_per_month"].value)
+    nan = float("nan")
+    return [
+        LeverResult("as written", (), cost, 0.0, nan, nan, "the design's own plan"),
+        LeverResult(
+            "spot capacity for interruptible jobs",
+            (),
+            cost - spot,
+            spot,
+            nan,
+            nan,
+            "spot_eligible_fraction of the busy GPUs at spot_price_fraction",
+        ),
+    ]
+
+
 def levers(design: str, base_overrides: tuple[str, ...] = ()) -> list[LeverResult]:
     base = plan(load_design(design, base_overrides))
+    if "spot_usd_saved_per_month" in base.figures:
+        return _training_levers(base)
     if "model_monthly_cost_usd" not in base.figures:
         raise NapkinError(
             f"levers apply to serving designs; {base.design.name} is a {base.design.kind}"

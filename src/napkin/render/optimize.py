@@ -94,12 +94,7 @@ def render_levers(results: list[LeverResult]) -> Table:
             else "left",
         )
     for r in results:
-        table.add_row(
-            r.name,
-            _money(r.monthly_cost_usd),
-            _money(r.saving_usd),
-            f"{r.ttft_p99_s * 1e3:,.0f} ms",
-            f"{r.e2e_p99_s:.2f} s",
-            r.note,
-        )
+        ttft = "–" if r.ttft_p99_s != r.ttft_p99_s else f"{r.ttft_p99_s * 1e3:,.0f} ms"
+        e2e = "–" if r.e2e_p99_s != r.e2e_p99_s else f"{r.e2e_p99_s:.2f} s"
+        table.add_row(r.name, _money(r.monthly_cost_usd), _money(r.saving_usd), ttft, e2e, r.note)
     return table
