@@ -534,6 +534,75 @@ def _conditions(  # noqa: ANN202 - Conditions is imported lazily
     )
 
 
+REPORT_FORMATS = {".html": "html", ".htm": "html", ".md": "markdown", ".json": "json"}
+
+
+@app.command("report")
+def report_command(
+    design: Annotated[str, typer.Argument(help="built-in design or a YAML file")],
+    out: Annotated[
+        list[Path] | None,
+        typer.Option("--out", "-o", help="file to write; .html, .md or .json (repeatable)"),
+    ] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="override a field")] = None,
+    simulate_s: Annotated[
+        float, typer.Option("--simulate", help="simulated seconds (0 skips the simulation)")
+    ] = 60.0,
+    optimize: Annotated[
+        bool, typer.Option("--optimize/--no-optimize", help="include the design search")
+    ] = True,
+    drills: Annotated[bool, typer.Option("--drills", help="include failure drills")] = False,
+    force: Annotated[bool, typer.Option("--force", help="overwrite existing files")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress messages")] = False,
+) -> None:
+    """Write a shareable report: sheet, whiteboard, claims, SLA, charts, risks, cost levers.
+
+    HTML is one self-contained file (inline SVG, no network); Markdown carries the whiteboard
+    as a Mermaid block, which GitHub and most wikis draw; JSON holds every figure.
+    """
+    name = Path(design).stem if design.endswith((".yaml", ".yml")) else design
+    paths = out or [Path(f"{name}-report.html")]
+    try:
+        for path in paths:
+            if path.suffix.lower() not in REPORT_FORMATS:
+                raise NapkinError(
+                    f"unknown report format {path.suffix or '(none)'!r}; "
+                    f"allowed: {', '.join(REPORT_FORMATS)}",
+                    field="--out",
+                )
+            if path.exists() and not force:
+                raise NapkinError("already exists; pass --force to overwrite it", file=str(path))
+            if not path.parent.is_dir():
+                raise NapkinError("folder does not exist", file=str(path.parent))
+        if simulate_s < 0:
+            raise NapkinError("must be zero or more seconds", field="--simulate")
+        from napkin.report.contents import gather
+
+        def say(stage: str) -> None:
+            if not quiet:
+                typer.echo(f"napkin: {stage}…", err=True)
+
+        contents = gather(design, tuple(set_ or ()), simulate_s, optimize, drills, say)
+    except NapkinError as error:
+        _fail(error)
+        return
+    for path in paths:
+        kind = REPORT_FORMATS[path.suffix.lower()]
+        if kind == "html":
+            from napkin.report.html import render_html
+
+            text = render_html(contents)
+        elif kind == "markdown":
+            from napkin.report.markdown import render_markdown
+
+            text = render_markdown(contents)
+        else:
+            text = json.dumps(contents.to_json(), indent=2)
+        path.write_text(text, encoding="utf-8")
+        if not quiet:
+            typer.echo(f"napkin: wrote {path} ({len(text) / 1024:,.0f} KiB)", err=True)
+
+
 @app.command("validate")
 def validate_command(
     path: Annotated[

@@ -55,3 +55,15 @@ def format_value(value: float | int | bool, unit: str) -> str:
     if unit == "×":
         return f"{_number(value)}×"
     return f"{_number(value)} {unit}"
+
+
+def format_claim(
+    stated: float | tuple[float, float], computed: float | None, unit: str
+) -> tuple[str, str]:
+    """The stated value (or range) and napkin's value of a checked claim, each with its unit."""
+    if isinstance(stated, tuple):
+        low, high = (format_value(v, unit) for v in stated)
+        shown = f"{low.split(' ')[0]}–{high}"
+    else:
+        shown = format_value(stated, unit)
+    return shown, "–" if computed is None else format_value(computed, unit)

@@ -10,7 +10,7 @@ from rich.text import Text
 
 from napkin.figures import Figure, Source
 from napkin.planner import Plan
-from napkin.render.format import format_value
+from napkin.render.format import format_claim, format_value
 
 SOURCE_STYLE = {
     Source.assumption: "yellow",
@@ -116,12 +116,7 @@ def claims_table(plan: Plan) -> Table:
     table.add_column("", justify="center", no_wrap=True)
     table.add_column("note", ratio=1, min_width=30)
     for check in plan.claims:
-        if isinstance(check.stated, tuple):
-            low, high = (format_value(v, check.unit) for v in check.stated)
-            stated = f"{low.split(' ')[0]}–{high}"
-        else:
-            stated = format_value(check.stated, check.unit)
-        computed = "–" if check.computed is None else format_value(check.computed, check.unit)
+        stated, computed = format_claim(check.stated, check.computed, check.unit)
         mark = Text("✓", style="green") if check.agrees else Text("✗ flagged", style="red bold")
         table.add_row(check.name, stated, computed, mark, check.note)
     return table

@@ -134,6 +134,52 @@ def svg(plan: Plan) -> str:
     return result.stdout
 
 
+def plain_svg(plan: Plan) -> str:
+    """An SVG drawn without Graphviz: the boxes in the design's order, top to bottom, each
+    with its numbers, and its arrows listed under it. For reports on machines without dot."""
+    from html import escape
+
+    board = whiteboard_of(plan)
+    labels = {c.id: c.label for c in board.components}
+    rows: list[str] = []
+    y, width = 10, 560
+    for c in board.components:
+        lines = [c.label, *(_figure_line(plan, k) for k in c.figures)]
+        height = 18 * len(lines) + 10
+        rows.append(
+            f'<rect x="10" y="{y}" width="{width}" height="{height}" rx="8" '
+            'fill="#f6f8fa" stroke="#444"/>'
+        )
+        for i, line in enumerate(lines):
+            weight = "bold" if i == 0 else "normal"
+            rows.append(
+                f'<text x="22" y="{y + 20 + 18 * i}" font-family="Helvetica" '
+                f'font-size="13" font-weight="{weight}">{escape(line)}</text>'
+            )
+        y += height + 6
+        for e in (e for e in board.edges if e.source == c.id):
+            text = _edge_text(plan, e)
+            arrow = f"↓ to {labels[e.target]}" + (f" [{text}]" if text else "")
+            rows.append(
+                f'<text x="30" y="{y + 12}" font-family="Helvetica" font-size="12" '
+                f'fill="#555">{escape(arrow)}</text>'
+            )
+            y += 18
+        y += 8
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width + 20}" height="{y}" '
+        f'viewBox="0 0 {width + 20} {y}">' + "".join(rows) + "</svg>"
+    )
+
+
+def inline_svg(plan: Plan) -> str:
+    """Graphviz's SVG when `dot` is installed, else the plain one."""
+    if shutil.which("dot"):
+        text = svg(plan)
+        return text[text.index("<svg") :]
+    return plain_svg(plan)
+
+
 RENDERERS = {Format.terminal: terminal, Format.mermaid: mermaid, Format.dot: dot, Format.svg: svg}
 
 

@@ -1,0 +1,106 @@
+"""The report's plots, drawn by Matplotlib as inline SVG (no network, no JavaScript)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import numpy as np
+
+from napkin.sim.requests import Outcome
+
+
+def _svg(figure: Any) -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)
+    text = buffer.getvalue()
+    return text[text.index("<svg") :]
+
+
+def _figure(title: str) -> tuple[Any, Any]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(figsize=(6.4, 3.2))
+    axes.set_title(title, fontsize=10)
+    axes.grid(alpha=0.3)
+    return figure, axes
+
+
+def latency_cdf(simulation: Any) -> str:
+    """CDFs of TTFT and end-to-end latency of the completed requests."""
+    rec, req = simulation.run.records, simulation.requests
+    done = rec.outcome == Outcome.completed
+    figure, axes = _figure("latency distribution (simulation)")
+    for label, values in (
+        ("TTFT", rec.first_token_s[done] - req.arrival_s[done]),
+        ("end to end", rec.finish_s[done] - req.arrival_s[done]),
+    ):
+        ordered = np.sort(values)
+        axes.plot(ordered, np.arange(1, len(ordered) + 1) / len(ordered), label=label)
+    axes.set_xscale("log")
+    axes.set_xlabel("seconds")
+    axes.set_ylabel("fraction of requests")
+    axes.legend()
+    return _svg(figure)
+
+
+def queue_over_time(simulation: Any) -> str:
+    series = simulation.run.series
+    figure, axes = _figure("requests waiting and running (simulation)")
+    axes.plot(series.time_s, series.waiting, label="waiting")
+    axes.plot(series.time_s, series.running, label="running")
+    axes.set_xlabel("simulated seconds")
+    axes.set_ylabel("requests")
+    axes.legend()
+    return _svg(figure)
+
+
+def pareto(optimum: Any) -> str:
+    figure, axes = _figure("monthly cost vs P99 end-to-end (plan), feasible candidates")
+    feasible = [s for s in optimum.screened if s.feasible]
+    axes.scatter(
+        [s.p99_s for s in feasible],
+        [s.monthly_cost_usd / 1e6 for s in feasible],
+        s=8,
+        alpha=0.4,
+        label="candidates",
+    )
+    front = optimum.front
+    axes.plot(
+        [s.p99_s for s in front],
+        [s.monthly_cost_usd / 1e6 for s in front],
+        "o-",
+        color="C3",
+        label="Pareto front",
+    )
+    written = optimum.as_written
+    axes.scatter(
+        [written.p99_s],
+        [written.monthly_cost_usd / 1e6],
+        marker="*",
+        s=120,
+        color="k",
+        label="as written",
+    )
+    axes.set_xlabel("P99 end-to-end (s)")
+    axes.set_ylabel("USD millions / month")
+    axes.legend(fontsize=8)
+    return _svg(figure)
+
+
+def cost_breakdown(levers: list[Any]) -> str:
+    figure, axes = _figure("monthly cost by lever")
+    named = [lever for lever in levers if lever.monthly_cost_usd == lever.monthly_cost_usd]
+    axes.barh(
+        [lever.name for lever in named][::-1],
+        [lever.monthly_cost_usd / 1e6 for lever in named][::-1],
+        color="C0",
+    )
+    axes.set_xlabel("USD millions / month")
+    return _svg(figure)

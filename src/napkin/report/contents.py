@@ -1,0 +1,106 @@
+"""What goes into a report, gathered once: the plan, and optionally a short simulation, the
+optimizer's Pareto front, the cost levers and the drills."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from napkin.planner import Plan, plan
+from napkin.specs.loader import load_design
+
+SERVING = ("chatbot", "coding-agent", "code-completion")
+
+
+@dataclass
+class Contents:
+    plan: Plan
+    simulation: Any = None  # napkin.sim.run.Simulation
+    optimum: Any = None  # napkin.optimize.search.Optimum
+    levers: list[Any] = field(default_factory=list)
+    drills: list[tuple[str, Any]] = field(default_factory=list)
+
+    def drill_outcome(self, failure_mode: str) -> tuple[str, bool] | None:
+        """'metric: failed → mitigated' for the drill of a failure mode, and whether it helped."""
+        for mode, result in self.drills:
+            if mode == failure_mode:
+                from napkin.drills.run import target_of
+
+                label, failed, mitigated, better = target_of(result)
+                return f"{label}: {failed:,.3g} → {mitigated:,.3g}", better
+        return None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"plan": self.plan.to_json()}
+        if self.simulation is not None:
+            sim = self.simulation.to_json()
+            sim.pop("series", None)
+            out["simulation"] = sim
+        if self.optimum is not None:
+            out["optimize"] = self.optimum.to_json()
+        if self.levers:
+            out["levers"] = [lever.to_json() for lever in self.levers]
+        if self.drills:
+            out["drills"] = [{"failure_mode": m, **r.to_json()} for m, r in self.drills]
+        return out
+
+
+def gather(
+    design: str,
+    overrides: tuple[str, ...] = (),
+    simulate_s: float = 60.0,
+    optimize: bool = True,
+    drills: bool = False,
+    say: Callable[[str], None] = lambda stage: None,
+) -> Contents:
+    """Plan the design; for serving designs also simulate a slice, search and weigh levers.
+
+    `say` is told each stage as it starts, so a shell can show progress.
+    """
+    say("planning")
+    planned = plan(load_design(design, overrides))
+    contents = Contents(planned)
+    serving = planned.design.kind in SERVING and planned.fits
+    if serving and simulate_s > 0:
+        from napkin.sim.options import SimOptions
+        from napkin.sim.run import simulate
+
+        say(f"simulating {simulate_s:g} s")
+        replicas = int(planned.figures["model_replicas_provisioned"].value)
+        share = min(8, replicas)
+        qps = planned.figures["peak_qps"].value * share / replicas
+        contents.simulation = simulate(
+            planned, SimOptions(duration_s=simulate_s, qps=qps, replicas=share, seed=0)
+        )
+    if serving and optimize:
+        from napkin.optimize.search import optimize as search
+        from napkin.optimize.space import Space
+
+        say("searching designs")
+        gpu = planned.design.hardware
+        prices = (
+            {gpu.name: gpu.price_per_gpu_hour_usd}
+            if gpu.price_source.startswith("assumption")
+            else {}
+        )
+        contents.optimum = search(
+            design, Space(price_overrides=prices), planned.design.kind, overrides, verify=0
+        )
+    if planned.design.kind in (*SERVING, "finetune-service"):
+        from napkin.optimize.levers import levers
+
+        say("weighing cost levers")
+        contents.levers = levers(design, overrides)
+    if drills and serving:
+        from napkin.drills.run import register_drills, run_drill
+        from napkin.drills.serving import DRILLS
+        from napkin.sim.options import SimOptions
+
+        say("running drills")
+        for mode, drill, params in register_drills(planned):
+            if drill in DRILLS:
+                contents.drills.append(
+                    (mode, run_drill(planned, drill, params, SimOptions(duration_s=120)))
+                )
+    return contents
