@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -37,6 +39,26 @@ def _console():  # noqa: ANN202 - rich is imported lazily to keep start-up fast
     from rich.console import Console
 
     return Console()
+
+
+@contextmanager
+def _steps(quiet: bool, total: int | None = None) -> Iterator[Callable[[str], None]]:
+    """A Rich progress bar on stderr; each `step(text)` names the stage now running and counts
+    the one before it done. Silent under --quiet or --json, so scripts get clean output."""
+    if quiet:
+        yield lambda text: None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=_console_err()) as bar:
+        task = bar.add_task("starting", total=total)
+        begun: list[bool] = []
+
+        def step(text: str) -> None:
+            bar.update(task, description=text, advance=1 if begun else 0)
+            begun.append(True)
+
+        yield step
 
 
 def _fail(error: NapkinError) -> None:
@@ -198,6 +220,7 @@ def drill_command(
     seed: Annotated[int, typer.Option(help="seed for every random draw")] = 0,
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a field")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Inject each failure mode into the simulation: baseline, failure, failure + mitigation."""
     import yaml
@@ -226,21 +249,26 @@ def drill_command(
         if failure is not None:
             params = next((p for _, d, p in register if d == failure), {})
             register = [(failure, failure, params)]
-        results, skipped = [], []
+        results = []
         jobs = planned.design.kind == "finetune-service"
         serving = planned.design.kind in ("chatbot", "coding-agent", "code-completion")
         known = JOB_DRILLS if jobs else DRILLS if serving else {}
-        for mode, drill, params in register:
-            if drill not in known:
-                skipped.append((mode, drill, "not simulated: no model of this failure"))
-                continue
-            merged = {**params, **extra}
-            result = (
-                run_job_drill(planned, drill, merged, JOB_HOURS, seed)
-                if jobs
-                else run_drill(planned, drill, merged, options)
-            )
-            results.append((mode, result))
+        runnable = [entry for entry in register if entry[1] in known]
+        skipped = [
+            (mode, drill, "not simulated: no model of this failure")
+            for mode, drill, _ in register
+            if drill not in known
+        ]
+        with _steps(quiet or as_json, len(runnable)) as step:
+            for mode, drill, params in runnable:
+                step(f"drill: {mode}")
+                merged = {**params, **extra}
+                result = (
+                    run_job_drill(planned, drill, merged, JOB_HOURS, seed)
+                    if jobs
+                    else run_drill(planned, drill, merged, options)
+                )
+                results.append((mode, result))
         if failure is not None and not results:
             raise NapkinError(
                 f"no drill {failure!r} for a {planned.design.kind}; drills: "
@@ -299,6 +327,7 @@ def optimize_command(
     force: Annotated[bool, typer.Option("--force", help="overwrite --output")] = False,
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a field")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """The cheapest design that meets the SLA: screen, Pareto front, verify in simulation."""
     from napkin.optimize.executor import LocalExecutor, RayExecutor
@@ -329,17 +358,24 @@ def optimize_command(
             fields["tps"] = tuple(int(x) for x in _csv(tps) or ())
         pool = RayExecutor(ray_address) if executor == "ray" else LocalExecutor()
         user = load_user_quality(quality_file) if quality_file else None
-        result = optimize(
-            design,
-            Space(**fields),
-            as_written.design.kind,
-            base,
-            pool,
-            verify,
-            objective,
-            user,
-            lambda overrides: simulate_candidate(design, overrides, base),
-        )
+        with _steps(quiet or as_json, verify + 1) as step:
+            step("screening candidates")
+
+            def verified(overrides: tuple[str, ...]) -> tuple[bool, str]:
+                step("simulating " + (", ".join(overrides) or "the design as written"))
+                return simulate_candidate(design, overrides, base)
+
+            result = optimize(
+                design,
+                Space(**fields),
+                as_written.design.kind,
+                base,
+                pool,
+                verify,
+                objective,
+                user,
+                verified,
+            )
         if output is not None and result.chosen is not None:
             _write_chosen(design, base, result.chosen.overrides, output, force)
     except NapkinError as error:
@@ -374,23 +410,12 @@ def _prices(given: list[str] | None, as_written) -> dict[str, float]:  # noqa: A
 def _write_chosen(
     design: str, base: tuple[str, ...], overrides: tuple[str, ...], output: Path, force: bool
 ) -> None:
-    import yaml
-
-    from napkin.specs.loader import BUILTIN_DIR, apply_override, parse_override
+    from napkin.specs.loader import design_yaml
 
     if output.exists() and not force:
         raise NapkinError("already exists; pass --force to overwrite it", file=str(output))
-    source = (
-        BUILTIN_DIR / f"{design}.yaml" if not design.endswith((".yaml", ".yml")) else Path(design)
-    )
-    raw = yaml.safe_load(source.read_text())
-    for text in (*base, *overrides):
-        keys, value = parse_override(text)
-        apply_override(raw, keys, value, source.parent)
-    raw.pop("claims", None)  # the written design's claims describe the original
     output.write_text(
-        f"# Chosen by `napkin optimize {design}`\n"
-        + yaml.safe_dump(raw, sort_keys=False, allow_unicode=True)
+        design_yaml(design, (*base, *overrides), f"Chosen by `napkin optimize {design}`")
     )
 
 
@@ -453,6 +478,7 @@ def simulate_command(
     max_context: Annotated[float | None, typer.Option(help="gateway context limit")] = None,
     tenant_qps: Annotated[float | None, typer.Option(help="per-tenant rate limit")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
 ) -> None:
     """Simulate the planned fleet: latency percentiles, goodput, queues, plan vs simulation."""
     from pydantic import ValidationError
@@ -484,7 +510,7 @@ def simulate_command(
         return
     try:
         planned = plan(load_design(design, set_ or (), profile))
-        if as_json:
+        if as_json or quiet:
             result = simulate(planned, options, trace)
         else:
             result = _simulate_with_progress(planned, options, trace)
@@ -540,9 +566,14 @@ REPORT_FORMATS = {".html": "html", ".htm": "html", ".md": "markdown", ".json": "
 @app.command("report")
 def report_command(
     design: Annotated[str, typer.Argument(help="built-in design or a YAML file")],
+    html: Annotated[Path | None, typer.Option("--html", help="write the HTML report")] = None,
+    markdown: Annotated[
+        Path | None, typer.Option("--markdown", help="write the Markdown report")
+    ] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="write every figure")] = None,
     out: Annotated[
         list[Path] | None,
-        typer.Option("--out", "-o", help="file to write; .html, .md or .json (repeatable)"),
+        typer.Option("--out", "-o", help="file to write, format from .html, .md or .json"),
     ] = None,
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a field")] = None,
     simulate_s: Annotated[
@@ -561,10 +592,14 @@ def report_command(
     as a Mermaid block, which GitHub and most wikis draw; JSON holds every figure.
     """
     name = Path(design).stem if design.endswith((".yaml", ".yml")) else design
-    paths = out or [Path(f"{name}-report.html")]
+    chosen = {path: REPORT_FORMATS.get(path.suffix.lower()) for path in out or ()}
+    chosen |= {
+        p: kind for p, kind in ((html, "html"), (markdown, "markdown"), (json_path, "json")) if p
+    }
+    chosen = chosen or {Path(f"{name}-report.html"): "html"}
     try:
-        for path in paths:
-            if path.suffix.lower() not in REPORT_FORMATS:
+        for path, kind in chosen.items():
+            if kind is None:
                 raise NapkinError(
                     f"unknown report format {path.suffix or '(none)'!r}; "
                     f"allowed: {', '.join(REPORT_FORMATS)}",
@@ -578,16 +613,12 @@ def report_command(
             raise NapkinError("must be zero or more seconds", field="--simulate")
         from napkin.report.contents import gather
 
-        def say(stage: str) -> None:
-            if not quiet:
-                typer.echo(f"napkin: {stage}…", err=True)
-
-        contents = gather(design, tuple(set_ or ()), simulate_s, optimize, drills, say)
+        with _steps(quiet) as step:
+            contents = gather(design, tuple(set_ or ()), simulate_s, optimize, drills, step)
     except NapkinError as error:
         _fail(error)
         return
-    for path in paths:
-        kind = REPORT_FORMATS[path.suffix.lower()]
+    for path, kind in chosen.items():
         if kind == "html":
             from napkin.report.html import render_html
 
@@ -601,6 +632,31 @@ def report_command(
         path.write_text(text, encoding="utf-8")
         if not quiet:
             typer.echo(f"napkin: wrote {path} ({len(text) / 1024:,.0f} KiB)", err=True)
+
+
+@app.command("ui")
+def ui_command(
+    design: Annotated[str, typer.Argument(help="design to open first")] = "chatbot",
+    port: Annotated[int, typer.Option(help="port to serve on")] = 8501,
+) -> None:
+    """Open the interactive page: edit the traffic, model, GPU and SLA; see the sheet,
+    whiteboard and verdict; run simulations and drills; save the YAML or a report."""
+    import importlib.util
+    import os
+    import subprocess
+
+    if importlib.util.find_spec("streamlit") is None:
+        _fail(NapkinError("needs Streamlit: pip install 'napkin[ui]'", field="napkin ui"))
+    try:
+        from napkin.specs.loader import load_design
+
+        load_design(design)
+    except NapkinError as error:
+        _fail(error)
+    page = Path(__file__).parent / "ui" / "app.py"
+    command = [sys.executable, "-m", "streamlit", "run", str(page), "--server.port", str(port)]
+    env = {**os.environ, "NAPKIN_UI_DESIGN": design}
+    raise typer.Exit(subprocess.call([*command, "--browser.gatherUsageStats", "false"], env=env))
 
 
 @app.command("validate")
@@ -710,3 +766,7 @@ def main() -> None:
     except NapkinError as error:  # raised outside a command body (e.g. a broken catalog)
         typer.echo(f"napkin: error: {error}", err=True)
         sys.exit(USAGE_ERROR)
+
+
+if __name__ == "__main__":
+    main()

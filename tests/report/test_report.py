@@ -33,9 +33,9 @@ class Nesting(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags[tag] = self.tags.get(tag, 0) + 1
         for name, value in attrs:
-            if name in ("src", "href") and value and value.startswith(("http", "//")):
-                if tag != "a":  # a hyperlink is fine; a fetched resource is not
-                    self.external.append(value)
+            fetched = name in ("src", "href") and tag != "a"  # a hyperlink is fine
+            if fetched and value and value.startswith(("http", "//")):
+                self.external.append(value)
         if tag not in VOID:
             self.open.append(tag)
 
@@ -133,3 +133,12 @@ def test_cli_rejects_unknown_format_and_negative_duration(tmp_path: Path) -> Non
         app, ["report", "chatbot", "--simulate", "-1", "-o", str(tmp_path / "r.md")]
     )
     assert negative.exit_code == 2 and "--simulate" in negative.output
+
+
+def test_a_design_that_does_not_fit_reports_why_instead_of_failing(tmp_path: Path) -> None:
+    out = [tmp_path / "r.md", tmp_path / "r.html"]
+    args = ["report", "chatbot", "--set", "deployment.tp=1", "-q"]
+    result = runner.invoke(app, [*args, "-o", str(out[0]), "-o", str(out[1])])
+    assert result.exit_code == 0, result.output
+    assert "DOES NOT FIT" in out[0].read_text() and "mermaid" not in out[0].read_text()
+    assert "tp=2 would fit" in out[1].read_text()

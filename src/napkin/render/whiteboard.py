@@ -39,6 +39,12 @@ def whiteboard_of(plan: Plan) -> Whiteboard:
             file=plan.design.name,
             field="whiteboard",
         )
+    if not plan.fits:
+        raise NapkinError(
+            f"nothing to draw: the design does not fit ({plan.fit_reason})",
+            file=plan.design.name,
+            field="whiteboard",
+        )
     missing = [key for key in board.figure_keys if key not in plan.figures]
     if missing:
         raise NapkinError(

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from napkin.planner import Plan, plan
 from napkin.specs.loader import load_design
+
+if TYPE_CHECKING:
+    from napkin.sim.options import SimOptions
 
 SERVING = ("chatbot", "coding-agent", "code-completion")
 
@@ -46,6 +49,20 @@ class Contents:
         return out
 
 
+SLICE_REPLICAS = 8  # enough replicas for routing and queueing to matter; fast to simulate
+
+
+def slice_options(planned: Plan, duration_s: float, seed: int = 0) -> SimOptions:
+    """A slice of the fleet at its share of peak traffic: replicas and arrival rate both
+    scaled by slice / fleet, so per-replica load equals the full fleet's."""
+    from napkin.sim.options import SimOptions
+
+    replicas = int(planned.figures["model_replicas_provisioned"].value)
+    share = min(SLICE_REPLICAS, replicas)
+    qps = planned.figures["peak_qps"].value * share / replicas
+    return SimOptions(duration_s=duration_s, qps=qps, replicas=share, seed=seed)
+
+
 def gather(
     design: str,
     overrides: tuple[str, ...] = (),
@@ -63,16 +80,10 @@ def gather(
     contents = Contents(planned)
     serving = planned.design.kind in SERVING and planned.fits
     if serving and simulate_s > 0:
-        from napkin.sim.options import SimOptions
         from napkin.sim.run import simulate
 
         say(f"simulating {simulate_s:g} s")
-        replicas = int(planned.figures["model_replicas_provisioned"].value)
-        share = min(8, replicas)
-        qps = planned.figures["peak_qps"].value * share / replicas
-        contents.simulation = simulate(
-            planned, SimOptions(duration_s=simulate_s, qps=qps, replicas=share, seed=0)
-        )
+        contents.simulation = simulate(planned, slice_options(planned, simulate_s))
     if serving and optimize:
         from napkin.optimize.search import optimize as search
         from napkin.optimize.space import Space
@@ -87,7 +98,7 @@ def gather(
         contents.optimum = search(
             design, Space(price_overrides=prices), planned.design.kind, overrides, verify=0
         )
-    if planned.design.kind in (*SERVING, "finetune-service"):
+    if planned.fits and planned.design.kind in (*SERVING, "finetune-service"):
         from napkin.optimize.levers import levers
 
         say("weighing cost levers")

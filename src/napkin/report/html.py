@@ -141,7 +141,11 @@ def render_html(contents: Contents) -> str:
         f"{'fits' if p.fits else '<span class=bad>does not fit</span>'} — "
         f"{escape(p.fit_reason)}</p>",
         "<h2>Whiteboard</h2>",
-        inline_svg(p) if d.whiteboard else "<p>no whiteboard</p>",
+        (
+            inline_svg(p)
+            if d.whiteboard and p.fits
+            else f"<p class=bad>no whiteboard: {escape(p.fit_reason if not p.fits else 'none')}</p>"
+        ),
         "<h2>SLA</h2>",
         _sla(contents),
         "<h2>Claims of the written design</h2>",

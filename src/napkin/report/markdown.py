@@ -37,7 +37,7 @@ def render_markdown(contents: Contents) -> str:
         f"{d.deployment.precision.value}. Memory: {'fits' if p.fits else 'DOES NOT FIT'} — "
         f"{p.fit_reason}\n",
     ]
-    if d.whiteboard:
+    if d.whiteboard and p.fits:
         out += ["## Whiteboard\n", "```mermaid\n" + mermaid(p) + "```\n"]
     out += [
         "## SLA\n",

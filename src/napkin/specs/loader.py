@@ -236,6 +236,32 @@ def resolve_design(
         raise
 
 
+def design_path(source: str | Path) -> Path:
+    """The file behind a built-in design name, or the path as given."""
+    path = Path(source)
+    if not path.suffix and str(source) in builtin_designs():
+        return BUILTIN_DIR / f"{source}.yaml"
+    return path
+
+
+def raw_design(source: str | Path, overrides: Iterable[str] = ()) -> dict[str, Any]:
+    """The design's YAML mapping as written, with overrides applied but nothing expanded."""
+    path = design_path(source)
+    data = _read_yaml(path)
+    for text in overrides:
+        keys, value = parse_override(text)
+        apply_override(data, keys, value, path.parent)
+    return data
+
+
+def design_yaml(source: str | Path, overrides: Iterable[str], header: str) -> str:
+    """The design rewritten with overrides, for saving; its claims describe the original, so
+    they are dropped."""
+    data = raw_design(source, overrides)
+    data.pop("claims", None)
+    return f"# {header}\n" + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
 def load_design(
     source: str | Path, overrides: Iterable[str] = (), profile: str | None = None
 ) -> Design:
@@ -244,9 +270,7 @@ def load_design(
 
     Raises NapkinError (file, field, what is allowed) for any bad input.
     """
-    path = Path(source)
-    if not path.suffix and str(source) in builtin_designs():
-        path = BUILTIN_DIR / f"{source}.yaml"
+    path = design_path(source)
     data = _read_yaml(path)
     if profile is not None:
         data["profile"] = profile

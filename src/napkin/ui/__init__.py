@@ -1,0 +1,1 @@
+"""`napkin ui`: a Streamlit front end over the same Python API the CLI uses."""
