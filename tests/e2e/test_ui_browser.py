@@ -58,9 +58,13 @@ def server() -> Iterator[str]:
         process.wait(timeout=10)
 
 
+def _metric(page, label: str):  # noqa: ANN001, ANN202
+    name = page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+    return page.get_by_test_id("stMetric").filter(has=name)
+
+
 def _gpus(page) -> str:  # noqa: ANN001
-    metric = page.get_by_test_id("stMetric").filter(has_text="gpus_provisioned")
-    return metric.get_by_test_id("stMetricValue").inner_text()
+    return _metric(page, "gpus_provisioned").get_by_test_id("stMetricValue").inner_text()
 
 
 def test_change_users_simulate_and_download_the_report(server: str, tmp_path: Path) -> None:
@@ -73,13 +77,14 @@ def test_change_users_simulate_and_download_the_report(server: str, tmp_path: Pa
         sync_api.expect(page.get_by_test_id("stMetric").first).to_be_visible()
         assert _gpus(page) == "3,480 GPUs"
         page.screenshot(path=ARTIFACTS / "ui-chatbot.png", full_page=True)
+        page.get_by_role("tab", name="whiteboard").click()
+        sync_api.expect(page.locator("svg").filter(has_text="LLM fleet").first).to_be_visible()
+        page.screenshot(path=ARTIFACTS / "ui-whiteboard.png", full_page=True)
 
         users = page.get_by_label("dau")
         users.fill("20000000")
         users.press("Enter")
-        sync_api.expect(
-            page.get_by_test_id("stMetric").filter(has_text="gpus_provisioned")
-        ).not_to_contain_text("3,480 GPUs")
+        sync_api.expect(_metric(page, "gpus_provisioned")).not_to_contain_text("3,480 GPUs")
         doubled = int(re.sub(r"\D", "", _gpus(page)))
         assert 2 * 3480 - 16 <= doubled <= 2 * 3480 + 16  # twice the users, whole replicas
 
@@ -89,6 +94,8 @@ def test_change_users_simulate_and_download_the_report(server: str, tmp_path: Pa
         seconds.press("Enter")
         page.get_by_role("button", name="run simulation").click()
         sync_api.expect(page.get_by_test_id("stJson")).to_be_visible()
+        sync_api.expect(_metric(page, "requests completed")).to_be_visible()
+        sync_api.expect(page.locator("svg").filter(has_text="simulation").first).to_be_visible()
         page.screenshot(path=ARTIFACTS / "ui-simulation.png", full_page=True)
 
         page.get_by_role("tab", name="save & share").click()

@@ -65,6 +65,9 @@ def test_html_is_well_formed_self_contained_and_has_every_figure(chatbot: Conten
     assert "<script" not in page
     # whiteboard + latency CDF + queue + Pareto + cost breakdown
     assert parser.tags["svg"] >= 5
+    for title in ("latency distribution", "requests waiting and running", "Pareto front"):
+        assert title in page, title  # chart text is text, not glyph paths
+    assert "monthly cost by lever" in page
     for key in chatbot.plan.figures:
         assert f"<code>{key}</code>" in page, key
     for check in chatbot.plan.claims:

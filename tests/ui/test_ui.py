@@ -69,7 +69,7 @@ def test_page_shows_the_plan_verdict_and_whiteboard() -> None:
     assert _metric(app, "gpus_provisioned") == "3,480 GPUs"
     assert _metric(app, "SLA") == "met"
     assert len(app.dataframe) >= 2  # sheet and claims
-    assert any("<svg" in str(h.proto.body) for h in app.get("html"))
+    assert any("<svg" in m.value for m in app.markdown)
     assert len(planned.figures) == len(app.dataframe[0].value)
 
 
@@ -113,3 +113,25 @@ def test_tightening_the_sla_slider_flips_the_verdict() -> None:
     slider.set_value(1.5).run()  # 300 output tokens cannot stream in 1.5 s at 13 ms/token
     assert not app.exception
     assert _metric(app, "SLA") == "missed"
+
+
+def test_changing_the_gpu_moves_the_models_gpu_count() -> None:
+    app = _page()
+    before = _metric(app, "model_gpus_provisioned")
+    _select(app, "GPU", "H200")
+    assert not app.exception
+    expected = plan(load_design("chatbot", ["hardware.gpu=H200"])).figures
+    from napkin.render.format import format_value
+
+    figure = expected["model_gpus_provisioned"]
+    assert _metric(app, "model_gpus_provisioned") == format_value(figure.value, figure.unit)
+    assert _metric(app, "model_gpus_provisioned") != before
+
+
+def test_headline_keeps_one_monthly_cost() -> None:
+    keys = headline_keys(plan(load_design("chatbot")).figures)
+    assert "model_monthly_cost_usd" in keys and "monthly_cost_usd" not in keys
+    assert headline_keys(plan(load_design("finetune-service")).figures) == [
+        "gpus_provisioned",
+        "monthly_cost_usd",
+    ]

@@ -22,6 +22,12 @@ from napkin.units import Precision
 DESIGN_VARIABLE = "NAPKIN_UI_DESIGN"  # set by `napkin ui DESIGN`
 
 
+def _show_svg(svg: str) -> None:
+    """Inline SVG through Markdown (st.html drops SVG); on one line, so no line of it is
+    read as Markdown (an indented line would become a code block)."""
+    st.markdown(" ".join(svg.split("\n")), unsafe_allow_html=True)
+
+
 def _design_name() -> str:
     given = os.environ.get(DESIGN_VARIABLE, "chatbot")
     names = builtin_designs()
@@ -100,10 +106,12 @@ def _controls(design: str) -> list[str]:
 
 
 def _verdict(planned: Plan) -> None:
-    columns = st.columns(len(headline_keys(planned.figures)) + 1)
-    for column, key in zip(columns, headline_keys(planned.figures), strict=False):
+    keys = headline_keys(planned.figures)
+    columns = [*st.columns(3), *st.columns(3)][: len(keys) + 1]
+    for column, key in zip(columns, keys, strict=False):
         figure = planned.figures[key]
-        column.metric(key, format_value(figure.value, figure.unit), help=figure.source.value)
+        why = f"{figure.source.value}: {figure.formula or figure.detail or ''}"
+        column.metric(key, format_value(figure.value, figure.unit), help=why)
     meets = all(check.meets for check in planned.sla) and planned.fits
     columns[-1].metric("SLA", "met" if meets else "missed")
     if not planned.fits:
@@ -149,9 +157,15 @@ def _simulate(planned: Plan) -> None:
         progress=lambda t: bar.progress(min(t / seconds, 1.0), text=f"simulated {t:,.0f} s"),
     )
     bar.empty()
-    st.json(result.to_json()["summary"], expanded=False)
-    st.html(latency_cdf(result))
-    st.html(queue_over_time(result))
+    summary = result.to_json()["summary"]
+    left, middle, right, last = st.columns(4)
+    left.metric("simulated TTFT p99", f"{summary['ttft_s']['p99']:.3g} s")
+    middle.metric("simulated end-to-end p99", f"{summary['e2e_s']['p99']:.3g} s")
+    right.metric("goodput (within SLA)", f"{summary['goodput_fraction']:.1%}")
+    last.metric("requests completed", f"{summary['outcomes']['completed']:,}")
+    st.json(summary, expanded=False)
+    _show_svg(latency_cdf(result))
+    _show_svg(queue_over_time(result))
 
 
 def _drills(planned: Plan) -> None:
@@ -226,7 +240,7 @@ def main() -> None:
         _sheet(planned)
     with board:
         if planned.fits and planned.design.whiteboard is not None:
-            st.html(inline_svg(planned))
+            _show_svg(inline_svg(planned))
         else:
             st.write("No whiteboard: " + (planned.fit_reason if not planned.fits else "none"))
     with claims:

@@ -7,7 +7,16 @@ from typing import Any
 
 # The mapping that holds a design's traffic, one per kind of system.
 WORKLOAD_SECTIONS = ("workload", "agent", "finetune", "completion", "eval")
-HEADLINES = ("gpus_provisioned", "gpus_for_turnaround", "monthly_cost_usd", "peak_qps")
+# napkin's own performance model first (it answers to GPU, precision and batch); then the
+# reference's rule-of-thumb fleet, which does not; then the kinds without a serving fleet.
+HEADLINES = (
+    "model_gpus_provisioned",
+    "model_monthly_cost_usd",
+    "gpus_provisioned",
+    "gpus_for_turnaround",
+    "monthly_cost_usd",
+    "peak_qps",
+)
 
 
 def workload_section(raw: dict[str, Any]) -> str | None:
@@ -38,5 +47,9 @@ def overrides(section: str, before: dict[str, Any], after: dict[str, Any]) -> li
 
 
 def headline_keys(figures: dict[str, Any]) -> list[str]:
-    """The figures a verdict line shows first, among those this kind of plan has."""
-    return [key for key in HEADLINES if key in figures]
+    """The figures a verdict line shows first, among those this kind of plan has; one
+    monthly cost only (the model's where there is one)."""
+    keys = [key for key in HEADLINES if key in figures]
+    if "model_monthly_cost_usd" in keys:
+        keys.remove("monthly_cost_usd")
+    return keys
