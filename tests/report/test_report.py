@@ -145,3 +145,18 @@ def test_a_design_that_does_not_fit_reports_why_instead_of_failing(tmp_path: Pat
     assert result.exit_code == 0, result.output
     assert "DOES NOT FIT" in out[0].read_text() and "mermaid" not in out[0].read_text()
     assert "tp=2 would fit" in out[1].read_text()
+
+
+def test_named_format_options_write_what_they_say(tmp_path: Path) -> None:
+    html, markdown, data = tmp_path / "a.html", tmp_path / "a.md", tmp_path / "a.json"
+    args = ["report", "eval-harness", "-q", "--html", str(html), "--markdown", str(markdown)]
+    result = runner.invoke(app, [*args, "--json", str(data)])
+    assert result.exit_code == 0, result.output
+    assert html.read_text().startswith("<!DOCTYPE html>")
+    assert markdown.read_text().startswith("# napkin report: eval-harness")
+    assert json.loads(data.read_text())["plan"]["kind"] == "eval-harness"
+
+
+def test_ui_with_an_unknown_design_is_a_usage_error() -> None:
+    result = runner.invoke(app, ["ui", "no-such-design"])
+    assert result.exit_code == 2 and "built-in" in result.output
