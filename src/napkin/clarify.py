@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from napkin.errors import NapkinError
-from napkin.specs.loader import BUILTIN_DIR, apply_override, parse_override, resolve_design
+from napkin.errors import NapkinError, refuse_overwrite
+from napkin.specs.loader import apply_override, parse_override, raw_design, resolve_design
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ Ask = Callable[[Question, str], str]
 
 def template(kind: str) -> dict[str, Any]:
     """The built-in design of that kind (the reference's assumptions), without its claims."""
-    raw = yaml.safe_load((BUILTIN_DIR / f"{kind}.yaml").read_text())
+    raw = raw_design(kind)
     raw.pop("claims", None)
     return raw
 
@@ -156,7 +156,6 @@ def clarify(
 
 def write_design(raw: dict[str, Any], path: Path, force: bool) -> None:
     """Write a design file; never overwrite an existing file unless `force`."""
-    if path.exists() and not force:
-        raise NapkinError("already exists; pass --force to overwrite it", file=str(path))
+    refuse_overwrite(path, force)
     header = f"# Written by `napkin new {raw['kind']}`. Plan it with: napkin plan {path}\n"
     path.write_text(header + yaml.safe_dump(raw, sort_keys=False, allow_unicode=True))

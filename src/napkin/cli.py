@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from napkin.errors import NapkinError
+from napkin.errors import NapkinError, refuse_overwrite
 from napkin.sim.router import Router
 from napkin.units import Precision
 
@@ -160,8 +160,7 @@ def whiteboard_command(
         if output is None:
             typer.echo(text, nl=False)
             return
-        if output.exists() and not force:
-            raise NapkinError("already exists; pass --force to overwrite it", file=str(output))
+        refuse_overwrite(output, force)
         output.write_text(text)
     except NapkinError as error:
         _fail(error)
@@ -230,6 +229,7 @@ def drill_command(
     from napkin.drills.serving import DRILLS
     from napkin.planner import plan
     from napkin.sim.options import SimOptions
+    from napkin.specs.design import SERVING_KINDS
     from napkin.specs.loader import load_design
 
     try:
@@ -251,7 +251,7 @@ def drill_command(
             register = [(failure, failure, params)]
         results = []
         jobs = planned.design.kind == "finetune-service"
-        serving = planned.design.kind in ("chatbot", "coding-agent", "code-completion")
+        serving = planned.design.kind in SERVING_KINDS
         known = JOB_DRILLS if jobs else DRILLS if serving else {}
         runnable = [entry for entry in register if entry[1] in known]
         skipped = [
@@ -394,10 +394,9 @@ def optimize_command(
 
 def _prices(given: list[str] | None, as_written) -> dict[str, float]:  # noqa: ANN001
     """The design's own price assumption for its GPU, then --price GPU=USD entries."""
-    prices: dict[str, float] = {}
-    gpu = as_written.design.hardware
-    if gpu.price_source.startswith("assumption"):
-        prices[gpu.name] = gpu.price_per_gpu_hour_usd
+    from napkin.optimize.space import design_prices
+
+    prices = design_prices(as_written.design)
     for text in given or ():
         name, _, value = text.partition("=")
         try:
@@ -412,8 +411,7 @@ def _write_chosen(
 ) -> None:
     from napkin.specs.loader import design_yaml
 
-    if output.exists() and not force:
-        raise NapkinError("already exists; pass --force to overwrite it", file=str(output))
+    refuse_overwrite(output, force)
     output.write_text(
         design_yaml(design, (*base, *overrides), f"Chosen by `napkin optimize {design}`")
     )
@@ -605,8 +603,7 @@ def report_command(
                     f"allowed: {', '.join(REPORT_FORMATS)}",
                     field="--out",
                 )
-            if path.exists() and not force:
-                raise NapkinError("already exists; pass --force to overwrite it", file=str(path))
+            refuse_overwrite(path, force)
             if not path.parent.is_dir():
                 raise NapkinError("folder does not exist", file=str(path.parent))
         if simulate_s < 0:

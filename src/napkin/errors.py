@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class NapkinError(Exception):
     """Bad user input: names the file, the field path and what is allowed.
@@ -19,3 +21,9 @@ class NapkinError(Exception):
     def __str__(self) -> str:
         where = ": ".join(part for part in (self.file, self.field) if part)
         return f"{where}: {self.message}" if where else self.message
+
+
+def refuse_overwrite(path: Path, force: bool) -> None:
+    """Nothing a user wrote is overwritten unless they asked (`--force`)."""
+    if path.exists() and not force:
+        raise NapkinError("already exists; pass --force to overwrite it", file=str(path))

@@ -135,3 +135,14 @@ def test_headline_keeps_one_monthly_cost() -> None:
         "gpus_provisioned",
         "monthly_cost_usd",
     ]
+
+
+def test_drills_button_runs_the_registers_drills() -> None:
+    app = _page("code-completion")
+    app.tabs[4].button[0].click().run()
+    assert not app.exception
+    rows = app.tabs[4].dataframe[0].value
+    from napkin.report.contents import serving_drills
+
+    expected = serving_drills(plan(load_design("code-completion")))
+    assert list(rows["failure"]) == [mode for mode, _ in expected]

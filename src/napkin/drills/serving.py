@@ -53,25 +53,6 @@ def _with(requests: Requests, **columns: np.ndarray) -> Requests:
     return replace(requests, **columns)
 
 
-def _merge(a: Requests, b: Requests) -> Requests:
-    """Two request sets as one, in arrival order."""
-    order = np.argsort(np.concatenate([a.arrival_s, b.arrival_s]), kind="stable")
-    return Requests(
-        *(
-            np.concatenate([getattr(a, f), getattr(b, f)])[order]
-            for f in (
-                "arrival_s",
-                "prompt_tokens",
-                "output_tokens",
-                "tenant",
-                "session",
-                "prefix_tokens",
-                "cancel_at_s",
-            )
-        )
-    )
-
-
 def _extra(
     ctx: Context, rate: float, start: float, end: float, seed: int, tenant: int = 0
 ) -> Requests:
@@ -202,7 +183,7 @@ def hot_tenant(ctx: Context, params: Params, mitigated: bool) -> Arm:
     ).astype(np.int32)
     start, end = _window(ctx, params, ctx.duration_s / 3)
     extra = _extra(ctx, base_rate * share * (multiplier - 1), start, end, ctx.seed + 3)
-    requests = _merge(_with(ctx.requests, tenant=tenants), extra)
+    requests = _with(ctx.requests, tenant=tenants).merged(extra)
     gateway = ctx.config.gateway
     if mitigated:
         limit = base_rate * share * float(params.get("limit_factor", 1.5))
@@ -279,8 +260,8 @@ def overload(ctx: Context, params: Params, mitigated: bool) -> Arm:
     factor = float(params.get("overload_factor", 1.5))
     start, end = _window(ctx, params, ctx.duration_s / 3)
     rate = len(ctx.requests) / ctx.duration_s
-    requests = _merge(
-        ctx.requests, _extra(ctx, rate * (factor - 1), start, end, ctx.seed + 5, tenant=1)
+    requests = ctx.requests.merged(
+        _extra(ctx, rate * (factor - 1), start, end, ctx.seed + 5, tenant=1)
     )
     replica = ctx.config.replica
     if mitigated:
@@ -347,20 +328,7 @@ def cold_start(ctx: Context, params: Params, mitigated: bool) -> Arm:
     t = ctx.requests.arrival_s
     keep_p = np.where(t < start, low, np.minimum(1.0, low + (1 - low) * (t - start) / ramp))
     keep = rng.random(len(t)) < keep_p  # one draw per request: the ramp thins the peak
-    requests = Requests(
-        *(
-            getattr(ctx.requests, f)[keep]
-            for f in (
-                "arrival_s",
-                "prompt_tokens",
-                "output_tokens",
-                "tenant",
-                "session",
-                "prefix_tokens",
-                "cancel_at_s",
-            )
-        )
-    )
+    requests = ctx.requests.take(keep)
     total = ctx.config.replicas
     warm = min(total, max(1, int(np.ceil(total * low))) + spares)
 
@@ -396,7 +364,7 @@ def runaway_loop(ctx: Context, params: Params, mitigated: bool) -> Arm:
     cap = float(params.get("cap_factor", 1.25)) if mitigated else multiplier
     rate = len(ctx.requests) / ctx.duration_s * fraction * (min(multiplier, cap) - 1)
     start, end = 0.0, ctx.duration_s
-    requests = _merge(ctx.requests, _extra(ctx, rate, start, end, ctx.seed + 7, tenant=1))
+    requests = ctx.requests.merged(_extra(ctx, rate, start, end, ctx.seed + 7, tenant=1))
     return Arm(requests, ctx.config, window=(start, end))
 
 

@@ -6,10 +6,21 @@ from itertools import product
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from napkin.specs.design import Design
+
 DEFAULT_GPUS = ("H100-SXM", "H200", "A100-80GB", "L40S", "B200", "MI300X")
 DEFAULT_PRECISIONS = ("bf16", "fp8", "int4")
 DEFAULT_TPS = (1, 2, 4, 8)
 DEFAULT_BATCH_CAPS = (None, 32, 64, 128, 256)
+
+
+def design_prices(design: Design) -> dict[str, float]:
+    """The design's own price for its GPU when it assumes one (else the catalog's applies),
+    so a search prices the design as written the way its plan does."""
+    gpu = design.hardware
+    if gpu.price_source.startswith("assumption"):
+        return {gpu.name: gpu.price_per_gpu_hour_usd}
+    return {}
 
 
 class Space(BaseModel):

@@ -8,12 +8,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from napkin.planner import Plan, plan
+from napkin.specs.design import SERVING_KINDS
 from napkin.specs.loader import load_design
 
 if TYPE_CHECKING:
+    from napkin.drills.run import DrillResult
     from napkin.sim.options import SimOptions
 
-SERVING = ("chatbot", "coding-agent", "code-completion")
+DRILL_S = 120.0  # simulated seconds per drill arm: enough for a fault, its effect and recovery
 
 
 @dataclass
@@ -78,7 +80,7 @@ def gather(
     say("planning")
     planned = plan(load_design(design, overrides))
     contents = Contents(planned)
-    serving = planned.design.kind in SERVING and planned.fits
+    serving = planned.design.kind in SERVING_KINDS and planned.fits
     if serving and simulate_s > 0:
         from napkin.sim.run import simulate
 
@@ -86,32 +88,44 @@ def gather(
         contents.simulation = simulate(planned, slice_options(planned, simulate_s))
     if serving and optimize:
         from napkin.optimize.search import optimize as search
-        from napkin.optimize.space import Space
+        from napkin.optimize.space import Space, design_prices
 
         say("searching designs")
-        gpu = planned.design.hardware
-        prices = (
-            {gpu.name: gpu.price_per_gpu_hour_usd}
-            if gpu.price_source.startswith("assumption")
-            else {}
-        )
-        contents.optimum = search(
-            design, Space(price_overrides=prices), planned.design.kind, overrides, verify=0
-        )
-    if planned.fits and planned.design.kind in (*SERVING, "finetune-service"):
+        space = Space(price_overrides=design_prices(planned.design))
+        contents.optimum = search(design, space, planned.design.kind, overrides, verify=0)
+    if planned.fits and planned.design.kind in (*SERVING_KINDS, "finetune-service"):
         from napkin.optimize.levers import levers
 
         say("weighing cost levers")
         contents.levers = levers(design, overrides)
     if drills and serving:
-        from napkin.drills.run import register_drills, run_drill
-        from napkin.drills.serving import DRILLS
-        from napkin.sim.options import SimOptions
-
-        say("running drills")
-        for mode, drill, params in register_drills(planned):
-            if drill in DRILLS:
-                contents.drills.append(
-                    (mode, run_drill(planned, drill, params, SimOptions(duration_s=120)))
-                )
+        contents.drills = serving_drills(planned, say)
     return contents
+
+
+def serving_drills(
+    planned: Plan, say: Callable[[str], None] = lambda stage: None
+) -> list[tuple[str, DrillResult]]:
+    """Every simulated drill of the register, (failure mode, result); `say` names each."""
+    from napkin.drills.run import register_drills, run_drill
+    from napkin.drills.serving import DRILLS
+    from napkin.sim.options import SimOptions
+
+    results = []
+    for mode, drill, params in register_drills(planned):
+        if drill in DRILLS:
+            say(f"drill: {mode}")
+            results.append(
+                (mode, run_drill(planned, drill, params, SimOptions(duration_s=DRILL_S)))
+            )
+    return results
+
+
+def deployment_line(planned: Plan) -> str:
+    """One line on what runs where, and whether it fits in memory."""
+    d = planned.design
+    fits = "fits" if planned.fits else "DOES NOT FIT"
+    return (
+        f"{d.kind}: {d.model.name} on {d.hardware.name}, tp {d.deployment.tp}, "
+        f"{d.deployment.precision.value}. Memory: {fits} — {planned.fit_reason}"
+    )

@@ -8,7 +8,7 @@ from math import isfinite
 from napkin.render.format import format_claim, format_value
 from napkin.render.whiteboard import inline_svg
 from napkin.report import charts
-from napkin.report.contents import Contents
+from napkin.report.contents import Contents, deployment_line
 
 STYLE = """
 body{font-family:Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;color:#222}
@@ -136,15 +136,14 @@ def render_html(contents: Contents) -> str:
     body = [
         f"<h1>napkin report: {escape(d.name)}</h1>",
         f"<p>{escape(d.description or '')}</p>",
-        f"<p><b>{escape(d.kind)}</b>: {escape(d.model.name)} on {escape(d.hardware.name)}, "
-        f"tp {d.deployment.tp}, {escape(d.deployment.precision.value)}. Memory: "
-        f"{'fits' if p.fits else '<span class=bad>does not fit</span>'} — "
-        f"{escape(p.fit_reason)}</p>",
+        f"<p{'' if p.fits else ' class=bad'}>{escape(deployment_line(p))}</p>",
         "<h2>Whiteboard</h2>",
         (
             inline_svg(p)
             if d.whiteboard and p.fits
-            else f"<p class=bad>no whiteboard: {escape(p.fit_reason if not p.fits else 'none')}</p>"
+            else "<p class=bad>no whiteboard: "
+            + ("the design does not fit" if d.whiteboard else "the design has none")
+            + "</p>"
         ),
         "<h2>SLA</h2>",
         _sla(contents),

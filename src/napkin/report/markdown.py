@@ -6,7 +6,7 @@ from math import isfinite
 
 from napkin.render.format import format_claim, format_value
 from napkin.render.whiteboard import mermaid
-from napkin.report.contents import Contents
+from napkin.report.contents import Contents, deployment_line
 
 
 def _cell(text: str) -> str:
@@ -33,9 +33,7 @@ def render_markdown(contents: Contents) -> str:
     out = [
         f"# napkin report: {d.name}\n",
         f"{d.description or ''}\n",
-        f"**{d.kind}**: {d.model.name} on {d.hardware.name}, tp {d.deployment.tp}, "
-        f"{d.deployment.precision.value}. Memory: {'fits' if p.fits else 'DOES NOT FIT'} — "
-        f"{p.fit_reason}\n",
+        deployment_line(p) + "\n",
     ]
     if d.whiteboard and p.fits:
         out += ["## Whiteboard\n", "```mermaid\n" + mermaid(p) + "```\n"]

@@ -6,7 +6,7 @@ metrics be computed with NumPy. Every request ends in exactly one terminal state
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import IntEnum
 
 import numpy as np
@@ -39,6 +39,17 @@ class Requests:
 
     def __len__(self) -> int:
         return len(self.arrival_s)
+
+    def take(self, index: np.ndarray) -> Requests:
+        """The requests at `index` (a mask or positions), every column alike."""
+        return Requests(*(getattr(self, f.name)[index] for f in fields(self)))
+
+    def merged(self, other: Requests) -> Requests:
+        """Both request sets as one, in arrival order (stable for equal times)."""
+        both = Requests(
+            *(np.concatenate([getattr(self, f.name), getattr(other, f.name)]) for f in fields(self))
+        )
+        return both.take(np.argsort(both.arrival_s, kind="stable"))
 
 
 @dataclass

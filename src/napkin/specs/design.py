@@ -46,6 +46,10 @@ class DesignBase(BaseModel):
     whiteboard: Whiteboard | None = None
 
 
+# The kinds whose plan is a serving fleet (simulated, drilled, optimized).
+SERVING_KINDS = ("chatbot", "coding-agent", "code-completion")
+
+
 class ChatbotDesign(DesignBase):
     kind: Literal["chatbot"]
     workload: Workload

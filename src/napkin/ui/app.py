@@ -10,11 +10,13 @@ import os
 
 import streamlit as st
 
+from napkin.claim_check import ClaimCheck
 from napkin.errors import NapkinError
 from napkin.planner import Plan, plan
-from napkin.render.format import format_value
+from napkin.render.format import format_claim, format_value
 from napkin.render.whiteboard import inline_svg
 from napkin.specs.catalog import gpus, models
+from napkin.specs.design import SERVING_KINDS
 from napkin.specs.loader import builtin_designs, design_yaml, load_design, raw_design
 from napkin.ui.controls import headline_keys, numeric_fields, overrides, workload_section
 from napkin.units import Precision
@@ -120,6 +122,17 @@ def _verdict(planned: Plan) -> None:
         st.info(note)
 
 
+def _claim_row(check: ClaimCheck) -> dict[str, object]:
+    stated, computed = format_claim(check.stated, check.computed, check.unit)
+    return {
+        "claim": check.name,
+        "stated": stated,
+        "napkin": computed,
+        "holds": check.agrees,
+        "note": check.note,
+    }
+
+
 def _sheet(planned: Plan) -> None:
     st.dataframe(
         [
@@ -169,20 +182,21 @@ def _simulate(planned: Plan) -> None:
 
 
 def _drills(planned: Plan) -> None:
-    from napkin.drills.run import register_drills, run_drill, target_of
-    from napkin.drills.serving import DRILLS
-    from napkin.sim.options import SimOptions
+    from napkin.drills.run import target_of
+    from napkin.report.contents import serving_drills
 
-    runnable = [(m, d, p) for m, d, p in register_drills(planned) if d in DRILLS]
-    if not runnable or not st.button("run drills"):
+    if not st.button("run drills"):
         return
     bar = st.progress(0.0, text="drills")
+    started: list[str] = []
+
+    def say(stage: str) -> None:  # the register bounds the drills that run
+        bar.progress(len(started) / len(planned.failure_modes), text=stage)
+        started.append(stage)
+
     rows = []
-    for done, (mode, drill, params) in enumerate(runnable):
-        bar.progress(done / len(runnable), text=f"drill: {mode}")
-        label, failed, mitigated, better = target_of(
-            run_drill(planned, drill, params, SimOptions(duration_s=120))
-        )
+    for mode, result in serving_drills(planned, say):
+        label, failed, mitigated, better = target_of(result)
         rows.append(
             {
                 "failure": mode,
@@ -245,20 +259,11 @@ def main() -> None:
             st.write("No whiteboard: " + (planned.fit_reason if not planned.fits else "none"))
     with claims:
         st.dataframe(
-            [
-                {
-                    "claim": c.name,
-                    "stated": str(c.stated),
-                    "napkin": c.computed,
-                    "holds": c.agrees,
-                    "note": c.note,
-                }
-                for c in planned.claims
-            ],
+            [_claim_row(c) for c in planned.claims],
             hide_index=True,
             width="stretch",
         )
-    serving = planned.design.kind in ("chatbot", "coding-agent", "code-completion")
+    serving = planned.design.kind in SERVING_KINDS
     with sim:
         if serving and planned.fits:
             _simulate(planned)
