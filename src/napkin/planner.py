@@ -14,6 +14,7 @@ from typing import Any
 
 from napkin.claim_check import ClaimCheck, check_claims
 from napkin.figures import Figure, Sheet
+from napkin.recommendation import Recommendation
 from napkin.scenarios.chatbot import plan_chatbot
 from napkin.scenarios.coding_agent import plan_coding_agent
 from napkin.scenarios.completion import plan_completion
@@ -75,6 +76,7 @@ class Plan:
     fits: bool
     fit_reason: str
     notes: tuple[str, ...]
+    recommendation: Recommendation | None = None
 
     @property
     def failure_modes(self) -> tuple[FailureMode, ...]:
@@ -86,6 +88,7 @@ class Plan:
             "kind": self.design.kind,
             "model": self.design.model.name,
             "gpu": self.design.hardware.name,
+            "recommendation": self.recommendation.to_json() if self.recommendation else None,
             "fits": self.fits,
             "fit_reason": self.fit_reason,
             "notes": list(self.notes),

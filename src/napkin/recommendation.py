@@ -1,0 +1,179 @@
+"""The one answer a plan gives: the recommended deployment, its SLA verdict, what binds it,
+and where each figure came from.
+
+Every serving plan has exactly one `Recommendation`. The terminal's first lines, the JSON's
+top-level `recommendation` object, the reports' summary box and the web app's headline all
+print this record and nothing else, so the answers cannot disagree. The design's own rule
+of thumb is checked as a claim, never shown as a rival headline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from enum import Enum
+from typing import Any
+
+
+class Verdict(str, Enum):
+    """Three values: a target the design does not set is neither met nor missed."""
+
+    met = "met"
+    missed = "missed"
+    not_set = "not set"
+
+
+def overall(verdicts: list[Verdict]) -> Verdict:
+    """`met` only when at least one target is set and every set target is met."""
+    set_ = [v for v in verdicts if v is not Verdict.not_set]
+    if not set_:
+        return Verdict.not_set
+    return Verdict.met if all(v is Verdict.met for v in set_) else Verdict.missed
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A model-derived figure with its P10-P90 band from the calibration's leave-one-out
+    residuals; `basis` says which residuals (metric, profile, or the uncalibrated set)."""
+
+    value: float
+    low: float
+    high: float
+    basis: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"value": self.value, "low": self.low, "high": self.high, "basis": self.basis}
+
+
+@dataclass(frozen=True)
+class TargetCheck:
+    """One SLA target: its limit, what the plan predicts, what simulation measured (if it
+    ran), and the verdict of each. `unit` is 's' for every latency target."""
+
+    target: str
+    limit_s: float | None
+    plan_s: float | None
+    plan: Verdict
+    simulated_s: float | None = None
+    simulated: Verdict = Verdict.not_set
+
+    @property
+    def verdict(self) -> Verdict:
+        """The simulation's verdict when one ran, else the plan's."""
+        return self.simulated if self.simulated_s is not None else self.plan
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "target": self.target,
+            "limit_s": self.limit_s,
+            "plan_s": self.plan_s,
+            "plan": self.plan.value,
+            "simulated_s": self.simulated_s,
+            "simulated": self.simulated.value,
+            "verdict": self.verdict.value,
+        }
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """Something that stops the batch or the fleet from being smaller, with its slack:
+    (limit − used) / limit, in [0, 1] (0 = binding). `used` and `limit` share `unit`."""
+
+    name: str
+    used: float
+    limit: float
+    unit: str
+    slack: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "used": self.used,
+            "limit": self.limit,
+            "unit": self.unit,
+            "slack": self.slack,
+        }
+
+
+@dataclass(frozen=True)
+class Relaxation:
+    """The cheapest change that makes an infeasible design feasible, with its cost."""
+
+    change: str
+    overrides: tuple[str, ...]
+    gpus: int
+    monthly_cost_usd: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "change": self.change,
+            "overrides": list(self.overrides),
+            "gpus": self.gpus,
+            "monthly_cost_usd": self.monthly_cost_usd,
+        }
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """The recommended deployment of a serving design.
+
+    `source` is "closed form" (the plan's formulas, queueing included) or "simulation"
+    (the smallest replica count meeting every target in simulation). When `feasible` is
+    False, no fleet or cost is given: `infeasible` names the target that cannot be met
+    and the best value reachable, and `relaxation` the cheapest fix found.
+    """
+
+    design: str
+    kind: str
+    model: str
+    gpu: str
+    precision: str
+    tp: int
+    feasible: bool
+    source: str
+    replicas: int | None = None
+    gpus: int | None = None
+    batch: int | None = None
+    monthly_cost_usd: Interval | None = None
+    usd_per_million_output_tokens: Interval | None = None
+    tokens_per_s_per_gpu: Interval | None = None
+    targets: tuple[TargetCheck, ...] = ()
+    binding: str = ""
+    constraints: tuple[Constraint, ...] = ()
+    infeasible: str = ""
+    relaxation: Relaxation | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def verdict(self) -> Verdict:
+        return overall([t.verdict for t in self.targets])
+
+    def with_(self, **changes: Any) -> Recommendation:
+        return replace(self, **changes)
+
+    def to_json(self) -> dict[str, Any]:
+        def opt(x: Any) -> Any:
+            return x.to_json() if x is not None else None
+
+        return {
+            "design": self.design,
+            "kind": self.kind,
+            "model": self.model,
+            "gpu": self.gpu,
+            "precision": self.precision,
+            "tp": self.tp,
+            "feasible": self.feasible,
+            "source": self.source,
+            "replicas": self.replicas,
+            "gpus": self.gpus,
+            "batch": self.batch,
+            "monthly_cost_usd": opt(self.monthly_cost_usd),
+            "usd_per_million_output_tokens": opt(self.usd_per_million_output_tokens),
+            "tokens_per_s_per_gpu": opt(self.tokens_per_s_per_gpu),
+            "verdict": self.verdict.value,
+            "targets": [t.to_json() for t in self.targets],
+            "binding": self.binding,
+            "constraints": [c.to_json() for c in self.constraints],
+            "infeasible": self.infeasible,
+            "relaxation": opt(self.relaxation),
+            "notes": list(self.notes),
+        }
