@@ -2,7 +2,8 @@
 
 The shipped profiles are fitted on the same published rows `napkin validate` scores, so its
 median error is in-sample. Here each fitted row is predicted by a profile refitted without
-it, which is what a user can expect for a configuration nobody measured.
+it (`napkin.calibration.uncertainty.leave_one_out`, which also makes the error bars), which
+is what a user can expect for a configuration nobody measured.
 
     python benchmarks/calibration_cv.py
 """
@@ -10,12 +11,10 @@ it, which is what a user can expect for a configuration nobody measured.
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from statistics import median
 
-from napkin.calibration.fit import fit
-from napkin.calibration.measurement import Metric, read_csv
-from napkin.calibration.predict import predict
+from napkin.calibration.measurement import read_csv
+from napkin.calibration.uncertainty import leave_one_out
 from napkin.calibration.validate import compare, percentile
 from napkin.cli import PUBLISHED
 from napkin.specs.catalog import calibrations
@@ -25,20 +24,11 @@ def main() -> None:
     started = time.perf_counter()
     rows = read_csv(PUBLISHED)
     fitted = {(p.gpu, p.software) for p in calibrations()}
-    groups = defaultdict(list)
-    for m in rows:
-        if (m.gpu, m.software) in fitted and m.trust.startswith("A"):
-            groups[(m.gpu, m.software)].append(m)
-    in_sample, held_out = [], []
-    for members in groups.values():
-        scored = {r.measurement.id: r for r in compare(members)}
-        for m in members:
-            if m.metric is not Metric.output_tokens_per_s_per_gpu:
-                continue
-            others = [o for o in members if o.id != m.id]
-            eff = fit(others, m.gpu).efficiency("leave-one-out")
-            held_out.append(abs(predict(m, eff) / m.value - 1))
-            in_sample.append(abs(scored[m.id].error))
+    members = [m for m in rows if (m.gpu, m.software) in fitted and m.trust.startswith("A")]
+    scored = {r.measurement.id: r for r in compare(members)}
+    held = [r for r in leave_one_out(rows) if r.metric == "throughput"]
+    held_out = [abs(r.predicted / r.measured - 1) for r in held]
+    in_sample = [abs(scored[r.id].error) for r in held]
     for name, errors in (("in-sample", in_sample), ("leave-one-out", held_out)):
         print(
             f"{name:14s} throughput rows {len(errors):3d}  median APE {median(errors):6.1%}"

@@ -31,7 +31,7 @@ def test_plan_chatbot_prints_the_sheet():
         "$5.01M",
         "✗ flagged",
         "rule of thumb",
-        "napkin model",
+        "Recommended:",
     ):
         assert text in result.output
 

@@ -85,8 +85,19 @@ def plan_command(
     profile: Annotated[
         str | None, typer.Option("--profile", help="efficiency profile saved by `napkin calibrate`")
     ] = None,
+    sheet: Annotated[
+        bool, typer.Option("--sheet", help="print the full capacity sheet after the answer")
+    ] = False,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify",
+            help="decide the replica count in simulation (3 seeds, 5%% margin; seconds to a "
+            "minute) instead of the closed form",
+        ),
+    ] = False,
 ) -> None:
-    """Capacity sheet: demand, memory, performance, fleet, queueing and cost."""
+    """The recommended deployment and its SLA verdict; the capacity sheet with --sheet."""
     from napkin.planner import plan
     from napkin.specs.loader import load_design
 
@@ -95,12 +106,16 @@ def plan_command(
     except NapkinError as error:
         _fail(error)
         return
+    if verify:
+        from napkin.sim.sla_check import verified
+
+        result = verified(result)
     if as_json:
-        typer.echo(json.dumps(result.to_json(), indent=2))
+        typer.echo(json.dumps(result.to_json(), indent=2, allow_nan=False))
         return
     from napkin.render.terminal import render_plan
 
-    render_plan(result, _console(), explain)
+    render_plan(result, _console(), explain, sheet)
 
 
 @app.command("catalog")

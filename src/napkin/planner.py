@@ -9,22 +9,25 @@ design's own rule of thumb and napkin's model-derived figures (prefixed `model_`
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from napkin.claim_check import ClaimCheck, check_claims
 from napkin.figures import Figure, Sheet
-from napkin.recommendation import Recommendation
+
+from napkin.recommendation import Recommendation, Verdict, recommend
 from napkin.scenarios.chatbot import plan_chatbot
 from napkin.scenarios.coding_agent import plan_coding_agent
 from napkin.scenarios.completion import plan_completion
 from napkin.scenarios.eval_harness import plan_eval_harness
 from napkin.scenarios.finetune import plan_finetune
 from napkin.sections.serving import Outcome
+from napkin.specs.claims import Claim
 from napkin.specs.design import (
     ChatbotDesign,
     CodingAgentDesign,
     CompletionDesign,
+    SERVING_KINDS,
     Design,
     EvalDesign,
     FinetuneDesign,
@@ -49,12 +52,17 @@ SLA_ESTIMATES = {
 
 @dataclass(frozen=True)
 class SLACheck:
-    """One SLA target against napkin's estimate (queueing delay excluded)."""
+    """One SLA target the design sets, against the plan's estimate (queueing included).
+    `meets` is None when the deployment cannot be planned for it (infeasible)."""
 
     target: str
     limit_s: float
     estimate_s: float
     meets: bool
+
+    @property
+    def verdict(self) -> Verdict:
+        return Verdict.met if self.meets else Verdict.missed
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -62,6 +70,7 @@ class SLACheck:
             "limit_s": self.limit_s,
             "estimate_s": self.estimate_s,
             "meets": self.meets,
+            "verdict": self.verdict.value,
         }
 
 
@@ -99,30 +108,72 @@ class Plan:
         }
 
 
-def _sla_checks(sheet: Sheet, design: Design) -> list[SLACheck]:
-    """Each SLA target the design gives, against the sheet's estimate for it."""
+def _sla_checks(sheet: Sheet, design: Design, outcome: Outcome) -> list[SLACheck]:
+    """Each SLA target the design sets, against the sheet's estimate for it; when no fleet
+    meets them, against the best value the deployment reaches (batch 1, no queueing)."""
     sla = getattr(design, "sla", None)
+    if sla is None or not outcome.fits:
+        return []
+    best = outcome.search.single if outcome.search else None
+    reach = {
+        "ttft_p50_s": best.ttft_p50_s if best else None,
+        "ttft_p99_s": best.ttft_p99_s if best else None,
+        "tpot_s": best.step.total_s if best else None,
+        "e2e_p99_s": best.e2e_p99_s if best else None,
+    }
     checks = []
     for target, estimate_key in SLA_ESTIMATES.items():
         limit = getattr(sla, target, None)
-        if limit is not None and estimate_key in sheet:
-            estimate = sheet[estimate_key]
-            checks.append(SLACheck(target, limit, estimate, estimate <= limit))
+        if limit is None:
+            continue
+        estimate = sheet[estimate_key] if estimate_key in sheet else reach[target]
+        if estimate is not None:
+            checks.append(SLACheck(target, limit, estimate, estimate <= limit * (1 + 1e-9)))
     return checks
 
 
-def plan(design: Design) -> Plan:
-    """Plan a design: every figure with its provenance, claims and SLA targets checked."""
+def _rule_claims(design: Design, figures: dict[str, Figure]) -> list[Claim]:
+    """The design's rule of thumb, checked against the model like any stated figure."""
+    rule = getattr(design, "rule_of_thumb", None)
+    if rule is None or "model_tokens_per_s_per_gpu" not in figures:
+        return []
+    claims = [
+        Claim(
+            name="rule of thumb: output tokens/s per GPU",
+            figure="model_tokens_per_s_per_gpu",
+            stated=rule.output_tokens_per_s_per_gpu,
+            tolerance=0.2,
+            note=f"The design's rule of thumb ({rule.source}); napkin's figure is at the "
+            "batch limit its SLA and memory allow.",
+        )
+    ]
+    if "gpus_provisioned" in figures and "model_gpus_provisioned" in figures:
+        claims.append(
+            Claim(
+                name="rule of thumb: GPUs provisioned",
+                figure="model_gpus_provisioned",
+                stated=float(figures["gpus_provisioned"].value),
+                tolerance=0.2,
+                note="The reference method's fleet (peak output tokens/s ÷ rule of thumb × "
+                "headroom), against napkin's recommended fleet.",
+            )
+        )
+    return claims
+
+
+def plan(design: Design, relax: bool = True) -> Plan:
+    """Plan a design: every figure with its provenance, claims and SLA targets checked, and
+    one recommendation for serving designs. `relax`: when no fleet meets the SLA, search
+    the cheapest single change that does (off inside that search)."""
     sheet = Sheet()
     outcome = SCENARIOS[type(design)](sheet, design)
-    claims = check_claims(design.claims, sheet.figures)
-    sla = _sla_checks(sheet, design) if outcome.fits else []
-    return Plan(
-        design,
-        dict(sheet.figures),
-        claims,
-        sla,
-        outcome.fits,
-        outcome.fit_reason,
-        outcome.notes,
-    )
+    figures = dict(sheet.figures)
+    claims = check_claims((*design.claims, *_rule_claims(design, figures)), figures)
+    sla = _sla_checks(sheet, design, outcome)
+    notes = outcome.notes
+    if outcome.infeasible:
+        notes = (*notes, f"SLA cannot be met on this deployment: {outcome.infeasible}")
+    result = Plan(design, figures, claims, sla, outcome.fits, outcome.fit_reason, notes)
+    if outcome.search is None or design.kind not in SERVING_KINDS:
+        return result
+    return replace(result, recommendation=recommend(result, outcome, relax))

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from napkin.perf.operating_point import BATCH_CAP
+from napkin.perf.sizing import MAX_UTILIZATION
+
+if TYPE_CHECKING:
+    from napkin.perf.sizing import Sizing
+    from napkin.planner import Plan
+    from napkin.sections.serving import Outcome
 
 
 class Verdict(str, Enum):
@@ -177,3 +185,92 @@ class Recommendation:
             "relaxation": opt(self.relaxation),
             "notes": list(self.notes),
         }
+
+
+# --- building the recommendation from a plan ----------------------------------------------
+
+TARGETS = ("ttft_p50_s", "ttft_p99_s", "tpot_s", "e2e_p99_s")
+TARGET_METRIC = {"ttft_p50_s": "ttft", "ttft_p99_s": "ttft", "tpot_s": "tpot", "e2e_p99_s": "e2e"}
+
+
+def target_checks(plan: Plan) -> tuple[TargetCheck, ...]:
+    """All four targets: the plan's estimate and verdict where set, `not set` elsewhere."""
+    sla = getattr(plan.design, "sla", None)
+    by_target = {check.target: check for check in plan.sla}
+    out = []
+    for target in TARGETS:
+        limit = getattr(sla, target, None) if sla is not None else None
+        check = by_target.get(target)
+        if limit is None:
+            out.append(TargetCheck(target, limit, None, Verdict.not_set))
+        elif check is None:  # set, but nothing can be planned for it: the model does not fit
+            out.append(TargetCheck(target, limit, None, Verdict.missed))
+        else:
+            out.append(TargetCheck(target, limit, check.estimate_s, check.verdict))
+    return tuple(out)
+
+
+def _slack(name: str, used: float, limit: float, unit: str) -> Constraint:
+    return Constraint(name, used, limit, unit, (limit - used) / limit if limit else 0.0)
+
+
+def constraints(plan: Plan, sizing: Sizing) -> tuple[list[Constraint], list[Constraint]]:
+    """(what bounds the batch, what bounds the fleet), each with its slack."""
+    f = {k: float(v.value) for k, v in plan.figures.items()}
+    point, dep = sizing.limit, plan.design.deployment
+    batch = [
+        _slack("KV-cache memory", point.batch, f["max_sequences_by_memory"], "sequences"),
+        _slack("engine batch limit", point.batch, dep.max_batch or BATCH_CAP, "sequences"),
+        _slack("prefill token budget", point.prefill_load, 1.0, "fraction of chunk room"),
+    ]
+    if sizing.tpot_budget_s is not None:
+        batch.append(_slack("time-per-token budget", point.step.total_s, sizing.tpot_budget_s, "s"))
+    fleet = [_slack("arrival rate (slot utilisation)", sizing.utilization, MAX_UTILIZATION, "")]
+    for check in target_checks(plan):
+        if check.limit_s is not None and check.plan_s is not None:
+            fleet.append(_slack(f"SLA {check.target}", check.plan_s, check.limit_s, "s"))
+    return batch, fleet
+
+
+def recommend(plan: Plan, outcome: Outcome, relax: bool = True) -> Recommendation:
+    """The one recommended deployment of a serving plan (closed form); see the module doc."""
+    from napkin.calibration.uncertainty import interval_for
+
+    d, f = plan.design, plan.figures
+    base = Recommendation(
+        design=d.name,
+        kind=d.kind,
+        model=d.model.name,
+        gpu=d.hardware.name,
+        precision=d.deployment.precision.value,
+        tp=d.deployment.tp,
+        feasible=False,
+        source="closed form",
+        targets=target_checks(plan),
+    )
+    sizing = outcome.search.sizing if outcome.search else None
+    if not plan.fits or sizing is None or "model_monthly_cost_usd" not in f:
+        why = outcome.infeasible or f"the model does not fit: {plan.fit_reason}"
+        from napkin.optimize.relax import cheapest_relaxation
+
+        return base.with_(infeasible=why, relaxation=cheapest_relaxation(plan) if relax else None)
+    batch, fleet = constraints(plan, sizing)
+    batch_bind = min(batch, key=lambda c: c.slack)
+    fleet_bind = min(fleet, key=lambda c: c.slack)
+    return base.with_(
+        feasible=True,
+        replicas=int(f["model_replicas_provisioned"].value),
+        gpus=int(f["model_gpus_provisioned"].value),
+        batch=sizing.limit.batch,
+        monthly_cost_usd=interval_for(
+            d, float(f["model_monthly_cost_usd"].value), "throughput", inverse=True
+        ),
+        usd_per_million_output_tokens=interval_for(
+            d, float(f["model_usd_per_million_output_tokens"].value), "throughput", inverse=True
+        ),
+        tokens_per_s_per_gpu=interval_for(
+            d, float(f["model_tokens_per_s_per_gpu"].value), "throughput"
+        ),
+        binding=f"batch limited by {batch_bind.name}; fleet by {fleet_bind.name}",
+        constraints=(*batch, *fleet),
+    )

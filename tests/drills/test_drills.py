@@ -18,7 +18,7 @@ CASES = {
     "long-prompt-oom": ("chatbot", 0.50),
     "hot-tenant": ("chatbot", 0.50),
     "retry-storm": ("chatbot", 0.30),
-    "overload": ("chatbot", 0.20),
+    "overload": ("chatbot", 0.10),  # the fleet now runs at 95% of its slots at peak
     "region-failover": ("chatbot", 0.50),
     "cold-start": ("chatbot", 0.20),
     "cancellation": ("code-completion", 0.20),
@@ -29,7 +29,12 @@ PLANS: dict[str, object] = {}
 
 def _plan(name: str):
     if name not in PLANS:
-        overrides = ["model=llama-3.1-8b", "deployment.tp=1"] if name == "code-completion" else []
+        overrides = {
+            "code-completion": ["model=llama-3.1-8b", "deployment.tp=1"],
+            # The reference agent's 2 s TTFT p99 cannot be met on H100 TP8 (its P99 prompt of
+            # 27.8k tokens takes 2.1 s alone), so the drill runs the nearest feasible design.
+            "coding-agent": ["sla.ttft_p99_s=3"],
+        }.get(name, [])
         PLANS[name] = plan(load_design(name, overrides))
     return PLANS[name]
 

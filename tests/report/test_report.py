@@ -103,6 +103,22 @@ def test_json_round_trips_and_matches_the_plan(chatbot: Contents) -> None:
     assert data["simulation"]["summary"]["conserved"] is True
     assert data["simulation"]["summary"]["requests"] > 0
     assert data["optimize"]["chosen"] is not None
+    assert "recommendation" in data  # the plan's Recommendation, or None until one is made
+    assert data["recommendation"] == data["plan"]["recommendation"]
+    assert data["cheapest"]["gpus"] == data["optimize"]["chosen"]["gpus"] > 0
+
+
+def test_real_reports_name_the_cheapest_and_label_it_on_the_pareto_chart(
+    chatbot: Contents,
+) -> None:
+    chosen = chatbot.optimum.chosen
+    gpu = next(o.split("=", 1)[1] for o in chosen.overrides if o.startswith("hardware="))
+    text = render_markdown(chatbot)
+    section = text[text.index("## Cheapest design meeting the SLA") :]
+    assert f"| {gpu} | {chosen.precision} |" in section
+    assert "against the design as written" in section
+    page = render_html(chatbot)
+    assert "Recommendation" in page and f"chosen: {gpu} {chosen.precision}" in page
 
 
 @pytest.mark.parametrize("design", ["finetune-service", "eval-harness"])

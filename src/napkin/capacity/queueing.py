@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from math import ceil, exp
+from math import ceil, exp, log
 
 
 def in_flight_at_peak(peak_qps: float, request_time_s: float) -> float:
@@ -64,3 +64,19 @@ def servers_for_wait(
     while wait_exceeds_probability(servers, arrival_rate, service_rate, wait_s) > 1 - quantile:
         servers += 1
     return servers
+
+
+def wait_quantile_s(
+    servers: int, arrival_rate: float, service_rate: float, quantile: float
+) -> float:
+    """The wait W_q not exceeded with probability `quantile` in M/M/c:
+    t = ln(C(c, A) / (1 − quantile)) / (c μ − λ) when C(c, A) > 1 − quantile, else 0.
+
+    From P(W > t) = C(c, A) exp(−(c μ − λ) t); infinite when unstable."""
+    load = arrival_rate / service_rate
+    if load >= servers:
+        return float("inf")
+    waits = erlang_c(servers, load)
+    if waits <= 1 - quantile:
+        return 0.0
+    return log(waits / (1 - quantile)) / (servers * service_rate - arrival_rate)

@@ -1,4 +1,6 @@
-"""`napkin drill` in the terminal: one drill's three arms, or every drill in one table."""
+"""`napkin drill` in the terminal: one drill's three arms, or every drill in one table.
+Durations print in their unit ('34.7 ms', '5.9 s'); every column wraps or folds, so nothing
+is cut with "…" at 80 columns or in a pipe."""
 
 from __future__ import annotations
 
@@ -9,12 +11,25 @@ from rich.table import Table
 from rich.text import Text
 
 from napkin.drills.run import ARMS, DrillResult, target_of
+from napkin.render.format import format_value
+
+SECONDS = " (s)"
 
 
-def _fmt(value: float) -> str:
+def _fmt(value: float, unit: str = "") -> str:
+    """A figure of a drill: 'never' for an infinite time, '–' for none, else with its unit."""
     if not isfinite(value):
         return "never" if value > 0 else "–"
-    return f"{value:,.3g}"
+    if unit == "%":
+        return f"{value:.1%}"
+    return format_value(value, unit) if unit else f"{value:,.3g}"
+
+
+def _metric(label: str) -> tuple[str, str]:
+    """A drill target's label without its '(s)', and the unit its values print in."""
+    if label.endswith(SECONDS):
+        return label.removesuffix(SECONDS), "s"
+    return label, "%" if label == "goodput" else ""
 
 
 def detail(result: DrillResult) -> Group:
@@ -23,9 +38,9 @@ def detail(result: DrillResult) -> Group:
         title_justify="left",
         expand=True,
     )
-    table.add_column("")
+    table.add_column("", overflow="fold")
     for arm in ARMS:
-        table.add_column(arm, justify="right")
+        table.add_column(arm, justify="right", overflow="fold")
     arms = [result.arms[a] for a in ARMS]
     rows: list[tuple[str, list[str]]] = []
     for window in ("before", "during", "after", "all"):
@@ -36,16 +51,19 @@ def detail(result: DrillResult) -> Group:
         for key in ("completed", "failed", "rejected", "timed_out", "cancelled"):
             rows.append((f"  {key}", [f"{s.get(key, 0):,}" for s in stats]))
         for key in ("ttft_p50_s", "ttft_p99_s", "e2e_p50_s", "e2e_p99_s"):
-            rows.append((f"  {key}", [_fmt(s.get(key, float("nan"))) for s in stats]))
+            label = f"  {key.removesuffix('_s')}"
+            rows.append((label, [_fmt(s.get(key, float("nan")), "s") for s in stats]))
     rows.append(("goodput", [f"{a['goodput_fraction']:.1%}" for a in arms]))
     rows.append(("attempts per request", [f"{a['attempts_per_request']:.2f}" for a in arms]))
-    rows.append(("time to recover (s)", [_fmt(a.get("recovery_s", float("nan"))) for a in arms]))
+    recovery = [_fmt(a.get("recovery_s", float("nan")), "s") for a in arms]
+    rows.append(("time to recover", recovery))
     rows.append(("every request accounted for", ["yes" if a["conserved"] else "NO" for a in arms]))
     for label, values in rows:
         table.add_row(label, *values)
     label, failed, mitigated, improved = target_of(result)
+    label, unit = _metric(label)
     verdict = Text(
-        f"{label}: {_fmt(failed)} without the mitigation, {_fmt(mitigated)} with it",
+        f"{label}: {_fmt(failed, unit)} without the mitigation, {_fmt(mitigated, unit)} with it",
         style="green" if improved else "red",
     )
     return Group(table, verdict)
@@ -57,12 +75,23 @@ def summary(results: list[DrillResult], skipped: list[tuple[str, str, str]]) -> 
         title_justify="left",
         expand=True,
     )
-    for column in ("failure mode", "drill", "metric", "without", "with", ""):
-        table.add_column(column, justify="right" if column in ("without", "with") else "left")
+    table.add_column("failure mode (drill)", overflow="fold")
+    table.add_column("metric", ratio=1, overflow="fold")
+    for column in ("without", "with"):
+        table.add_column(column, justify="right", overflow="fold")
+    table.add_column("", overflow="fold")
     for mode, result in results:
         label, failed, mitigated, improved = target_of(result)
+        label, unit = _metric(label)
         mark = Text("better", style="green") if improved else Text("not better", style="red")
-        table.add_row(mode, result.name, label, _fmt(failed), _fmt(mitigated), mark)
+        table.add_row(
+            _mode(mode, result.name), label, _fmt(failed, unit), _fmt(mitigated, unit), mark
+        )
     for mode, drill, reason in skipped:
-        table.add_row(mode, drill, Text(reason, style="dim"), "", "", "")
+        table.add_row(_mode(mode, drill), Text(reason, style="dim"), "", "", "")
     return table
+
+
+def _mode(mode: str, drill: str) -> str:
+    """The failure mode, and the drill that plays it on a second line when it is named apart."""
+    return mode if drill == mode else f"{mode}\n({drill})"

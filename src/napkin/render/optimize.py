@@ -2,16 +2,98 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from math import isfinite
+from typing import Any
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
 from napkin.optimize.levers import LeverResult
 from napkin.optimize.search import Optimum, Screened
+from napkin.render.format import format_value
 
 
 def _money(value: float) -> str:
-    return "–" if value != value or value == float("inf") else f"${value / 1e6:,.2f}M"
+    return format_value(value, "USD") if isfinite(value) else "–"
+
+
+def gpu_and_tp(overrides: Iterable[str]) -> tuple[str | None, int | None]:
+    """The GPU and tensor parallelism a candidate sets (`hardware=`, `deployment.tp=`);
+    None where it keeps the design's own."""
+    values = dict(o.split("=", 1) for o in overrides if "=" in o)
+    tp = values.get("deployment.tp")
+    return values.get("hardware"), int(tp) if tp is not None else None
+
+
+@dataclass(frozen=True)
+class Named:
+    """The optimizer's choice, spelled out: what to run and what it costs."""
+
+    gpu: str
+    precision: str
+    tp: int | None
+    model: str
+    gpus: int
+    monthly_cost_usd: float
+    saving_usd: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def named(o: Optimum) -> Named | None:
+    """The chosen candidate of a search, named; None when no candidate meets the SLA."""
+    s = o.chosen
+    if s is None:
+        return None
+    gpu, tp = gpu_and_tp(s.overrides)
+    return Named(
+        gpu or "the design's GPU",
+        s.precision,
+        tp,
+        s.model,
+        s.gpus,
+        s.monthly_cost_usd,
+        o.saving_usd,
+    )
+
+
+def short_name(n: Named) -> str:
+    """'H200 fp8 TP 8': enough to label a point on a chart."""
+    return " ".join(p for p in (n.gpu, n.precision, f"TP {n.tp}" if n.tp else "") if p)
+
+
+def saving_text(saving_usd: float) -> str:
+    """A saving against the design as written, in words a negative cannot garble."""
+    if not isfinite(saving_usd):
+        return "the design as written has no cost to compare with"
+    if abs(saving_usd) < 0.5:
+        return "costs the same as the design as written"
+    amount = format_value(abs(saving_usd), "USD/month")
+    if saving_usd > 0:
+        return f"saves {amount} against the design as written"
+    return f"costs {amount} more than the design as written"
+
+
+def describe(n: Named) -> str:
+    """'H200, fp8, TP 8, llama-3.1-70b: 1,232 GPUs, $1.80M/month; saves ...'."""
+    tp = f"TP {n.tp}" if n.tp else "TP as written"
+    cost = format_value(n.monthly_cost_usd, "USD/month") if isfinite(n.monthly_cost_usd) else "–"
+    return (
+        f"{n.gpu}, {n.precision}, {tp}, {n.model}: {n.gpus:,} GPUs, {cost}; "
+        f"{saving_text(n.saving_usd)}"
+    )
+
+
+def headline(o: Optimum) -> Text:
+    """The first line of `napkin optimize`: the cheapest design, named."""
+    n = named(o)
+    if n is None:
+        return Text("cheapest design: no candidate meets the SLA", style="bold red")
+    return Text(f"cheapest design: {describe(n)}", style="bold")
 
 
 NAMES = {
@@ -78,10 +160,10 @@ def render_optimum(o: Optimum, top: int = 10) -> Group:
     for reason, count in sorted(o.rejections.items(), key=lambda kv: -kv[1]):
         rejected.add_row(reason, f"{count:,}")
     saving = Text(
-        f"saving against the design as written: {_money(o.saving_usd)} a month",
-        style="bold green" if o.saving_usd > 0 else "bold",
+        "chosen design: " + saving_text(o.saving_usd) if o.chosen else "no design chosen",
+        style="bold green" if o.chosen and o.saving_usd > 0 else "bold",
     )
-    return Group(head, front, checks, rejected, saving)
+    return Group(headline(o), head, front, checks, rejected, saving)
 
 
 def render_levers(results: list[LeverResult]) -> Table:

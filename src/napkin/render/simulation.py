@@ -1,4 +1,5 @@
-"""`napkin simulate` in the terminal: plan versus simulation, the SLA, and what happened."""
+"""`napkin simulate` in the terminal: plan versus simulation, the SLA, and what happened.
+Every column wraps or folds, so nothing is cut with "…" at 80 columns or in a pipe."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from napkin.sim.run import Simulation, targets_of
 
 
 def _ms(value: float) -> str:
+    """Seconds in the unit a reader wants: '850 µs', '42 ms', '1.0 s', '3.2 min'."""
     return format_value(value, "s")
 
 
@@ -24,7 +26,7 @@ def side_by_side(sim: Simulation) -> Table:
         expand=True,
     )
     for column in ("", "plan (napkin math)", "simulation", "sim / plan"):
-        table.add_column(column, justify="left" if not column else "right")
+        table.add_column(column, justify="left" if not column else "right", overflow="fold")
     rows = [
         ("TTFT p50", plan.get("ttft_estimate_s"), s["ttft_s"]["p50"], "s"),
         ("TTFT p99", plan.get("ttft_p99_estimate_s"), s["ttft_s"]["p99"], "s"),
@@ -54,7 +56,7 @@ def sla_table(sim: Simulation) -> Table:
     s = sim.summary
     table = Table(title="SLA in simulation (queueing included)", title_justify="left", expand=True)
     for column in ("target", "limit", "simulated", "meets"):
-        table.add_column(column, justify="left" if column == "target" else "right")
+        table.add_column(column, justify="left" if column == "target" else "right", overflow="fold")
     checks = [
         ("TTFT p99", targets.ttft_s, s["ttft_s"]["p99"]),
         ("TPOT p99", targets.tpot_s, s["tpot_s"]["p99"]),
@@ -77,8 +79,8 @@ def sla_table(sim: Simulation) -> Table:
 def outcome_table(sim: Simulation) -> Table:
     s = sim.summary
     table = Table(title="what happened", title_justify="left", expand=True)
-    table.add_column("")
-    table.add_column("value", justify="right")
+    table.add_column("", overflow="fold")
+    table.add_column("value", justify="right", overflow="fold")
     for name, count in s["outcomes"].items():
         table.add_row(name, f"{count:,}")
     conserved = Text("yes", style="green") if s["conserved"] else Text("NO", style="red bold")
@@ -94,7 +96,7 @@ def outcome_table(sim: Simulation) -> Table:
     )
     table.add_row(
         "wall time",
-        f"{sim.wall_s:.2f} s ({len(sim.requests) / max(sim.wall_s, 1e-9):,.0f} requests/s)",
+        f"{_ms(sim.wall_s)} ({len(sim.requests) / max(sim.wall_s, 1e-9):,.0f} requests/s)",
     )
     return table
 

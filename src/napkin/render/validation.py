@@ -1,22 +1,58 @@
-"""`napkin validate` in the terminal: every row, then the error statistics."""
+"""`napkin validate` in the terminal: every row, then the error statistics.
+
+Under 120 columns (and in a pipe) each row's id and set-up (GPU, model, TP, precision,
+tokens, concurrency) are one wrapped cell with the profile and explanation below it, so the twelve
+fields fit in 80 columns without cutting anything with "…"."""
 
 from __future__ import annotations
 
 from rich.console import Group
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from napkin.calibration.measurement import Metric
 from napkin.calibration.validate import FACTOR_LIMIT, Row, Stats
+from napkin.render.format import ByWidth, format_value
+
+# Short names of the metrics for the narrow table.
+METRIC_LABEL = {
+    Metric.output_tokens_per_s_per_gpu: "tok/s/GPU",
+    Metric.ttft_s: "TTFT",
+    Metric.tpot_s: "TPOT",
+    Metric.e2e_latency_s: "E2E",
+    Metric.decode_step_s: "step",
+}
+NUMBERS = ("tp", "conc", "measured", "napkin", "error")
 
 
 def _value(value: float, metric: Metric) -> str:
     if metric is Metric.output_tokens_per_s_per_gpu:
         return f"{value:,.0f}"
-    return f"{value * 1e3:,.1f} ms"
+    return format_value(value, "s")
 
 
-def rows_table(rows: list[Row]) -> Table:
+def _error(row: Row) -> Text:
+    style = "red" if row.factor > FACTOR_LIMIT else "yellow" if abs(row.error) > 0.2 else ""
+    return Text(f"{row.error:+.0%}", style=style)
+
+
+def _why(row: Row) -> str:
+    m = row.measurement
+    return row.profile + (f" — {m.explanation}" if m.explanation else "")
+
+
+def _tokens(row: Row) -> str:
+    m = row.measurement
+    return f"{m.input_tokens:,.0f}/{m.output_tokens:,.0f}"
+
+
+def _concurrency(row: Row) -> str:
+    m = row.measurement
+    return "max" if m.concurrency is None else str(m.concurrency)
+
+
+def _wide_rows(rows: list[Row]) -> Table:
     table = Table(title="measured vs napkin", title_justify="left", expand=True)
     for column in (
         "id",
@@ -32,36 +68,65 @@ def rows_table(rows: list[Row]) -> Table:
         "error",
         "profile / why",
     ):
-        table.add_column(
-            column,
-            justify="right" if column in ("tp", "conc", "measured", "napkin", "error") else "left",
-            no_wrap=column in ("id", "measured", "napkin", "error"),
-        )
+        justify = "right" if column in NUMBERS else "left"
+        table.add_column(column, justify=justify, overflow="fold")
     for r in rows:
         m = r.measurement
-        style = "red" if r.factor > FACTOR_LIMIT else "yellow" if abs(r.error) > 0.2 else ""
-        why = r.profile + (f" — {m.explanation}" if m.explanation else "")
         table.add_row(
             m.id,
             m.gpu,
             m.model,
             str(m.tp),
             m.precision.value,
-            f"{m.input_tokens:,.0f}/{m.output_tokens:,.0f}",
-            "max" if m.concurrency is None else str(m.concurrency),
+            _tokens(r),
+            _concurrency(r),
             m.metric.value.removesuffix("_per_gpu"),
             _value(m.value, m.metric),
             _value(r.predicted, m.metric),
-            Text(f"{r.error:+.0%}", style=style),
-            why,
+            _error(r),
+            _why(r),
         )
     return table
+
+
+def _setup(row: Row) -> Group:
+    """'33: H100-SXM llama-3.1-8b tp1 bf16, 128/128 tokens, conc 64', the profile below."""
+    m = row.measurement
+    head = Text.assemble(
+        (f"{m.id}: ", "bold"),
+        f"{m.gpu} {m.model} tp{m.tp} {m.precision.value}, {_tokens(row)} tokens, "
+        f"conc {_concurrency(row)}",
+    )
+    return Group(head, Padding(Text(_why(row), style="dim"), (0, 0, 0, 2)))
+
+
+def _narrow_rows(rows: list[Row]) -> Table:
+    table = Table(title="measured vs napkin", title_justify="left", expand=True)
+    table.add_column("id: run  (profile / why below)", ratio=1, overflow="fold")
+    table.add_column("metric", overflow="fold")
+    for column in ("measured", "napkin", "error"):
+        table.add_column(column, justify="right", overflow="fold")
+    for r in rows:
+        m = r.measurement
+        table.add_row(
+            _setup(r),
+            METRIC_LABEL.get(m.metric, m.metric.value),
+            _value(m.value, m.metric),
+            _value(r.predicted, m.metric),
+            _error(r),
+        )
+    return table
+
+
+def rows_table(rows: list[Row]) -> ByWidth:
+    """Every measurement against napkin's prediction; its set-up stacked when narrow."""
+    return ByWidth(_narrow_rows(rows), _wide_rows(rows))
 
 
 def stats_table(stats: list[Stats]) -> Table:
     table = Table(title="absolute percentage error by metric", title_justify="left")
     for column in ("metric", "rows", "median", "P90"):
-        table.add_column(column, justify="left" if column == "metric" else "right")
+        table.add_column(column, justify="left" if column == "metric" else "right", overflow="fold")
     for s in stats:
         table.add_row(s.metric.value, str(s.rows), f"{s.median_ape:.1%}", f"{s.p90_ape:.1%}")
     return table

@@ -63,9 +63,18 @@ def queue_over_time(simulation: Any) -> str:
     return _svg(figure)
 
 
+def _finite(points: list[Any]) -> list[Any]:
+    return [s for s in points if np.isfinite(s.monthly_cost_usd) and np.isfinite(s.p99_s)]
+
+
 def pareto(optimum: Any) -> str:
+    """Cost against P99 of the feasible candidates, the front, the design as written and the
+    chosen design, labelled; '' when there is nothing to plot."""
+    feasible = _finite([s for s in optimum.screened if s.feasible])
+    written = _finite([optimum.as_written])
+    if not feasible and not written:
+        return ""
     figure, axes = _figure("monthly cost vs P99 end-to-end (plan), feasible candidates")
-    feasible = [s for s in optimum.screened if s.feasible]
     axes.scatter(
         [s.p99_s for s in feasible],
         [s.monthly_cost_usd / 1e6 for s in feasible],
@@ -73,7 +82,7 @@ def pareto(optimum: Any) -> str:
         alpha=0.4,
         label="candidates",
     )
-    front = optimum.front
+    front = _finite(optimum.front)
     axes.plot(
         [s.p99_s for s in front],
         [s.monthly_cost_usd / 1e6 for s in front],
@@ -81,20 +90,39 @@ def pareto(optimum: Any) -> str:
         color="C3",
         label="Pareto front",
     )
-    written = optimum.as_written
     axes.scatter(
-        [written.p99_s],
-        [written.monthly_cost_usd / 1e6],
+        [s.p99_s for s in written],
+        [s.monthly_cost_usd / 1e6 for s in written],
         marker="*",
         s=120,
         color="k",
         label="as written",
     )
+    _label_chosen(axes, optimum)
     axes.set_xlabel("P99 end-to-end (s)")
     axes.set_ylabel("USD millions / month (log scale)")
     axes.set_yscale("log")
     axes.legend(fontsize=8)
     return _svg(figure)
+
+
+def _label_chosen(axes: Any, optimum: Any) -> None:
+    """Ring the chosen candidate and write its name beside it."""
+    from napkin.render.optimize import named, short_name
+
+    chosen, name = optimum.chosen, named(optimum)
+    if chosen is None or name is None:
+        return
+    point = (chosen.p99_s, chosen.monthly_cost_usd / 1e6)
+    axes.scatter(*point, s=90, facecolors="none", edgecolors="C2", linewidths=2, label="chosen")
+    axes.annotate(
+        f"chosen: {short_name(name)}",
+        point,
+        xytext=(8, 8),
+        textcoords="offset points",
+        fontsize=8,
+        color="C2",
+    )
 
 
 def cost_breakdown(levers: list[Any]) -> str:

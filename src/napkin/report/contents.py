@@ -37,13 +37,21 @@ class Contents:
         return None
 
     def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"plan": self.plan.to_json()}
+        rec = self.plan.recommendation
+        out: dict[str, Any] = {
+            "recommendation": rec.to_json() if rec is not None else None,
+            "plan": self.plan.to_json(),
+        }
         if self.simulation is not None:
             sim = self.simulation.to_json()
             sim.pop("series", None)
             out["simulation"] = sim
         if self.optimum is not None:
+            from napkin.render.optimize import named
+
             out["optimize"] = self.optimum.to_json()
+            chosen = named(self.optimum)
+            out["cheapest"] = chosen.to_json() if chosen is not None else None
         if self.levers:
             out["levers"] = [lever.to_json() for lever in self.levers]
         if self.drills:
@@ -80,20 +88,23 @@ def gather(
     say("planning")
     planned = plan(load_design(design, overrides))
     contents = Contents(planned)
-    serving = planned.design.kind in SERVING_KINDS and planned.fits
+    # An infeasible serving design (an SLA no fleet meets) has no fleet to simulate, price
+    # or drill; the search still looks for a design that meets it.
+    searchable = planned.design.kind in SERVING_KINDS and planned.fits
+    serving = searchable and "model_replicas_provisioned" in planned.figures
     if serving and simulate_s > 0:
         from napkin.sim.run import simulate
 
         say(f"simulating {simulate_s:g} s")
         contents.simulation = simulate(planned, slice_options(planned, simulate_s))
-    if serving and optimize:
+    if searchable and optimize:
         from napkin.optimize.search import optimize as search
         from napkin.optimize.space import Space, design_prices
 
         say("searching designs")
         space = Space(price_overrides=design_prices(planned.design))
         contents.optimum = search(design, space, planned.design.kind, overrides, verify=0)
-    if planned.fits and planned.design.kind in (*SERVING_KINDS, "finetune-service"):
+    if serving or (planned.fits and planned.design.kind == "finetune-service"):
         from napkin.optimize.levers import levers
 
         say("weighing cost levers")

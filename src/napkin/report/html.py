@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from html import escape
-from math import isfinite
 
+from napkin.recommendation import Verdict
 from napkin.render.format import format_claim, format_value
 from napkin.render.whiteboard import inline_svg
-from napkin.report import charts
+from napkin.report import charts, summary
 from napkin.report.contents import Contents, deployment_line
 
 STYLE = """
@@ -17,7 +17,10 @@ td,th{border:1px solid #ccc;padding:3px 8px;text-align:left;vertical-align:top}
 th{background:#f0f0f0} td.num{text-align:right;white-space:nowrap}
 .bad{color:#b00;font-weight:bold} .good{color:#070} .dim{color:#777;font-size:12px}
 h2{border-bottom:1px solid #ddd;padding-bottom:4px;margin-top:2em}
+.summary{border:2px solid #444;background:#fafafa;padding:0.5em 1em;margin:1em 0}
+.summary h2{margin-top:0.5em}
 """
+VERDICT_CLASS = {Verdict.met: "good", Verdict.missed: "bad", Verdict.not_set: "dim"}
 
 
 def _table(head: list[str], rows: list[list[str]], numeric: set[int] | None = None) -> str:
@@ -92,42 +95,72 @@ def _register(contents: Contents) -> str:
 
 
 def _levers(contents: Contents) -> str:
-    rows = []
-    for lever in contents.levers:
-        cost = lever.monthly_cost_usd
-        rows.append(
-            [
-                escape(lever.name),
-                f"${cost / 1e6:,.2f}M" if isfinite(cost) else "–",
-                f"${lever.saving_usd / 1e6:,.2f}M" if isfinite(lever.saving_usd) else "–",
-                escape(lever.note),
-            ]
-        )
+    rows = [
+        [
+            escape(lever.name),
+            escape(summary.money(lever.monthly_cost_usd)),
+            escape(summary.lever_saving(lever.saving_usd)),
+            escape(lever.note),
+        ]
+        for lever in contents.levers
+    ]
     return _table(["lever", "cost / month", "saves", "note"], rows, {1, 2})
 
 
-def _sla(contents: Contents) -> str:
+def _verdict(value: Verdict, overall: bool = False) -> str:
+    """A target's 'met', 'missed' or 'not set'; overall, 'no SLA targets set' for none."""
+    text = summary.verdict_text(value) if overall else value.value
+    return f"<span class={VERDICT_CLASS[value]}>{escape(text)}</span>"
+
+
+def _summary(contents: Contents) -> str:
+    """The box at the top: the recommendation, its SLA verdicts and what binds it."""
+    p = contents.plan
     rows = [
         [
-            escape(c.target),
-            f"{c.limit_s:.3g} s",
-            f"{c.estimate_s:.3g} s",
-            "<span class=good>meets</span>" if c.meets else "<span class=bad>misses</span>",
+            escape(label),
+            _verdict(summary.verdict(p), overall=True) if label == "SLA" else escape(text),
         ]
-        for c in contents.plan.sla
+        for label, text in summary.facts(p)
     ]
-    sim = contents.simulation
-    if sim is not None:
-        s = sim.summary
-        rows.append(
-            [
-                "simulated TTFT p99 / E2E p99",
-                "",
-                f"{s['ttft_s']['p99']:.3g} s / {s['e2e_s']['p99']:.3g} s",
-                f"{s['replicas']} replicas, {s['requests']:,} requests",
-            ]
-        )
-    return _table(["target", "limit", "napkin", "verdict"], rows, {1, 2})
+    parts = ["<div class=summary><h2>Recommendation</h2>", _table(["", ""], rows)]
+    targets = summary.target_rows(p)
+    if targets:
+        cells = [[*(escape(c) for c in row), _verdict(v)] for row, v in targets]
+        head = ["SLA target", "limit", "plan", "simulated", "verdict"]
+        parts.append(_table(head, cells, {1, 2, 3}))
+    constraints = summary.constraint_rows(p)
+    if constraints:
+        cells = [[escape(c) for c in row] for row in constraints]
+        parts.append(_table(["constraint", "used", "limit", "slack", ""], cells, {1, 2, 3}))
+    return "".join(parts) + "</div>"
+
+
+def _simulated_slice(contents: Contents) -> str:
+    s = contents.simulation.summary
+    return (
+        f"<p>A slice of {s['replicas']} replicas at the fleet's per-replica peak load, "
+        f"{s['requests']:,} requests: TTFT p99 {s['ttft_s']['p99']:.3g} s, "
+        f"end-to-end p99 {s['e2e_s']['p99']:.3g} s.</p>"
+    )
+
+
+def _cheapest(contents: Contents) -> str:
+    o = contents.optimum
+    row = summary.cheapest_row(o)
+    out = [f"<p>{escape(summary.cheapest_intro(o))}</p>"]
+    if row is not None:
+        out.append(_table(summary.CHEAPEST_HEAD, [[escape(c) for c in row]], {2, 4, 5}))
+    return "".join(out) + charts.pareto(o)
+
+
+def _whiteboard(contents: Contents) -> str:
+    p = contents.plan
+    why = summary.whiteboard_missing(p)
+    if why is not None:
+        return f"<p class=bad>no whiteboard: {escape(why)}</p>"
+    caveat = summary.whiteboard_caveat(p)
+    return inline_svg(p) + (f"<p class=dim>{escape(caveat)}</p>" if caveat else "")
 
 
 def render_html(contents: Contents) -> str:
@@ -136,17 +169,10 @@ def render_html(contents: Contents) -> str:
     body = [
         f"<h1>napkin report: {escape(d.name)}</h1>",
         f"<p>{escape(d.description or '')}</p>",
+        _summary(contents),
         f"<p{'' if p.fits else ' class=bad'}>{escape(deployment_line(p))}</p>",
         "<h2>Whiteboard</h2>",
-        (
-            inline_svg(p)
-            if d.whiteboard and p.fits
-            else "<p class=bad>no whiteboard: "
-            + ("the design does not fit" if d.whiteboard else "the design has none")
-            + "</p>"
-        ),
-        "<h2>SLA</h2>",
-        _sla(contents),
+        _whiteboard(contents),
         "<h2>Claims of the written design</h2>",
         _claims(contents),
         "<h2>Capacity sheet</h2>",
@@ -155,18 +181,12 @@ def render_html(contents: Contents) -> str:
     if contents.simulation is not None:
         body += [
             "<h2>Simulation</h2>",
+            _simulated_slice(contents),
             charts.latency_cdf(contents.simulation),
             charts.queue_over_time(contents.simulation),
         ]
     if contents.optimum is not None:
-        o = contents.optimum
-        saving = f"${o.saving_usd / 1e6:,.2f}M"
-        body += [
-            "<h2>Cheapest design meeting the SLA</h2>",
-            f"<p>{len(o.screened)} candidates screened; saving against the design as "
-            f"written: {saving} a month.</p>",
-            charts.pareto(o),
-        ]
+        body += ["<h2>Cheapest design meeting the SLA</h2>", _cheapest(contents)]
     if contents.levers:
         body += ["<h2>Cost levers</h2>", _levers(contents), charts.cost_breakdown(contents.levers)]
     body += ["<h2>Failure modes</h2>", _register(contents)]

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from math import isfinite
-
 from napkin.render.format import format_claim, format_value
 from napkin.render.whiteboard import mermaid
+from napkin.report import summary
 from napkin.report.contents import Contents, deployment_line
 
 
@@ -27,30 +26,50 @@ def _outcome(contents: Contents, failure_mode: str) -> str:
     return text if better else f"**{text}**"
 
 
+def _summary(contents: Contents) -> list[str]:
+    """The recommendation first: headline facts, SLA targets, constraints."""
+    p = contents.plan
+    out = ["## Recommendation\n", _table(["", ""], [list(row) for row in summary.facts(p)])]
+    targets = summary.target_rows(p)
+    if targets:
+        rows = [[*row, v.value] for row, v in targets]
+        out.append(_table(["SLA target", "limit", "plan", "simulated", "verdict"], rows))
+    constraints = summary.constraint_rows(p)
+    if constraints:
+        out.append(_table(["constraint", "used", "limit", "slack", ""], constraints))
+    return out
+
+
+def _cheapest(contents: Contents) -> list[str]:
+    o = contents.optimum
+    row = summary.cheapest_row(o)
+    out = ["## Cheapest design meeting the SLA\n", summary.cheapest_intro(o) + "\n"]
+    if row is not None:
+        out.append(_table(summary.CHEAPEST_HEAD, [row]))
+    return out
+
+
+def _whiteboard(contents: Contents) -> list[str]:
+    p = contents.plan
+    why = summary.whiteboard_missing(p)
+    if why is not None:
+        return (
+            [] if p.design.whiteboard is None else ["## Whiteboard\n", f"No whiteboard: {why}.\n"]
+        )
+    caveat = summary.whiteboard_caveat(p)
+    out = ["## Whiteboard\n", "```mermaid\n" + mermaid(p) + "```\n"]
+    return out + ([f"_{caveat}_\n"] if caveat else [])
+
+
 def render_markdown(contents: Contents) -> str:
     p = contents.plan
     d = p.design
     out = [
         f"# napkin report: {d.name}\n",
         f"{d.description or ''}\n",
+        *_summary(contents),
         deployment_line(p) + "\n",
-    ]
-    if d.whiteboard and p.fits:
-        out += ["## Whiteboard\n", "```mermaid\n" + mermaid(p) + "```\n"]
-    out += [
-        "## SLA\n",
-        _table(
-            ["target", "limit", "napkin", "meets"],
-            [
-                [
-                    c.target,
-                    f"{c.limit_s:.3g} s",
-                    f"{c.estimate_s:.3g} s",
-                    "yes" if c.meets else "NO",
-                ]
-                for c in p.sla
-            ],
-        ),
+        *_whiteboard(contents),
     ]
     out += [
         "## Claims of the written design\n",
@@ -94,6 +113,8 @@ def render_markdown(contents: Contents) -> str:
                 ],
             ),
         ]
+    if contents.optimum is not None:
+        out += _cheapest(contents)
     if contents.levers:
         out += [
             "## Cost levers\n",
@@ -102,10 +123,8 @@ def render_markdown(contents: Contents) -> str:
                 [
                     [
                         lever.name,
-                        f"${lever.monthly_cost_usd / 1e6:,.2f}M"
-                        if isfinite(lever.monthly_cost_usd)
-                        else "–",
-                        f"${lever.saving_usd / 1e6:,.2f}M" if isfinite(lever.saving_usd) else "–",
+                        summary.money(lever.monthly_cost_usd),
+                        summary.lever_saving(lever.saving_usd),
                         lever.note,
                     ]
                     for lever in contents.levers

@@ -33,6 +33,8 @@ def add_cost(sheet: Sheet, design: DesignBase) -> None:
     add_price(sheet, design)
     for prefix in ("", "model_"):
         gpus = f"{prefix}gpus_provisioned"
+        if gpus not in sheet:
+            continue  # no rule of thumb: only the model's fleet is priced
         hours, monthly = f"{prefix}gpu_hours_per_month", f"{prefix}monthly_cost_usd"
         sheet.derive(cost.gpu_hours_per_month, "GPU-h", key=hours, bind={"gpus": gpus})
         sheet.derive(

@@ -2,29 +2,35 @@
 
 from __future__ import annotations
 
-from napkin.capacity import latency, throughput
+from napkin.capacity import throughput
 from napkin.figures import Sheet, Source
-from napkin.perf.batching import Engine, OperatingPoint, choose_batch
+from napkin.perf.batching import Engine
 from napkin.perf.efficiency import resolve
+from napkin.perf.operating_point import (
+    BATCH_CAP,
+    DEFAULT_TOKEN_BUDGET,
+    Request,
+    largest_batch,
+    point_at,
+)
+from napkin.perf.sizing import Search, Sizing, Targets, size_fleet
 from napkin.sections.hardware import add_peak_flops
 from napkin.specs.design import DesignBase
 
 
-def _tpot_budget(sheet: Sheet, design: DesignBase) -> float | None:
-    """The SLA's targets as assumptions, and the time-per-token budget they imply."""
+def targets_of(design: DesignBase) -> Targets:
+    """The design's SLA limits (seconds); empty when it sets none."""
     sla = getattr(design, "sla", None)
     if sla is None:
-        return None
+        return Targets()
+    return Targets(sla.ttft_p50_s, sla.ttft_p99_s, sla.tpot_s, sla.e2e_p99_s)
+
+
+def _assume_sla(sheet: Sheet, design: DesignBase) -> None:
+    sla = getattr(design, "sla", None)
     for target in ("ttft_p50_s", "ttft_p99_s", "tpot_s", "e2e_p99_s"):
-        if getattr(sla, target) is not None:
+        if sla is not None and getattr(sla, target) is not None:
             sheet.assume(target, getattr(sla, target), "s", f"sla.{target}")
-    if sla.tpot_s is not None:
-        return sheet.derive(latency.tpot_budget_s_given, "s", key="tpot_budget_s")
-    if sla.e2e_p99_s is None or sheet["output_tokens_p99"] < 2:
-        return None
-    if sla.ttft_p99_s is None:
-        return sheet.derive(latency.tpot_budget_s, "s", ttft_p99_s=0.0)
-    return sheet.derive(latency.tpot_budget_s, "s")
 
 
 def _efficiency(sheet: Sheet, design: DesignBase) -> Engine:
@@ -52,36 +58,37 @@ def _efficiency(sheet: Sheet, design: DesignBase) -> Engine:
     return Engine(design.model, gpu, dep, eff)
 
 
-def add_performance(sheet: Sheet, design: DesignBase) -> OperatingPoint:
-    """Reads the request's token figures (`prefill_tokens_per_request`, ...) from the sheet."""
+def request_of(sheet: Sheet) -> Request:
+    return Request(
+        prompt=sheet["prefill_tokens_per_request"],
+        output=sheet["output_tokens_per_request"],
+        context=sheet["context_tokens"],
+        prompt_p99=sheet["prefill_tokens_p99"],
+        output_p99=sheet["output_tokens_p99"],
+    )
+
+
+def add_performance(sheet: Sheet, design: DesignBase) -> Search:
+    """Reads the request's token figures (`prefill_tokens_per_request`, ...) from the sheet;
+    sizes batch and fleet together at peak × headroom (`perf.sizing`)."""
     sheet.section = "performance"
-    inp, out = sheet["prefill_tokens_per_request"], sheet["output_tokens_per_request"]
-    context = sheet["context_tokens"]
+    request = request_of(sheet)
     engine = _efficiency(sheet, design)
-    budget = _tpot_budget(sheet, design)
-    point = choose_batch(engine, inp, out, context, sheet["max_sequences_by_memory"], budget)
-    sheet.add(
-        "decode_batch",
-        point.batch,
-        "sequences",
-        Source.formula,
-        detail=f"limited by {point.limit}",
-        formula="decode_batch = largest batch with step_time_s ≤ tpot_budget_s and "
-        "batch ≤ max_sequences_by_memory",
+    _assume_sla(sheet, design)
+    if "peak_qps" not in sheet:  # offline batch inference (evals): throughput at the limit
+        return _add_offline(sheet, design, engine, request)
+    load = sheet["peak_qps"] * design.deployment.headroom
+    variable = sheet["output_tokens_p99"] > sheet["output_tokens_per_request"] * 1.001
+    search = size_fleet(
+        engine,
+        request,
+        targets_of(design),
+        load,
+        sheet["max_sequences_by_memory"],
+        design.deployment.max_batch,
+        output_cv2=1.0 if variable else 0.0,
     )
-    step = point.step
-    sheet.add(
-        "step_time_s",
-        step.total_s,
-        "s",
-        Source.formula,
-        detail=f"{step.bound}-bound: compute {step.compute_s * 1e3:.2f} ms, memory "
-        f"{step.memory_s * 1e3:.2f} ms, all-reduce {step.communication_s * 1e3:.2f}"
-        f" ms, overhead {step.overhead_s * 1e3:.2f} ms",
-        formula="step_time_s = Σ_ops max(FLOPs / (peak × compute_fraction), bytes / "
-        "(bandwidth × bandwidth_fraction)) + all-reduces + step_overhead_s",
-    )
-    single = engine.decode_step(1, context - out / 2)
+    single = engine.decode_step(1, request.context - request.output / 2)
     sheet.add(
         "single_stream_tokens_per_s",
         1 / single.total_s,
@@ -90,34 +97,154 @@ def add_performance(sheet: Sheet, design: DesignBase) -> OperatingPoint:
         detail=f"batch 1 at tp={design.deployment.tp}, {single.bound}-bound",
         formula="single_stream_tokens_per_s = 1 / step_time(batch 1)",
     )
-    _add_latency(sheet, engine)
-    sheet.derive(throughput.replica_output_tokens_per_s, "tokens/s")
-    sheet.derive(throughput.model_tokens_per_s_per_gpu, "tokens/s")
-    sheet.derive(throughput.replica_max_qps, "req/s")
-    return point
-
-
-def _add_latency(sheet: Sheet, engine: Engine) -> None:
-    """TTFT, request time and the P99s (from the workload's length distributions)."""
-    prompt = sheet["prefill_tokens_per_request"]
-    idle = engine.prefill(prompt)
+    idle = engine.prefill(request.prompt)
     sheet.add(
         "ttft_idle_s",
         idle.total_s,
         "s",
         Source.formula,
-        detail=f"{idle.bound}-bound, {prompt:,.0f} tokens on an idle replica",
+        detail=f"{idle.bound}-bound, {request.prompt:,.0f} tokens on an idle replica",
         formula="ttft_idle_s = prefill step time of one mean-length prompt",
     )
-    sheet.derive(latency.ttft_estimate_s, "s", detail="queueing delay excluded")
-    sheet.derive(latency.request_time_s, "s", detail="queueing delay excluded")
-    p99_in = sheet["prefill_tokens_p99"]
+    if search.sizing is not None:
+        _add_operating_point(sheet, search.sizing, design)
+    return search
+
+
+def _add_offline(sheet: Sheet, design: DesignBase, engine: Engine, request: Request) -> Search:
+    """Every slot busy, no latency target: the batch is the memory or engine limit."""
+    upper = min(sheet["max_sequences_by_memory"], BATCH_CAP, DEFAULT_TOKEN_BUDGET - 1)
+    if design.deployment.max_batch:
+        upper = min(upper, design.deployment.max_batch)
+    batch = largest_batch(engine, request, upper)
+    point = point_at(engine, batch, request) if batch else None
+    if point is None:
+        return Search(None, None, upper)
+    occupancy = float(point.batch)
+    sizing = Sizing(
+        point,
+        0,
+        0.0,
+        occupancy,
+        1.0,
+        0.0,
+        point.ttft_p50_s,
+        point.ttft_p99_s,
+        point.step.total_s,
+        point.e2e_p99_s,
+        None,
+    )
+    _add_operating_point(sheet, sizing, design)
+    return Search(sizing, point_at(engine, 1, request), upper)
+
+
+def _add_operating_point(sheet: Sheet, sizing: Sizing, design: DesignBase) -> None:
+    limit, step = sizing.limit, sizing.limit.step
+    if sizing.tpot_budget_s is not None:
+        sheet.add(
+            "tpot_budget_s",
+            sizing.tpot_budget_s,
+            "s",
+            Source.formula,
+            formula="tpot_budget_s = min(tpot_s, (e2e_p99_s − ttft_p99_estimate_s) / "
+            "(output_tokens_p99 − 1))",
+            detail="from the predicted TTFT p99 with queueing, not the TTFT limit",
+        )
+    memory = sheet["max_sequences_by_memory"]
+    why = (
+        "deployment.max_batch"
+        if design.deployment.max_batch
+        else ("KV-cache memory" if limit.batch >= memory else "the time-per-token budget")
+    )
     sheet.add(
-        "ttft_p99_estimate_s",
-        engine.prefill(p99_in).total_s + sheet["step_time_s"],
+        "decode_batch",
+        limit.batch,
+        "sequences",
+        Source.formula,
+        detail=f"the engine's running-sequence limit, set by {why}",
+        formula="decode_batch = largest batch whose mean step ≤ tpot_budget_s and ≤ "
+        "max_sequences_by_memory",
+    )
+    sheet.add(
+        "step_time_at_batch_limit_s",
+        step.total_s,
         "s",
         Source.formula,
-        detail=f"P99 prompt of {p99_in:,.0f} tokens; queueing delay excluded",
-        formula="ttft_p99_estimate_s = prefill step time of a P99-length prompt + step_time_s",
+        detail=f"{step.bound}-bound mean step under chunked prefill: compute "
+        f"{step.compute_s * 1e3:.2f} ms, memory {step.memory_s * 1e3:.2f} ms, all-reduce "
+        f"{step.communication_s * 1e3:.2f} ms, overhead {step.overhead_s * 1e3:.2f} ms",
+        formula="mean step = E_N[T(b, min(N·P, C))], N ~ Poisson(b / output), C = token "
+        "budget − b (prompts > C: whole chunks)",
     )
-    sheet.derive(latency.e2e_p99_estimate_s, "s", detail="queueing delay excluded")
+    sheet.add(
+        "heavy_step_s",
+        limit.heavy_s,
+        "s",
+        Source.formula,
+        detail="a step carrying one mean prompt's chunk beside the decodes",
+        formula="heavy_step_s = T(decode_batch, min(prompt, C))",
+    )
+    _add_latency(sheet, sizing)
+    sheet.derive(
+        throughput.replica_output_tokens_per_s,
+        "tokens/s",
+        bind={"step_time_s": "step_time_at_batch_limit_s"},
+    )
+    sheet.derive(throughput.model_tokens_per_s_per_gpu, "tokens/s")
+    sheet.derive(throughput.replica_max_qps, "req/s")
+
+
+def _add_latency(sheet: Sheet, sizing: Sizing) -> None:
+    """Latencies a request sees at the planned fleet, queueing included (`perf.sizing`)."""
+    rows = (
+        (
+            "queue_wait_p99_s",
+            sizing.wait_p99_s,
+            "W₉₉: Erlang C on decode_batch slots × (c_a² + c_s²) / 2 (Allen–Cunneen)",
+        ),
+        (
+            "ttft_estimate_s",
+            sizing.ttft_p50_s,
+            "ttft_estimate_s = step in flight / 2 + own prefill chunks + W₅₀ (TTFT p50)",
+        ),
+        (
+            "ttft_p99_estimate_s",
+            sizing.ttft_p99_s,
+            "ttft_p99_estimate_s = step in flight + P99 prompt's chunks at the P99 occupancy + W₉₉",
+        ),
+        (
+            "step_time_s",
+            sizing.tpot_s,
+            "step_time_s = mean step at the mean occupancy (Little: L = λ × request time)",
+        ),
+        (
+            "e2e_p99_estimate_s",
+            sizing.e2e_p99_s,
+            "e2e_p99_estimate_s = ttft_p99_estimate_s + "
+            "(output_tokens_p99 − 1) × step at the P99 occupancy",
+        ),
+        (
+            "request_time_s",
+            sizing.limit.request_time_s,
+            "request_time_s = TTFT + (output − 1) × mean step, with every slot busy",
+        ),
+    )
+    for key, value, formula in rows:
+        sheet.add(
+            key,
+            value,
+            "s",
+            Source.formula,
+            formula=formula,
+            detail="queueing included"
+            if key != "request_time_s"
+            else "a slot's hold time at the batch limit",
+        )
+    sheet.add(
+        "occupancy_at_peak",
+        sizing.occupancy,
+        "sequences",
+        Source.formula,
+        formula="occupancy_at_peak = smallest L with λ × request_time(L) ≤ L, λ = peak_qps × "
+        "headroom / replicas",
+    )

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from napkin.figures import Sheet
 from napkin.sections.cost import add_cost
-from napkin.sections.fleet import add_fleet, add_queueing
+from napkin.perf.sizing import Search
+from napkin.sections.fleet import add_fleet, add_queueing, add_reference_method
 from napkin.sections.memory import add_memory
 from napkin.sections.performance import add_performance
 from napkin.specs.design import ServingDesign
@@ -20,23 +21,51 @@ from napkin.specs.design import ServingDesign
 
 @dataclass(frozen=True)
 class Outcome:
-    """A scenario's verdicts beside its figures."""
+    """A scenario's verdicts beside its figures. `search` is the serving sizing (None for
+    kinds that do not serve); `infeasible` names the SLA target no fleet can meet."""
 
     fits: bool
     fit_reason: str
     notes: tuple[str, ...] = ()
+    search: Search | None = None
+    infeasible: str = ""
 
 
 def serve(sheet: Sheet, design: ServingDesign) -> Outcome:
-    """Run the serving sections; stop after performance when no batch fits."""
+    """Run the serving sections; stop before the fleet when no batch fits or no fleet meets
+    the SLA (an infeasible deployment gets no fleet and no cost)."""
     fit = add_memory(sheet, design)
-    point = add_performance(sheet, design)
-    notes = (f"decode batch limited by {point.limit}",)
-    if point.batch >= 1:
-        add_fleet(sheet, design)
-        add_queueing(sheet)
-        add_cost(sheet, design)
+    search = add_performance(sheet, design)
+    add_reference_method(sheet, design)
     reason = fit.reason
     if not fit.fits and sheet["min_tp_to_fit"]:
         reason += f"; tp={sheet['min_tp_to_fit']} would fit"
-    return Outcome(fit.fits, reason, notes)
+    if not fit.fits:
+        return Outcome(False, reason, search=search)
+    if search.sizing is None:
+        return Outcome(True, reason, search=search, infeasible=unmet(search, design))
+    add_fleet(sheet, design, search.sizing)
+    add_queueing(sheet)
+    add_cost(sheet, design)
+    return Outcome(True, reason, (f"decode batch: {sheet.figures['decode_batch'].detail}",), search)
+
+
+def unmet(search: Search, design: ServingDesign) -> str:
+    """Which target no fleet of this deployment meets, and the best value it can reach
+    (batch 1, no queueing)."""
+    best = search.single
+    if best is None:
+        return "no batch fits: prompts overflow the engine's token budget"
+    sla = design.sla
+    reach = (
+        ("TTFT p50", sla.ttft_p50_s, best.ttft_p50_s),
+        ("TTFT p99", sla.ttft_p99_s, best.ttft_p99_s),
+        ("time per output token", sla.tpot_s, best.step.total_s),
+        ("E2E p99", sla.e2e_p99_s, best.e2e_p99_s),
+    )
+    missed = [
+        f"{name} {limit:.3g} s (best reachable {value:.3g} s at batch 1)"
+        for name, limit, value in reach
+        if limit is not None and value > limit
+    ]
+    return "; ".join(missed) or "no fleet meets every target at once"

@@ -95,7 +95,9 @@ def simulate(
     else:
         requests = generate(traffic_of(plan, options), options.duration_s, options.seed)
     run = Fleet(config, steps_of(plan), requests).run(progress)
-    window = float(requests.arrival_s[-1]) if len(requests) else options.duration_s
+    # Rates are over the time the run took to drain, not the arrival window: an overloaded
+    # fleet finishes its last request long after the last arrival.
+    window = max(run.end_s, float(requests.arrival_s[-1]) if len(requests) else 0.0)
     summary = summarize(requests, run, targets_of(plan), config.replicas, max(window, 1e-9))
     summary["replicas"] = config.replicas
     wall = time.perf_counter() - started

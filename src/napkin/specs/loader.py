@@ -8,6 +8,8 @@ expanded to their catalog entries, so an override can reach into them
 
 from __future__ import annotations
 
+import copy
+
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -214,8 +216,9 @@ def resolve_design(
     overrides: Iterable[str] = (),
     base: Path = Path("."),
 ) -> Design:
-    """Validate a raw design mapping after applying `--set` overrides."""
-    data = dict(data)
+    """Validate a raw design mapping after applying `--set` overrides (on a deep copy:
+    the caller's mapping is never changed)."""
+    data = copy.deepcopy(data)
     try:
         for text in overrides:
             keys, value = parse_override(text)

@@ -26,4 +26,10 @@ class SLA(BaseModel):
             raise ValueError("give at least one of ttft_p50_s, ttft_p99_s, tpot_s, e2e_p99_s")
         if self.ttft_p50_s and self.ttft_p99_s and self.ttft_p50_s > self.ttft_p99_s:
             raise ValueError("ttft_p50_s must not exceed ttft_p99_s")
+        first = self.ttft_p99_s or self.ttft_p50_s
+        if self.e2e_p99_s and first and self.e2e_p99_s <= first:
+            raise ValueError(
+                f"e2e_p99_s ({self.e2e_p99_s:g} s) must exceed the TTFT limit ({first:g} s): "
+                "the whole response cannot arrive before its first token"
+            )
         return self

@@ -1,0 +1,266 @@
+"""The replica's batch limit and the fleet that meet every SLA target, queueing included.
+
+1. **Batch limit b** (the engine's max running sequences): the largest batch whose mean
+   step under chunked prefill meets the time-per-token budget
+   (E2E − predicted TTFT p99) / (P99 output − 1), capped by KV memory. The budget uses
+   the TTFT *predicted* at the planned fleet (with queueing), never the TTFT limit; the
+   two are solved together by a few rounds of fixed-point iteration.
+2. **Replicas n**: the fewest at which, with λ = load / n per replica,
+   - the mean occupancy L solves L = λ S(L) (Little's law; S = a slot's hold time at
+     occupancy L), capped at b; a request sees occupancy L₉₉ = min(b, P99 of Poisson(L))
+     for its whole life (a slot's life is long against the arrival gaps);
+   - requests wait for a slot as in M/G/c with c = b, offered load λ S(b): Erlang C for
+     M/M/c (Kleinrock 1975, vol. 1, §3.5), times (1 + c_s²) / 2 for the service time's
+     variability (Allen–Cunneen; c_s² = 0 for fixed output lengths);
+   - TTFT p50 = ttft_p50(L) + W₅₀, TTFT p99 = ttft_p99(L₉₉) + W₉₉,
+     E2E p99 = ttft_p99(L₉₉) + (P99 output − 1) × step(L₉₉) + W₉₉, TPOT = step(L).
+   Every latency falls as n grows, so bisection finds the fewest n.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from math import ceil, sqrt
+
+from napkin.capacity.queueing import wait_quantile_s
+from napkin.perf.batching import Engine
+from napkin.perf.operating_point import (
+    BATCH_CAP,
+    DEFAULT_TOKEN_BUDGET,
+    Point,
+    Request,
+    largest_batch,
+    point_at,
+)
+
+ROUNDS = 4  # fixed-point rounds between the batch limit and the predicted TTFT
+# The simulation check runs this many replicas behind one round-robin router, so each sees
+# Erlang-k arrivals with k = min(n, SLICE_REPLICAS); the plan assumes the same.
+SLICE_REPLICAS = 8
+# Highest slot utilisation a plan accepts: at 99% any burst or slow replica queues for
+# minutes; 95% keeps a 5% margin, the same as the simulation check's default margin.
+MAX_UTILIZATION = 0.95
+
+
+@dataclass(frozen=True)
+class Targets:
+    """SLA limits in seconds; None where the design sets none."""
+
+    ttft_p50_s: float | None = None
+    ttft_p99_s: float | None = None
+    tpot_s: float | None = None
+    e2e_p99_s: float | None = None
+
+    @property
+    def any(self) -> bool:
+        return any(v is not None for v in vars(self).values())
+
+
+@dataclass(frozen=True)
+class Sizing:
+    """`replicas` replicas with batch limit `limit.batch` at `load_qps`: what a request sees."""
+
+    limit: Point
+    replicas: int
+    load_qps: float
+    occupancy: float
+    utilization: float
+    wait_p99_s: float
+    ttft_p50_s: float
+    ttft_p99_s: float
+    tpot_s: float
+    e2e_p99_s: float
+    tpot_budget_s: float | None
+
+
+def poisson_q99(mean: float) -> int:
+    """The 0.99 quantile of Poisson(mean): exact sum below 50, normal approximation above."""
+    if mean >= 50:
+        return ceil(mean + 2.326 * sqrt(mean))
+    term = total = pow(2.718281828459045, -mean)
+    k = 0
+    while total < 0.99:
+        k += 1
+        term *= mean / k
+        total += term
+    return k
+
+
+def _points(
+    engine: Engine, request: Request, token_budget: int, gap_shape: float
+) -> Callable[[int], Point | None]:
+    return lru_cache(maxsize=None)(lambda b: point_at(engine, b, request, token_budget, gap_shape))
+
+
+def _occupancy(at: Callable[[int], Point | None], rate: float, cap: int) -> int:
+    """Smallest integer L ≤ cap with λ S(L) ≤ L (Little's law), else cap (saturated)."""
+    low, high = 0, cap
+    while high - low > 1:
+        middle = (low + high) // 2
+        point = at(middle)
+        if point is not None and rate * point.request_time_s <= middle:
+            high = middle
+        else:
+            low = middle
+    return high
+
+
+def evaluate(
+    at: Callable[[int], Point | None],
+    limit: Point,
+    replicas: int,
+    load_qps: float,
+    output_cv2: float,
+    output_p99: float,
+    arrival_cv2: float = 1.0,
+) -> Sizing:
+    """Latencies of `replicas` replicas with batch limit `limit.batch` sharing `load_qps`."""
+    rate = load_qps / replicas
+    occupancy = _occupancy(at, rate, limit.batch)
+    mean = at(occupancy) or limit
+    tail = at(min(limit.batch, max(poisson_q99(occupancy), occupancy))) or limit
+    service = 1 / limit.request_time_s
+    variability = (arrival_cv2 + output_cv2) / 2
+    w50 = wait_quantile_s(limit.batch, rate, service, 0.50) * variability
+    w99 = wait_quantile_s(limit.batch, rate, service, 0.99) * variability
+    ttft_p99 = tail.ttft_p99_s + w99
+    return Sizing(
+        limit=limit,
+        replicas=replicas,
+        load_qps=load_qps,
+        occupancy=occupancy,
+        utilization=rate * limit.request_time_s / limit.batch,
+        wait_p99_s=w99,
+        ttft_p50_s=mean.ttft_p50_s + w50,
+        ttft_p99_s=ttft_p99,
+        tpot_s=mean.step.total_s,
+        e2e_p99_s=ttft_p99 + (output_p99 - 1) * tail.step.total_s,
+        tpot_budget_s=None,
+    )
+
+
+def meets(sizing: Sizing, targets: Targets) -> bool:
+    pairs = (
+        (sizing.ttft_p50_s, targets.ttft_p50_s),
+        (sizing.ttft_p99_s, targets.ttft_p99_s),
+        (sizing.tpot_s, targets.tpot_s),
+        (sizing.e2e_p99_s, targets.e2e_p99_s),
+    )
+    ok = all(v <= lim for v, lim in pairs if lim is not None)
+    return sizing.utilization <= MAX_UTILIZATION and ok
+
+
+@dataclass(frozen=True)
+class Search:
+    """The sizing found (None when no fleet meets the targets); `single` is batch 1 alone
+    (the best latency this deployment can reach); `upper` the memory/engine batch bound."""
+
+    sizing: Sizing | None
+    single: Point | None
+    upper: int
+
+
+def _fleet(
+    at: Callable[[int], Point | None],
+    limit: Point,
+    load_qps: float,
+    targets: Targets,
+    request: Request,
+    output_cv2: float,
+    round_robin: bool,
+) -> Sizing | None:
+    """Fewest replicas with batch limit `limit.batch` meeting every target (bisection)."""
+
+    def run(n: int) -> Sizing:
+        arrival_cv2 = 1 / min(n, SLICE_REPLICAS) if round_robin else 1.0
+        return evaluate(at, limit, n, load_qps, output_cv2, request.output_p99, arrival_cv2)
+
+    low = max(1, ceil(load_qps / limit.replica_qps * (1 + 1e-9)))
+    if not targets.any:
+        return run(low)
+    if not meets(run(10**9), targets):
+        return None
+    low, high = low - 1, low
+    while not meets(run(high), targets):
+        low, high = high, high * 2
+    while high - low > 1:
+        middle = (low + high) // 2
+        low, high = (low, middle) if meets(run(middle), targets) else (middle, high)
+    return run(high)
+
+
+def _budget(targets: Targets, ttft_p99_s: float, output_p99: float) -> float | None:
+    """Time-per-token budget: the TPOT target, or what the E2E target leaves after the
+    predicted TTFT p99, whichever is tighter."""
+    budgets = [targets.tpot_s] if targets.tpot_s is not None else []
+    if targets.e2e_p99_s is not None and output_p99 >= 2:
+        budgets.append((targets.e2e_p99_s - ttft_p99_s) / (output_p99 - 1))
+    return min(budgets) if budgets else None
+
+
+def size_fleet(
+    engine: Engine,
+    request: Request,
+    targets: Targets,
+    load_qps: float,
+    memory_limit: int,
+    fixed_batch: int | None = None,
+    token_budget: int = DEFAULT_TOKEN_BUDGET,
+    output_cv2: float = 0.0,
+    round_robin: bool = True,
+) -> Search:
+    """Batch limit and fleet together; see the module docstring. `round_robin`: the router
+    spreads arrivals evenly (Erlang gaps per replica, c_a² = 1 / min(n, SLICE_REPLICAS))
+    rather than at random (Poisson per replica, c_a² = 1)."""
+    at = _points(engine, request, token_budget, SLICE_REPLICAS if round_robin else 1.0)
+    upper = min(memory_limit, BATCH_CAP, token_budget - 1)
+    single = at(1)
+    if upper < 1 or single is None:
+        return Search(None, single, max(upper, 0))
+    predicted = single.ttft_p99_s
+    best: Sizing | None = None
+    for _ in range(ROUNDS):
+        budget = _budget(targets, predicted, request.output_p99)
+        if fixed_batch is not None:
+            batches = [min(fixed_batch, upper)]  # above what memory holds: plan what fits
+        else:
+            low = largest_batch(engine, request, upper, budget, token_budget)
+            batches = [low] if low else []
+        sizing = _cheapest(at, batches, load_qps, targets, request, output_cv2, round_robin)
+        if sizing is None:
+            break
+        best = _with_budget(sizing, targets, request.output_p99)
+        if abs(sizing.ttft_p99_s - predicted) < 1e-3 * max(predicted, 1e-6):
+            break
+        predicted = sizing.ttft_p99_s
+    return Search(best, single, upper)
+
+
+def _cheapest(
+    at: Callable[[int], Point | None],
+    batches: list[int],
+    load_qps: float,
+    targets: Targets,
+    request: Request,
+    output_cv2: float,
+    round_robin: bool,
+) -> Sizing | None:
+    """Fewest replicas over the candidate caps, in order of their lower bound ⌈load /
+    replica_qps⌉, stopping once no bound can beat the best (ties: the smaller cap)."""
+    limits = [p for p in (at(b) for b in batches) if p is not None]
+    best: Sizing | None = None
+    for limit in sorted(limits, key=lambda p: (-p.replica_qps, p.batch)):
+        if best is not None and ceil(load_qps / limit.replica_qps * (1 + 1e-9)) > best.replicas:
+            break
+        sizing = _fleet(at, limit, load_qps, targets, request, output_cv2, round_robin)
+        if sizing is not None and (
+            best is None or (sizing.replicas, limit.batch) < (best.replicas, best.limit.batch)
+        ):
+            best = sizing
+    return best
+
+
+def _with_budget(sizing: Sizing, targets: Targets, output_p99: float) -> Sizing:
+    return replace(sizing, tpot_budget_s=_budget(targets, sizing.ttft_p99_s, output_p99))

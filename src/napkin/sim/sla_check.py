@@ -1,0 +1,204 @@
+"""The simulation's verdict on a plan, and the smallest fleet that earns it.
+
+A check runs a slice of `SLICE_REPLICAS` replicas behind one round-robin router at the
+fleet's per-replica load (peak × headroom / replicas), for `seeds` seeds. A target is *met*
+when every seed's statistic is at most limit × (1 − margin):
+
+- statistics are over requests that arrive after the warm-up (twice the plan's E2E P99,
+  at least 5 s), so the empty start does not flatter the tail;
+- the run lasts long enough for a stable P99: the measured window holds at least
+  `MIN_REQUESTS` requests a replica (and 10 × the plan's E2E P99), and is doubled once
+  when the seeds' 95% t-interval of a target's statistic (a batch-means estimate with one
+  batch per seed) straddles limit × (1 − margin), i.e. the seeds cannot settle it;
+- TTFT p50, TTFT p99 and E2E p99 are checked as named; `tpot_s` against the mean TPOT
+  (the plan sizes the mean step), with TPOT = (E2E − TTFT) / (output − 1) as vLLM reports.
+
+`smallest_fleet` searches replica counts around the plan's: the simulation decides.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from statistics import mean, stdev
+
+import numpy as np
+
+from napkin.perf.sizing import SLICE_REPLICAS
+from napkin.planner import Plan
+from napkin.recommendation import Interval, TargetCheck, Verdict
+from napkin.sim.options import SimOptions
+from napkin.sim.requests import CANCELLED, COMPLETED
+from napkin.sim.run import simulate
+
+MARGIN = 0.05
+SEEDS = 3
+MIN_REQUESTS = 1500  # per replica in the measured window: ~15 samples beyond the P99
+T_975 = {2: 12.71, 3: 4.30, 4: 3.18, 5: 2.78}  # Student t, two-sided 95%, by seed count
+TARGETS = ("ttft_p50_s", "ttft_p99_s", "tpot_s", "e2e_p99_s")
+
+
+@dataclass(frozen=True)
+class SliceRun:
+    """One seed's statistics over the measured window, in seconds."""
+
+    ttft_p50_s: float
+    ttft_p99_s: float
+    tpot_s: float
+    e2e_p99_s: float
+    completed_fraction: float
+
+
+@dataclass(frozen=True)
+class Check:
+    """The verdict at `replicas` replicas: per target, the worst seed and its verdict."""
+
+    replicas: int
+    targets: tuple[TargetCheck, ...]
+    runs: tuple[SliceRun, ...]
+    duration_s: float
+    warmup_s: float
+
+    @property
+    def meets(self) -> bool:
+        set_ = [t for t in self.targets if t.simulated is not Verdict.not_set]
+        completed = all(r.completed_fraction >= 0.999 for r in self.runs)
+        return bool(set_) and completed and all(t.simulated is Verdict.met for t in set_)
+
+
+def _stats(plan: Plan, replicas: int, duration_s: float, warmup_s: float, seed: int) -> SliceRun:
+    share = min(SLICE_REPLICAS, replicas)
+    load = plan.figures["peak_qps"].value * plan.design.deployment.headroom
+    options = SimOptions(
+        duration_s=duration_s, qps=load * share / replicas, replicas=share, seed=seed
+    )
+    sim = simulate(plan, options)
+    req, rec = sim.requests, sim.run.records
+    window = (req.arrival_s >= warmup_s) & (rec.outcome != CANCELLED)  # clients gave up
+    done = window & (rec.outcome == COMPLETED)
+    ttft = rec.first_token_s[done] - req.arrival_s[done]
+    e2e = rec.finish_s[done] - req.arrival_s[done]
+    out = req.output_tokens[done]
+    multi = out > 1
+    tpot = (e2e[multi] - ttft[multi]) / (out[multi] - 1)
+    if not len(ttft):
+        return SliceRun(np.inf, np.inf, np.inf, np.inf, 0.0)
+    return SliceRun(
+        ttft_p50_s=float(np.percentile(ttft, 50)),
+        ttft_p99_s=float(np.percentile(ttft, 99)),
+        tpot_s=float(tpot.mean()) if len(tpot) else 0.0,
+        e2e_p99_s=float(np.percentile(e2e, 99)),
+        completed_fraction=float(done.sum() / max(window.sum(), 1)),
+    )
+
+
+def _limits(plan: Plan) -> dict[str, float | None]:
+    sla = getattr(plan.design, "sla", None)
+    return {t: getattr(sla, t, None) if sla is not None else None for t in TARGETS}
+
+
+def _unstable(runs: list[SliceRun], limits: dict[str, float | None], margin: float) -> bool:
+    """A target whose verdict the seeds cannot settle: its 95% t-interval across seeds
+    straddles limit × (1 − margin)."""
+    t = T_975.get(len(runs), 2.0)
+    for target, limit in limits.items():
+        values = [getattr(r, target) for r in runs]
+        if limit is None or len(values) < 2 or not all(np.isfinite(values)):
+            continue
+        half = t * stdev(values) / len(values) ** 0.5
+        if abs(mean(values) - limit * (1 - margin)) < half:
+            return True
+    return False
+
+
+def check(
+    plan: Plan, replicas: int, seeds: int = SEEDS, margin: float = MARGIN, first_seed: int = 0
+) -> Check:
+    """The simulation's verdict on `replicas` replicas of the plan (see module docstring)."""
+    f = plan.figures
+    e2e = float(f["e2e_p99_estimate_s"].value)
+    warmup = max(5.0, 2 * e2e)
+    per_replica = f["peak_qps"].value * plan.design.deployment.headroom / replicas
+    window = max(30.0, MIN_REQUESTS / per_replica, 10 * e2e)
+    limits = _limits(plan)
+    for _ in range(2):
+        runs = [
+            _stats(plan, replicas, warmup + window, warmup, first_seed + s) for s in range(seeds)
+        ]
+        if not _unstable(runs, limits, margin):
+            break
+        window *= 2
+    by_plan = {t.target: t for t in plan.recommendation.targets} if plan.recommendation else {}
+    targets = []
+    for target, limit in limits.items():
+        base = by_plan.get(target) or TargetCheck(target, limit, None, Verdict.not_set)
+        if limit is None:
+            targets.append(base)
+            continue
+        worst = max(getattr(r, target) for r in runs)
+        verdict = Verdict.met if worst <= limit * (1 - margin) else Verdict.missed
+        targets.append(TargetCheck(target, limit, base.plan_s, base.plan, float(worst), verdict))
+    return Check(replicas, tuple(targets), tuple(runs), warmup + window, warmup)
+
+
+def smallest_fleet(plan: Plan, seeds: int = SEEDS, margin: float = MARGIN) -> Check:
+    """The fewest replicas whose check passes, searched from the plan's count: down in 10%
+    steps while it passes (up in 25% steps while it fails), then bisection to 2%."""
+    start = int(plan.figures["model_replicas_provisioned"].value)
+    at = check(plan, start, seeds, margin)
+    good, bad = (at, None) if at.meets else (None, at)
+    step = 0.9 if at.meets else 1.25
+    n = start
+    for _ in range(12):
+        if good is not None and bad is not None:
+            break
+        n = max(1, round(n * step)) if step > 1 else max(1, min(n - 1, round(n * step)))
+        trial = check(plan, n, seeds, margin)
+        if trial.meets:
+            good = trial
+        else:
+            bad = trial
+        if n == 1 and trial.meets:
+            break
+    if good is None:
+        return at  # no fleet found within the search: report the plan's own verdict
+    while bad is not None and good.replicas - bad.replicas > max(1, 0.02 * good.replicas):
+        middle = (good.replicas + bad.replicas) // 2
+        trial = check(plan, middle, seeds, margin)
+        good, bad = (trial, bad) if trial.meets else (good, trial)
+    return good
+
+
+def verified(plan: Plan, seeds: int = SEEDS, margin: float = MARGIN) -> Plan:
+    """The plan with its recommendation decided by simulation: the smallest fleet that meets
+    every target (cost scaled to that count), or the plan's count with the simulation's
+    `missed` verdicts when no fleet in the search meets them."""
+    rec = plan.recommendation
+    if rec is None or not rec.feasible or rec.replicas is None or rec.monthly_cost_usd is None:
+        return plan
+    found = smallest_fleet(plan, seeds, margin)
+    scale = found.replicas / rec.replicas
+    cost, unit = rec.monthly_cost_usd, rec.usd_per_million_output_tokens
+
+    def scaled(x: Interval | None) -> Interval | None:
+        if x is None:
+            return None
+        return Interval(x.value * scale, x.low * scale, x.high * scale, x.basis)
+
+    note = (
+        f"simulation: {found.replicas} replicas meet every target ({seeds} seeds, "
+        f"{margin:.0%} margin, {found.duration_s:.0f} s runs of {SLICE_REPLICAS} replicas, "
+        f"first {found.warmup_s:.0f} s excluded); the closed form planned {rec.replicas}"
+        if found.meets
+        else f"simulation: no fleet in the search met every target; shown at the plan's "
+        f"{rec.replicas} replicas"
+    )
+    new = rec.with_(
+        source="simulation",
+        replicas=found.replicas,
+        gpus=found.replicas * rec.tp,
+        monthly_cost_usd=scaled(cost),
+        usd_per_million_output_tokens=scaled(unit),
+        targets=found.targets,
+        notes=(*rec.notes, note),
+    )
+    return replace(plan, recommendation=new)
