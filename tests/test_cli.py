@@ -146,5 +146,5 @@ def test_whiteboard_output_file_is_not_overwritten(tmp_path):
 
 def test_plan_prints_failure_register_for_every_kind():
     for name in ("coding-agent", "finetune-service", "code-completion", "eval-harness"):
-        result = run("plan", name)
+        result = run("plan", name, "--sheet")
         assert result.exit_code == 0 and "failure modes" in result.output

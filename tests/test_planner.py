@@ -41,7 +41,8 @@ def test_formula_inputs_match_the_figures_they_name(chatbot_plan):
 
 def test_model_view_is_self_consistent(chatbot_plan):
     f = {k: v.value for k, v in chatbot_plan.figures.items()}
-    assert f["replica_output_tokens_per_s"] == pytest.approx(f["decode_batch"] / f["step_time_s"])
+    batch_limit_step = f["step_time_at_batch_limit_s"]
+    assert f["replica_output_tokens_per_s"] == pytest.approx(f["decode_batch"] / batch_limit_step)
     assert f["model_replicas_provisioned"] * f["replica_max_qps"] >= f["peak_qps"] * 1.25
     assert f["decode_batch"] <= f["max_sequences_by_memory"]
     assert f["step_time_s"] <= f["tpot_budget_s"]
@@ -66,14 +67,24 @@ def test_does_not_fit_stops_before_fleet_and_names_the_fix(chatbot):
     result = plan(load_design("chatbot", ["deployment.tp=1"]))
     assert not result.fits
     assert "131.4 GiB per GPU" in result.fit_reason and "tp=2 would fit" in result.fit_reason
-    assert "gpus_needed" not in result.figures and result.sla == []
+    assert "model_gpus_provisioned" not in result.figures and result.sla == []
+    assert not result.recommendation.feasible and result.recommendation.gpus is None
 
 
-def test_without_rule_of_thumb_headline_uses_model(chatbot):
+def test_without_rule_of_thumb_the_recommendation_is_the_model(chatbot):
     design = chatbot.model_copy(update={"rule_of_thumb": None, "claims": ()})
-    figures = plan(design).figures
-    assert figures["tokens_per_s_per_gpu"].value == figures["model_tokens_per_s_per_gpu"].value
-    assert figures["tokens_per_s_per_gpu"].source is Source.formula
+    result = plan(design)
+    assert "tokens_per_s_per_gpu" not in result.figures  # no reference-method figures
+    assert result.recommendation.gpus == result.figures["model_gpus_provisioned"].value
+    assert not any(c.name.startswith("rule of thumb") for c in result.claims)
+
+
+def test_rule_of_thumb_is_a_claim_not_a_headline(chatbot_plan):
+    rule = [c for c in chatbot_plan.claims if c.name.startswith("rule of thumb")]
+    assert {c.figure for c in rule} == {"model_tokens_per_s_per_gpu", "model_gpus_provisioned"}
+    gpus = next(c for c in rule if c.figure == "model_gpus_provisioned")
+    assert gpus.stated == 3480  # the reference method: 435 TP8 replicas
+    assert gpus.computed == chatbot_plan.recommendation.gpus
 
 
 def test_catalog_price_when_design_gives_none(chatbot):

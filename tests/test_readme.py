@@ -19,7 +19,8 @@ def test_design_file_example_plans(tmp_path):
     path.write_text(block.group(1))
     result = plan(load_design(path))
     assert result.fits and result.design.model.name == "llama-3.1-8b"
-    assert {c.name: c.agrees for c in result.claims}.keys() == {"peak_qps", "single_stream"}
+    stated = {c.name for c in result.claims if not c.name.startswith("rule of thumb")}
+    assert stated == {"peak_qps", "single_stream"}
 
 
 def test_ci_runs_the_readme_test_command():

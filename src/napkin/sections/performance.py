@@ -173,7 +173,7 @@ def _add_operating_point(sheet: Sheet, sizing: Sizing, design: DesignBase) -> No
         detail=f"{step.bound}-bound mean step under chunked prefill: compute "
         f"{step.compute_s * 1e3:.2f} ms, memory {step.memory_s * 1e3:.2f} ms, all-reduce "
         f"{step.communication_s * 1e3:.2f} ms, overhead {step.overhead_s * 1e3:.2f} ms",
-        formula="mean step = E_N[T(b, min(N·P, C))], N ~ Poisson(b / output), C = token "
+        formula="step_time_at_batch_limit_s = E_N[T(b, min(N·P, C))], N ~ Poisson(b / output), C = token "
         "budget − b (prompts > C: whole chunks)",
     )
     sheet.add(
@@ -200,7 +200,7 @@ def _add_latency(sheet: Sheet, sizing: Sizing) -> None:
         (
             "queue_wait_p99_s",
             sizing.wait_p99_s,
-            "W₉₉: Erlang C on decode_batch slots × (c_a² + c_s²) / 2 (Allen–Cunneen)",
+            "queue_wait_p99_s = W₉₉, Erlang C on decode_batch slots × (c_a² + c_s²) / 2",
         ),
         (
             "ttft_estimate_s",

@@ -63,7 +63,7 @@ def _require_serving(plan: Plan) -> None:
             f"`simulate` runs serving designs (chatbot, coding-agent, "
             f"code-completion); {plan.design.name} is a {plan.design.kind}"
         )
-    if not plan.fits or "model_replicas_provisioned" not in plan.figures:
+    if not plan.fits:
         raise NapkinError(f"the planned replica does not fit: {plan.fit_reason}")
 
 
@@ -125,6 +125,15 @@ def _speculation(plan: Plan) -> Speculation | None:
     )
 
 
+def _planned(plan: Plan, key: str) -> int:
+    """A planned figure the run needs; an infeasible plan has none (say which flag to give)."""
+    if key not in plan.figures:
+        why = plan.recommendation.infeasible if plan.recommendation else plan.fit_reason
+        flag = "--replicas" if "replicas" in key else "--max-seqs"
+        raise NapkinError(f"no planned {key} to simulate ({why}); give {flag}")
+    return int(plan.figures[key].value)
+
+
 def fleet_of(plan: Plan, options: SimOptions) -> FleetConfig:
     """Replicas, slots and KV capacity from the plan's figures."""
     _require_serving(plan)
@@ -132,7 +141,7 @@ def fleet_of(plan: Plan, options: SimOptions) -> FleetConfig:
     per_token = f["kv_bytes_per_token"] * f["kv_replication"]
     capacity = int(f["kv_cache_bytes_per_replica"] / per_token)
     replica = ReplicaConfig(
-        max_seqs=options.max_seqs or int(f["decode_batch"]),
+        max_seqs=options.max_seqs or _planned(plan, "decode_batch"),
         token_budget=options.token_budget,
         kv_capacity_tokens=capacity,
         prefix_cache_tokens=int(capacity * options.prefix_cache_fraction),
@@ -145,7 +154,7 @@ def fleet_of(plan: Plan, options: SimOptions) -> FleetConfig:
         tenant_burst=options.tenant_burst,
     )
     return FleetConfig(
-        replicas=options.replicas or int(f["model_replicas_provisioned"]),
+        replicas=options.replicas or _planned(plan, "model_replicas_provisioned"),
         router=options.router,
         replica=replica,
         gateway=gateway,
