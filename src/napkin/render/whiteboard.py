@@ -45,6 +45,13 @@ def whiteboard_of(plan: Plan) -> Whiteboard:
             file=plan.design.name,
             field="whiteboard",
         )
+    rec = plan.recommendation
+    if rec is not None and not rec.feasible:
+        raise NapkinError(
+            f"nothing to draw: the SLA cannot be met on this deployment ({rec.infeasible})",
+            file=plan.design.name,
+            field="whiteboard",
+        )
     missing = [key for key in board.figure_keys if key not in plan.figures]
     if missing:
         raise NapkinError(
