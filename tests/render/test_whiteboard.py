@@ -18,7 +18,6 @@ FEASIBLE = {"coding-agent": ["sla.ttft_p99_s=3"]}
 PLANS = {name: plan(load_design(name, FEASIBLE.get(name, []))) for name in builtin_designs()}
 
 
-
 @pytest.mark.parametrize("name", sorted(PLANS))
 def test_terminal_boxes_carry_numbers(name):
     result = PLANS[name]
