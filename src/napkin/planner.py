@@ -14,7 +14,6 @@ from typing import Any
 
 from napkin.claim_check import ClaimCheck, check_claims
 from napkin.figures import Figure, Sheet
-
 from napkin.recommendation import Recommendation, Verdict, recommend
 from napkin.scenarios.chatbot import plan_chatbot
 from napkin.scenarios.coding_agent import plan_coding_agent
@@ -24,10 +23,10 @@ from napkin.scenarios.finetune import plan_finetune
 from napkin.sections.serving import Outcome
 from napkin.specs.claims import Claim
 from napkin.specs.design import (
+    SERVING_KINDS,
     ChatbotDesign,
     CodingAgentDesign,
     CompletionDesign,
-    SERVING_KINDS,
     Design,
     EvalDesign,
     FinetuneDesign,

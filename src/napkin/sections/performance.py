@@ -173,8 +173,8 @@ def _add_operating_point(sheet: Sheet, sizing: Sizing, design: DesignBase) -> No
         detail=f"{step.bound}-bound mean step under chunked prefill: compute "
         f"{step.compute_s * 1e3:.2f} ms, memory {step.memory_s * 1e3:.2f} ms, all-reduce "
         f"{step.communication_s * 1e3:.2f} ms, overhead {step.overhead_s * 1e3:.2f} ms",
-        formula="step_time_at_batch_limit_s = E_N[T(b, min(N·P, C))], N ~ Poisson(b / output), C = token "
-        "budget − b (prompts > C: whole chunks)",
+        formula="step_time_at_batch_limit_s = E_N[T(b, min(N·P, C))], N ~ Poisson(b / "
+        "output), C = token budget − b (prompts > C: whole chunks)",
     )
     sheet.add(
         "heavy_step_s",

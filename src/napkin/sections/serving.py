@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from napkin.figures import Sheet
-from napkin.sections.cost import add_cost
 from napkin.perf.sizing import Search
+from napkin.sections.cost import add_cost
 from napkin.sections.fleet import add_fleet, add_queueing, add_reference_method
 from napkin.sections.memory import add_memory
 from napkin.sections.performance import add_performance

@@ -9,7 +9,6 @@ expanded to their catalog entries, so an override can reach into them
 from __future__ import annotations
 
 import copy
-
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
