@@ -54,7 +54,9 @@ def _whiteboard(contents: Contents) -> list[str]:
     why = summary.whiteboard_missing(p)
     if why is not None:
         return (
-            [] if p.design.whiteboard is None else ["## Whiteboard\n", f"No whiteboard: {why}.\n"]
+            []
+            if p.design.whiteboard is None
+            else ["## Whiteboard\n", f"No whiteboard: {why.rstrip('.')}.\n"]
         )
     caveat = summary.whiteboard_caveat(p)
     out = ["## Whiteboard\n", "```mermaid\n" + mermaid(p) + "```\n"]

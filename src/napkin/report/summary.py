@@ -10,6 +10,7 @@ from __future__ import annotations
 from math import isfinite
 from typing import Any
 
+from napkin.errors import NapkinError
 from napkin.planner import Plan
 from napkin.recommendation import Interval, Recommendation, TargetCheck, Verdict, overall
 from napkin.render.format import format_value
@@ -140,15 +141,15 @@ def constraint_rows(plan: Plan) -> list[list[str]]:
 
 
 def whiteboard_missing(plan: Plan) -> str | None:
-    """Why the whiteboard cannot be drawn, or None when it can."""
-    board = plan.design.whiteboard
-    if board is None:
+    """Why the whiteboard cannot be drawn (the renderer's own reason), or None when it can."""
+    from napkin.render.whiteboard import whiteboard_of
+
+    if plan.design.whiteboard is None:
         return "the design has none"
-    if not plan.fits:
-        return "the design does not fit"
-    missing = [key for key in board.figure_keys if key not in plan.figures]
-    if missing:
-        return f"the plan has no {', '.join(missing)} (the design cannot be met as written)"
+    try:
+        whiteboard_of(plan)
+    except NapkinError as error:
+        return error.message.removeprefix("nothing to draw: ")
     return None
 
 
