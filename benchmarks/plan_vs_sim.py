@@ -103,6 +103,8 @@ GRID = [
     ),
     ("chat 200/300 e2e 6 s", "chatbot", ("sla.e2e_p99_s=6",)),
     ("code-completion", "code-completion", ()),
+    ("coding-agent at TTFT p99 3 s", "coding-agent", ("sla.ttft_p99_s=3",)),
+    ("RAG 4k/250 A100 tp4 E2E 8 s", "tests/fixtures/designs/rag.yaml", ("deployment.tp=4",)),
 ]
 QUICK = {"chat 200/300 H100 tp8", "prompt 4k/250 (16) A100 tp4 32B", "chat 200/300 e2e 6 s"}
 

@@ -424,12 +424,36 @@ def _prices(given: list[str] | None, as_written) -> dict[str, float]:  # noqa: A
 def _write_chosen(
     design: str, base: tuple[str, ...], overrides: tuple[str, ...], output: Path, force: bool
 ) -> None:
-    from napkin.specs.loader import design_yaml
+    from napkin.specs.loader import design_yaml, raw_design
 
     refuse_overwrite(output, force)
-    output.write_text(
-        design_yaml(design, (*base, *overrides), f"Chosen by `napkin optimize {design}`")
-    )
+    before = raw_design(design, base)
+    lines = [f"Chosen by `napkin optimize {design}`. What it changed from the design:"]
+    for text in overrides:
+        path, _, value = text.partition("=")
+        lines.append(f"  {path}: {_field(before, path)!r} -> {value}")
+    hardware = before.get("hardware")
+    own_price = isinstance(hardware, dict) and "price_per_gpu_hour_usd" in hardware
+    new_gpu = any(o.startswith("hardware=") for o in overrides)
+    priced = any(o.startswith("hardware.price_per_gpu_hour_usd=") for o in overrides)
+    if own_price and new_gpu and not priced:
+        lines.append(
+            f"  your price ${hardware['price_per_gpu_hour_usd']}/GPU-h was for "
+            f"{hardware.get('gpu')}; the new GPU is priced from the catalog (use --price)"
+        )
+    lines.append("  claims dropped (they describe the original); YAML comments are not kept")
+    header = "\n# ".join(lines)
+    output.write_text(design_yaml(design, (*base, *overrides), header))
+
+
+def _field(data: dict, path: str) -> object:  # noqa: ANN401 - any YAML value
+    """The value at a dotted path of a raw design, or None."""
+    value: object = data
+    for key in path.split("."):
+        value = value.get(key) if isinstance(value, dict) else None
+    if isinstance(value, dict) and "gpu" in value:
+        return value["gpu"]
+    return value
 
 
 @app.command("levers")
@@ -596,6 +620,13 @@ def report_command(
         bool, typer.Option("--optimize/--no-optimize", help="include the design search")
     ] = True,
     drills: Annotated[bool, typer.Option("--drills", help="include failure drills")] = False,
+    verify: Annotated[
+        bool,
+        typer.Option(
+            "--verify/--no-verify",
+            help="decide the fleet in simulation (default; ~15 s) or report the closed form",
+        ),
+    ] = True,
     force: Annotated[bool, typer.Option("--force", help="overwrite existing files")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress messages")] = False,
 ) -> None:
@@ -626,7 +657,7 @@ def report_command(
         from napkin.report.contents import gather
 
         with _steps(quiet) as step:
-            contents = gather(design, tuple(set_ or ()), simulate_s, optimize, drills, step)
+            contents = gather(design, tuple(set_ or ()), simulate_s, optimize, drills, step, verify)
     except NapkinError as error:
         _fail(error)
         return

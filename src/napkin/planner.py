@@ -117,7 +117,7 @@ def _sla_checks(sheet: Sheet, design: Design, outcome: Outcome) -> list[SLACheck
     reach = {
         "ttft_p50_s": best.ttft_p50_s if best else None,
         "ttft_p99_s": best.ttft_p99_s if best else None,
-        "tpot_s": best.step.total_s if best else None,
+        "tpot_s": best.tpot_s if best else None,
         "e2e_p99_s": best.e2e_p99_s if best else None,
     }
     checks = []

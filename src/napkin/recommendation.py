@@ -224,7 +224,7 @@ def constraints(plan: Plan, sizing: Sizing) -> tuple[list[Constraint], list[Cons
         _slack("prefill token budget", point.prefill_load, 1.0, "fraction of chunk room"),
     ]
     if sizing.tpot_budget_s is not None:
-        batch.append(_slack("time-per-token budget", point.step.total_s, sizing.tpot_budget_s, "s"))
+        batch.append(_slack("time-per-token budget", point.tpot_s, sizing.tpot_budget_s, "s"))
     fleet = [_slack("arrival rate (slot utilisation)", sizing.utilization, MAX_UTILIZATION, "")]
     for check in target_checks(plan):
         if check.limit_s is not None and check.plan_s is not None:

@@ -192,6 +192,13 @@ def test_cli_optimize_writes_the_chosen_design(tmp_path):
     data = json.loads(result.output)
     assert data["chosen"] and data["saving_usd_per_month"] > 0
     assert load_design(out).deployment.precision.value == "fp8"
+    header = out.read_text().split("\nname:")[0]
+    assert "deployment.precision: 'bf16' -> fp8" in header  # says what it changed
+    if load_design(out).hardware.name == "H100-SXM":
+        assert load_design(out).hardware.price_per_gpu_hour_usd == 2.0  # the user's price kept
+    else:
+        assert "your price $2.0/GPU-h was for H100-SXM" in header
+    assert "description: Chatbot serving 10M" in out.read_text()
     again = CliRunner().invoke(
         app,
         [

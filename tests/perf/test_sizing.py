@@ -68,6 +68,7 @@ def test_long_prompt_steady_step_by_hand():
         prompt=10_000, output=250, context=10_250, prompt_p99=10_000, output_p99=250
     )
     batch, budget = 10, 4096
+    replica = op.Replica(engine, token_budget=budget)
     chunk = budget - batch  # 4,086 rows for prompts
     full, rest = 2, 10_000 - 2 * 4_086  # 2 chunks of 4,086 and 1,828 left
     a = batch / 250  # 0.04 prompts a step
@@ -79,7 +80,7 @@ def test_long_prompt_steady_step_by_hand():
         ).total_s
 
     by_hand = (1 - a * 3) * t(0) + a * (full * t(chunk) + t(rest))
-    step, heavy = op.steady_step(engine, batch, request, budget)
+    step, heavy = op.steady_step(replica, batch, request)
     assert step.total_s == pytest.approx(by_hand)
     assert heavy == pytest.approx(t(chunk))
 
@@ -91,7 +92,7 @@ def test_chunked_prefill_is_slower_than_the_smooth_average():
     design = load_design(RAG, ["deployment.tp=4"])
     engine = _engine(design)
     request = op.Request(4000, 250, 4250, 4000, 250)
-    chunked = op.steady_step(engine, 19, request)[0].total_s
+    chunked = op.steady_step(op.Replica(engine), 19, request)[0].total_s
     smooth = engine.mixed_step(19, 4000, 250, 4250).total_s
     assert chunked > 1.25 * smooth
 
@@ -178,3 +179,27 @@ def test_budget_uses_the_predicted_ttft_not_the_limit():
     assert f["tpot_budget_s"].value == pytest.approx(by_prediction)
     by_limit = (15 - 3) / (f["output_tokens_p99"].value - 1)
     assert f["tpot_budget_s"].value > by_limit * 1.1
+
+
+def test_cancelled_requests_hold_their_slot_for_less():
+    # f = 0.3 abandon after Exp(mean 0.2 s); a full request holds 0.5 s:
+    # 0.7 × 0.5 + 0.3 × 0.2 × (1 − e^(−2.5)) = 0.35 + 0.06 × 0.917915 = 0.4050749
+    request = op.Request(100, 30, 130, 100, 30, cancel_fraction=0.3, cancel_after_s=0.2)
+    assert request.hold_s(0.5) == pytest.approx(0.35 + 0.06 * (1 - exp(-2.5)))
+    assert op.Request(100, 30, 130, 100, 30).hold_s(0.5) == 0.5
+
+
+def test_speculation_divides_the_step_by_the_tokens_it_keeps():
+    """k = 4 drafts at acceptance 0.7 keep (1 − 0.7⁵) / 0.3 = 2.7731 tokens a step; the step
+    verifies 5 rows a sequence and adds 4 draft passes (less their fixed overhead)."""
+    from napkin.perf.speculation import drafting_of
+
+    design = load_design("code-completion")
+    drafting = drafting_of(design)
+    assert drafting.rows == 5 and drafting.tokens_per_step == pytest.approx(2.7731, abs=1e-4)
+    request = op.Request(1500, 30, 1530, 1500, 30)
+    plain = op.point_at(op.Replica(_engine(design)), 4, request)
+    spec = op.point_at(op.Replica(_engine(design), drafting=drafting), 4, request)
+    assert spec.tpot_s == pytest.approx(spec.step.total_s / drafting.tokens_per_step)
+    assert spec.step.total_s > plain.step.total_s  # more rows and the draft passes
+    assert spec.tpot_s < plain.tpot_s  # but fewer steps a token

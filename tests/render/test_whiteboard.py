@@ -12,10 +12,7 @@ from napkin.planner import plan
 from napkin.render.whiteboard import GRAPHVIZ_HINT, Format, render
 from napkin.specs.loader import builtin_designs, load_design
 
-# The reference agent's 2 s TTFT P99 cannot be met on H100 TP8 (it has no fleet to draw):
-# its board is drawn for the nearest feasible SLA; the infeasible one is tested below.
-FEASIBLE = {"coding-agent": ["sla.ttft_p99_s=3"]}
-PLANS = {name: plan(load_design(name, FEASIBLE.get(name, []))) for name in builtin_designs()}
+PLANS = {name: plan(load_design(name)) for name in builtin_designs()}
 
 
 @pytest.mark.parametrize("name", sorted(PLANS))

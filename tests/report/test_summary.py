@@ -226,7 +226,19 @@ def test_pareto_chart_labels_the_chosen_point() -> None:
 
 
 def test_whiteboard_rule_of_thumb_figures_are_labelled_as_claims(chatbot: Plan) -> None:
+    """The built-in chatbot board draws napkin's fleet; a user's board that names the rule
+    of thumb's figures gets the caveat."""
     text = render_markdown(_contents(chatbot, FEASIBLE))
+    board = text[text.index("## Whiteboard") : text.index("## Claims")]
+    assert "model_gpus_provisioned" in board and "rule of thumb" not in board
+    wb = chatbot.design.whiteboard
+    fleet = next(c for c in wb.components if c.id == "fleet")
+    ruled = fleet.model_copy(update={"figures": ("gpus_provisioned",)})
+    components = tuple(ruled if c.id == "fleet" else c for c in wb.components)
+    design = chatbot.design.model_copy(
+        update={"whiteboard": wb.model_copy(update={"components": components})}
+    )
+    text = render_markdown(_contents(replace(chatbot, design=design), FEASIBLE))
     board = text[text.index("## Whiteboard") : text.index("## Claims")]
     assert "gpus_provisioned" in board and "rule of thumb" in board
     assert "claims table" in board

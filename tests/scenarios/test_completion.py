@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from napkin.perf.speculation import expected_tokens_per_step
 from napkin.scenarios import completion
 
 
 def test_expected_tokens_per_step():
     # (1 - 0.7^5) / (1 - 0.7) = (1 - 0.16807) / 0.3 = 2.7731
-    assert completion.expected_tokens_per_step(0.7, 4) == pytest.approx(2.7731, abs=1e-4)
-    assert completion.expected_tokens_per_step(0.5, 1) == pytest.approx(1.5)
+    assert expected_tokens_per_step(0.7, 4) == pytest.approx(2.7731, abs=1e-4)
+    assert expected_tokens_per_step(0.5, 1) == pytest.approx(1.5)
 
 
 def test_debounce_eats_the_budget():

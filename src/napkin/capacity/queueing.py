@@ -80,3 +80,28 @@ def wait_quantile_s(
     if waits <= 1 - quantile:
         return 0.0
     return log(waits / (1 - quantile)) / (servers * service_rate - arrival_rate)
+
+
+def gg_wait_quantile_s(
+    servers: int, arrival_rate: float, service_rate: float, quantile: float, peakedness: float
+) -> float:
+    """The wait quantile of a G/G/c queue by Hayward's approximation: a system of peakedness
+    z behaves like M/M/c' with c' = c / z servers and offered load A / z (Fredericks 1980,
+    "Congestion in blocking systems — a simple approximation technique", BSTJ 59(6)), so
+
+        t = z ln(C(c', A') / (1 − quantile)) / (c μ − λ),
+
+    with z = (c_a² + c_s²) / 2 (Allen–Cunneen). z = 1 is M/M/c; z → 0 (regular arrivals,
+    fixed service) waits only at full load."""
+    if arrival_rate >= servers * service_rate:
+        return float("inf")
+    if peakedness <= 1e-9:
+        return 0.0
+    load = arrival_rate / service_rate / peakedness
+    equivalent = max(1, round(servers / peakedness))
+    if load >= equivalent:
+        load = equivalent * (1 - 1e-9)
+    waits = erlang_c(equivalent, load)
+    if waits <= 1 - quantile:
+        return 0.0
+    return peakedness * log(waits / (1 - quantile)) / (servers * service_rate - arrival_rate)

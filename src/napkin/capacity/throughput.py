@@ -11,11 +11,3 @@ def replica_output_tokens_per_s(decode_batch: float, step_time_s: float) -> floa
 def model_tokens_per_s_per_gpu(replica_output_tokens_per_s: float, tp: int) -> float:
     """model_tokens_per_s_per_gpu = replica_output_tokens_per_s / tp"""
     return replica_output_tokens_per_s / tp
-
-
-def replica_max_qps(replica_output_tokens_per_s: float, output_tokens_per_request: float) -> float:
-    """replica_max_qps = replica_output_tokens_per_s / output_tokens_per_request
-
-    Prefill is already inside `step_time_s` (chunked prefill rides in the decode steps).
-    """
-    return replica_output_tokens_per_s / output_tokens_per_request

@@ -10,6 +10,7 @@ from typing import Any
 from napkin.drills.outcome import UserView, recovery_s, timeline, window_stats
 from napkin.drills.serving import DRILLS, Arm, Context, Params
 from napkin.errors import NapkinError
+from napkin.perf.sizing import SLICE_REPLICAS
 from napkin.planner import Plan
 from napkin.sim.fleet import Fleet
 from napkin.sim.metrics import Targets
@@ -19,7 +20,6 @@ from napkin.sim.run import targets_of
 from napkin.sim.workload import generate
 
 ARMS = ("baseline", "failure", "mitigated")
-SLICE_REPLICAS = 8
 
 
 @dataclass

@@ -40,13 +40,14 @@ def screen_one(design: str, overrides: tuple[str, ...], base: tuple[str, ...] = 
     from napkin.specs.loader import load_design
 
     try:
-        result = plan(load_design(design, (*base, *overrides)))
+        result = plan(load_design(design, (*base, *overrides)), relax=False)
     except NapkinError as error:
         return Screened(
             overrides, False, f"invalid: {error.message}", float("inf"), float("inf"), "", "", 0
         )
     d, f = result.design, result.figures
     common = dict(model=d.model.name, precision=d.deployment.precision.value)
+    rec = result.recommendation
     if not result.fits:
         return Screened(
             overrides,
@@ -57,20 +58,21 @@ def screen_one(design: str, overrides: tuple[str, ...], base: tuple[str, ...] = 
             gpus=0,
             **common,
         )
-    failed = [c for c in result.sla if not c.meets]
-    p99 = float(f["e2e_p99_estimate_s"].value) if "e2e_p99_estimate_s" in f else float("inf")
-    cost = (
-        float(f["model_monthly_cost_usd"].value) if "model_monthly_cost_usd" in f else float("inf")
-    )
-    gpus = int(f["model_gpus_provisioned"].value) if "model_gpus_provisioned" in f else 0
-    if failed:
-        worst = failed[0]
-        reason = (
-            f"{worst.target} over SLA: estimate {worst.estimate_s:.3g} s > limit "
-            f"{worst.limit_s:.3g} s"
+    if rec is None or not rec.feasible or rec.monthly_cost_usd is None:
+        why = rec.infeasible if rec is not None else "no serving fleet"
+        return Screened(
+            overrides,
+            False,
+            f"SLA cannot be met: {why}",
+            float("inf"),
+            float("inf"),
+            gpus=0,
+            **common,
         )
-        return Screened(overrides, False, reason, cost, p99, gpus=gpus, **common)
-    return Screened(overrides, True, "", cost, p99, gpus=gpus, **common)
+    p99 = float(f["e2e_p99_estimate_s"].value) if "e2e_p99_estimate_s" in f else float("inf")
+    return Screened(
+        overrides, True, "", rec.monthly_cost_usd.value, p99, gpus=rec.gpus or 0, **common
+    )
 
 
 def pareto(points: Iterable[Screened]) -> list[Screened]:

@@ -1,33 +1,39 @@
-"""Check a screened candidate in simulation: a slice of its fleet at the planned peak."""
+"""Check a screened candidate in simulation with the robust SLA check (`sim.sla_check`):
+every target the design sets, 3 seeds, a 5% margin, warm-up excluded."""
 
 from __future__ import annotations
 
 from napkin.planner import plan
-from napkin.sim.options import SimOptions
-from napkin.sim.run import simulate, targets_of
+from napkin.sim.sla_check import SEEDS, check
 from napkin.specs.loader import load_design
 
-SLICE = 8
-SECONDS = 120.0
+NAMES = {
+    "ttft_p50_s": "TTFT p50",
+    "ttft_p99_s": "TTFT p99",
+    "tpot_s": "TPOT",
+    "e2e_p99_s": "E2E p99",
+}
 
 
 def simulate_candidate(
     design: str, overrides: tuple[str, ...], base: tuple[str, ...] = (), seed: int = 0
 ) -> tuple[bool, str]:
     """(meets the SLA in simulation, why or why not), queueing included."""
-    planned = plan(load_design(design, (*base, *overrides)))
-    replicas = int(planned.figures["model_replicas_provisioned"].value)
-    share = min(SLICE, replicas)
-    qps = planned.figures["peak_qps"].value * share / replicas
-    s = simulate(
-        planned, SimOptions(duration_s=SECONDS, qps=qps, replicas=share, seed=seed)
-    ).summary
-    targets = targets_of(planned)
-    checks = [
-        ("P99 TTFT", targets.ttft_s, s["ttft_s"]["p99"]),
-        ("P99 E2E", targets.e2e_s, s["e2e_s"]["p99"]),
-    ]
-    for label, limit, value in checks:
-        if limit is not None and value > limit:
-            return False, f"{label} over SLA in simulation: {value:.3g} s > {limit:.3g} s"
-    return True, f"meets the SLA in simulation ({share} replicas, {SECONDS:.0f} s at peak)"
+    planned = plan(load_design(design, (*base, *overrides)), relax=False)
+    rec = planned.recommendation
+    if rec is None or not rec.feasible or rec.replicas is None:
+        return False, "no planned fleet to simulate"
+    result = check(planned, rec.replicas, first_seed=seed)
+    missed = [t for t in result.targets if t.simulated.value == "missed"]
+    if missed:
+        worst = missed[0]
+        return False, (
+            f"{NAMES[worst.target]} over SLA in simulation: worst of {SEEDS} seeds "
+            f"{worst.simulated_s:.3g} s > {worst.limit_s:.3g} s − 5% margin"
+        )
+    if not result.meets:
+        return False, "requests left unfinished in simulation"
+    return True, (
+        f"meets every SLA target in simulation ({SEEDS} seeds, 5% margin, "
+        f"{result.duration_s:.0f} s runs, first {result.warmup_s:.0f} s excluded)"
+    )

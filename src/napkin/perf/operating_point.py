@@ -19,11 +19,12 @@ The batch is feasible only while the prompts' tokens fit the budget: a·P < C.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from math import erf, exp, floor, sqrt
+from math import ceil, erf, exp, floor, lgamma, log, sqrt
 
 from napkin.perf.batching import Engine
 from napkin.perf.ops import mixed_batch
 from napkin.perf.roofline import StepTime, step_time
+from napkin.perf.speculation import Drafting
 
 # vLLM's default max_num_batched_tokens with chunked prefill on large GPUs (vLLM engine
 # arguments, v0.6+ docs: 8192 for chunked prefill on GPUs with >70 GB); the simulator uses it.
@@ -31,17 +32,49 @@ DEFAULT_TOKEN_BUDGET = 8192
 # The most sequences napkin lets one replica run (vLLM's max_num_seqs is 256 by default;
 # engines tuned for throughput raise it; 4096 bounds the search, not a recommendation).
 BATCH_CAP = 4096
+# A cancelled completion is abandoned on average this long after it was sent: the next
+# keystroke after the IDE's debounce (an assumption; `simulate --cancel-after` overrides it).
+CANCEL_AFTER_S = 0.2
 
 
 @dataclass(frozen=True)
 class Request:
-    """One request's token figures: means, and P99s for the tail latencies."""
+    """One request's token figures: means, and P99s for the tail latencies. A fraction
+    `cancel_fraction` is abandoned after an exponential time of mean `cancel_after_s`."""
 
     prompt: float
     output: float
     context: float
     prompt_p99: float
     output_p99: float
+    cancel_fraction: float = 0.0
+    cancel_after_s: float = 1.0
+
+    def hold_s(self, service_s: float) -> float:
+        """A slot's mean hold: (1 − f) S + f m (1 − e^(−S/m)), since a cancelled request
+        holds it for min(S, X) with X ~ Exp(mean m)."""
+        f, m = self.cancel_fraction, self.cancel_after_s
+        return (1 - f) * service_s + f * m * (1 - exp(-service_s / m))
+
+
+@dataclass(frozen=True)
+class Replica:
+    """How a replica runs: the engine, its token budget per step, the regularity of its
+    arrivals (`gap_shape` = 1 / c_a²: 1 for Poisson, k for round-robin over k) and
+    speculative decoding (`drafting`), exactly as the simulator's replica runs them."""
+
+    engine: Engine
+    token_budget: int = DEFAULT_TOKEN_BUDGET
+    gap_shape: float = 1.0
+    drafting: Drafting | None = None
+
+    @property
+    def rows(self) -> int:
+        return self.drafting.rows if self.drafting else 1
+
+    @property
+    def tokens_per_step(self) -> float:
+        return self.drafting.tokens_per_step if self.drafting else 1.0
 
 
 @dataclass(frozen=True)
@@ -49,8 +82,9 @@ class Point:
     """A replica at a decode batch: its mean step, latencies before queueing, service time.
 
     `ttft_p50_s` / `ttft_p99_s`: the step in flight, then the prompt's own chunk steps (the
-    mean or P99 prompt). `request_time_s` is a slot's mean hold time, TTFT + (output − 1) ×
-    mean step; `e2e_p99_s` uses the P99 prompt and output. `prefill_load` is a·P / C."""
+    mean or P99 prompt). `tpot_s` is the mean step / tokens kept per step. `request_time_s`
+    is a slot's mean hold, TTFT + (output − 1) × tpot_s, shortened by cancellations;
+    `e2e_p99_s` uses the P99 prompt and output. `prefill_load` is a·P / C."""
 
     batch: int
     step: StepTime
@@ -60,6 +94,7 @@ class Point:
     request_time_s: float
     e2e_p99_s: float
     prefill_load: float
+    tpot_s: float
 
     @property
     def replica_qps(self) -> float:
@@ -67,21 +102,42 @@ class Point:
         return self.batch / self.request_time_s
 
 
-def _step(engine: Engine, batch: float, context: float, prefill: float, prompt: float) -> StepTime:
-    work = mixed_batch(batch, context, prefill, prompt, engine.model.sliding_window)
-    return step_time(engine.model, engine.gpu, engine.deployment, engine.efficiency, work)
+def _step(
+    replica: Replica, batch: float, context: float, prefill: float, prompt: float
+) -> StepTime:
+    """One step: `batch` decodes (k + 1 verify rows each under speculation) and `prefill`
+    prompt tokens; the draft's k passes are added without their fixed overhead."""
+    e = replica.engine
+    work = mixed_batch(batch, context, prefill, prompt, e.model.sliding_window)
+    if replica.rows > 1:
+        work = replace(work, tokens=work.tokens + batch * (replica.rows - 1))
+    time = step_time(e.model, e.gpu, e.deployment, e.efficiency, work)
+    drafting = replica.drafting
+    if drafting is None or batch <= 0:
+        return time
+    d = drafting.draft
+    pass_ = step_time(d.model, d.gpu, d.deployment, d.efficiency, mixed_batch(batch, context, 0, 0))
+    extra = drafting.draft_tokens * (pass_.total_s - d.efficiency.step_overhead_s)
+    return replace(time, total_s=time.total_s + extra)
 
 
-def _poisson(mean: float) -> list[float]:
-    """P(N = n) for n = 0.. until the tail is below 1e-6 of the mass."""
-    terms, term, total = [exp(-mean)], exp(-mean), exp(-mean)
-    n = 0
-    while total < 1 - 1e-6 and n < mean + 10 * sqrt(mean) + 10:
-        n += 1
-        term *= mean / n
-        terms.append(term)
-        total += term
-    return [t / total for t in terms]
+def _poisson(mean: float) -> list[tuple[int, float]]:
+    """(n, P(N = n)) over mean ± 8σ + 5, from the log pmf n ln m − m − ln n! (no underflow
+    for large means), renormalised over the range kept."""
+    spread = 8 * sqrt(mean) + 5
+    low, high = max(0, floor(mean - spread)), ceil(mean + spread)
+    if mean <= 0:
+        return [(0, 1.0)]
+    logs = [(n, n * log(mean) - mean - lgamma(n + 1)) for n in range(low, high + 1)]
+    top = max(v for _, v in logs)
+    weights = [(n, exp(v - top)) for n, v in logs]
+    total = sum(w for _, w in weights)
+    stride = max(1, ceil(sqrt(mean) / 5))  # large means: buckets of σ/5 keep ~80 terms
+    buckets: dict[int, float] = {}
+    for n, w in weights:
+        middle = low + (n - low) // stride * stride + stride // 2
+        buckets[middle] = buckets.get(middle, 0.0) + w / total
+    return [(n, w) for n, w in buckets.items() if w > 1e-9]
 
 
 def _mix(parts: list[tuple[float, StepTime]]) -> StepTime:
@@ -93,46 +149,56 @@ def _mix(parts: list[tuple[float, StepTime]]) -> StepTime:
     return replace(first, **mean)
 
 
-def steady_step(
-    engine: Engine, batch: int, request: Request, token_budget: int = DEFAULT_TOKEN_BUDGET
-) -> tuple[StepTime, float] | None:
+def _arrivals_per_step(replica: Replica, batch: int, request: Request) -> float:
+    """New prompts a step: a = b τ / output (τ tokens kept per step), raised by the faster
+    turnover of slots that cancelled requests free early (estimated at the pure decode
+    step)."""
+    arrivals = batch * replica.tokens_per_step / request.output
+    if request.cancel_fraction:
+        ctx = request.context - request.output / 2
+        service = (
+            request.output / replica.tokens_per_step * _step(replica, batch, ctx, 0, 1).total_s
+        )
+        arrivals *= service / request.hold_s(service)
+    return arrivals
+
+
+def steady_step(replica: Replica, batch: int, request: Request) -> tuple[StepTime, float] | None:
     """(mean step, full-chunk step time) at `batch`, or None when prompts overflow the budget.
 
     See the module docstring for the formula."""
-    chunk = token_budget - batch
+    chunk = replica.token_budget - batch * replica.rows
     prompt = max(request.prompt, 1.0)
-    arrivals = batch / request.output
+    arrivals = _arrivals_per_step(replica, batch, request)
     if chunk <= 0 or arrivals * prompt >= chunk:
         return None
     ctx = request.context - request.output / 2
     if prompt <= chunk:
         parts = [
-            (p, _step(engine, batch, ctx, min(n * prompt, chunk), prompt))
-            for n, p in enumerate(_poisson(arrivals))
+            (p, _step(replica, batch, ctx, min(n * prompt, chunk), prompt))
+            for n, p in _poisson(arrivals)
         ]
-        heavy = _step(engine, batch, ctx, prompt, prompt).total_s
+        heavy = _step(replica, batch, ctx, prompt, prompt).total_s
         return _mix(parts), heavy
     full, rest = floor(prompt / chunk), prompt % chunk
     steps = full + (rest > 0)
     if arrivals * steps >= 1:
         return None
-    heavy = _step(engine, batch, ctx, chunk, prompt)
-    parts = [(1 - arrivals * steps, _step(engine, batch, ctx, 0.0, prompt))]
+    heavy = _step(replica, batch, ctx, chunk, prompt)
+    parts = [(1 - arrivals * steps, _step(replica, batch, ctx, 0.0, prompt))]
     parts.append((arrivals * full, heavy))
     if rest:
-        parts.append((arrivals, _step(engine, batch, ctx, rest, prompt)))
+        parts.append((arrivals, _step(replica, batch, ctx, rest, prompt)))
     return _mix(parts), heavy.total_s
 
 
-def prefill_s(
-    engine: Engine, batch: int, context: float, prompt: float, token_budget: int
-) -> float:
+def prefill_s(replica: Replica, batch: int, context: float, prompt: float) -> float:
     """A prompt's own chunk steps beside `batch` decodes: ⌊P / C⌋ full chunks, then the rest."""
-    chunk = max(token_budget - batch, 1)
+    chunk = max(replica.token_budget - batch * replica.rows, 1)
     full, rest = floor(prompt / chunk), prompt % chunk
-    time = full * _step(engine, batch, context, chunk, prompt).total_s
+    time = full * _step(replica, batch, context, chunk, prompt).total_s
     if rest or not full:
-        time += _step(engine, batch, context, max(rest, 1.0), prompt).total_s
+        time += _step(replica, batch, context, max(rest, 1.0), prompt).total_s
     return time
 
 
@@ -163,54 +229,50 @@ def _overlap_p99(heavy_s: float, rate: float, shape: float) -> float:
     return heavy_s - low
 
 
-def point_at(
-    engine: Engine,
-    batch: int,
-    request: Request,
-    token_budget: int = DEFAULT_TOKEN_BUDGET,
-    gap_shape: float = 1.0,
-) -> Point | None:
-    """The replica at `batch` sequences, or None when its prompts cannot keep up.
-    `gap_shape` is 1 / c_a² of the replica's arrivals (1 for Poisson)."""
-    steady = steady_step(engine, batch, request, token_budget)
+def point_at(replica: Replica, batch: int, request: Request) -> Point | None:
+    """The replica at `batch` sequences, or None when its prompts cannot keep up."""
+    steady = steady_step(replica, batch, request)
     if steady is None:
         return None
     step, heavy = steady
     ctx = request.context - request.output / 2
+    tokens = replica.tokens_per_step
     # A prompt waits behind the previous prompt's heavy step when it arrives less than that
     # step after it: by heavy − gap. The P99 of that wait is heavy − (1% quantile of the
     # gap), or none when fewer than 1% of gaps are shorter than the step.
-    rate = batch / request.output / step.total_s
-    in_flight = step.total_s + _overlap_p99(heavy, rate, gap_shape)
-    own = prefill_s(engine, batch, ctx, request.prompt, token_budget)
-    own_p99 = prefill_s(engine, batch, ctx, request.prompt_p99, token_budget)
+    rate = _arrivals_per_step(replica, batch, request) / step.total_s
+    in_flight = step.total_s + _overlap_p99(heavy, rate, replica.gap_shape)
+    own = prefill_s(replica, batch, ctx, request.prompt)
+    own_p99 = prefill_s(replica, batch, ctx, request.prompt_p99)
     ttft_p50 = step.total_s / 2 + own
     ttft_p99 = in_flight + own_p99
+    tpot = step.total_s / tokens
+    service = ttft_p50 + (request.output - 1) * tpot
     return Point(
         batch=batch,
         step=step,
         heavy_s=heavy,
         ttft_p50_s=ttft_p50,
         ttft_p99_s=ttft_p99,
-        request_time_s=ttft_p50 + (request.output - 1) * step.total_s,
-        e2e_p99_s=ttft_p99 + (request.output_p99 - 1) * step.total_s,
-        prefill_load=batch / request.output * request.prompt / (token_budget - batch),
+        request_time_s=request.hold_s(service),
+        e2e_p99_s=ttft_p99 + (request.output_p99 - 1) * tpot,
+        prefill_load=rate
+        * step.total_s
+        * request.prompt
+        / (replica.token_budget - batch * replica.rows),
+        tpot_s=tpot,
     )
 
 
 def largest_batch(
-    engine: Engine,
-    request: Request,
-    limit: int,
-    tpot_s: float | None = None,
-    token_budget: int = DEFAULT_TOKEN_BUDGET,
+    replica: Replica, request: Request, limit: int, tpot_s: float | None = None
 ) -> int:
-    """Largest batch ≤ `limit` whose prompts fit the budget and whose mean step meets `tpot_s`
-    (step time grows with batch, so bisection); 0 when batch 1 already fails."""
+    """Largest batch ≤ `limit` whose prompts fit the budget and whose time per output token
+    meets `tpot_s` (it grows with batch, so bisection); 0 when batch 1 already fails."""
 
     def ok(batch: int) -> bool:
-        point = point_at(engine, batch, request, token_budget)
-        return point is not None and (tpot_s is None or point.step.total_s <= tpot_s)
+        point = point_at(replica, batch, request)
+        return point is not None and (tpot_s is None or point.tpot_s <= tpot_s)
 
     if limit < 1 or not ok(1):
         return 0

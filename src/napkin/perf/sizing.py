@@ -7,11 +7,12 @@
    two are solved together by a few rounds of fixed-point iteration.
 2. **Replicas n**: the fewest at which, with λ = load / n per replica,
    - the mean occupancy L solves L = λ S(L) (Little's law; S = a slot's hold time at
-     occupancy L), capped at b; a request sees occupancy L₉₉ = min(b, P99 of Poisson(L))
+     occupancy L), capped at b; a request sees occupancy L₉₉ = min(b, P99 of the count)
      for its whole life (a slot's life is long against the arrival gaps);
-   - requests wait for a slot as in M/G/c with c = b, offered load λ S(b): Erlang C for
-     M/M/c (Kleinrock 1975, vol. 1, §3.5), times (1 + c_s²) / 2 for the service time's
-     variability (Allen–Cunneen; c_s² = 0 for fixed output lengths);
+   - the occupancy's P99 L₉₉ follows the G/G/∞ count variance (`occupancy_q99`);
+   - requests wait for a slot as in G/G/c with c = b, offered load λ S(b), by Hayward's
+     approximation with peakedness z = (c_a² + c_s²) / 2 (`capacity.queueing`): c_a² from
+     the router, c_s² = 0 for fixed output lengths;
    - TTFT p50 = ttft_p50(L) + W₅₀, TTFT p99 = ttft_p99(L₉₉) + W₉₉,
      E2E p99 = ttft_p99(L₉₉) + (P99 output − 1) × step(L₉₉) + W₉₉, TPOT = step(L).
    Every latency falls as n grows, so bisection finds the fewest n.
@@ -24,12 +25,11 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from math import ceil, sqrt
 
-from napkin.capacity.queueing import wait_quantile_s
-from napkin.perf.batching import Engine
+from napkin.capacity.queueing import gg_wait_quantile_s
 from napkin.perf.operating_point import (
     BATCH_CAP,
-    DEFAULT_TOKEN_BUDGET,
     Point,
+    Replica,
     Request,
     largest_batch,
     point_at,
@@ -88,10 +88,19 @@ def poisson_q99(mean: float) -> int:
     return k
 
 
-def _points(
-    engine: Engine, request: Request, token_budget: int, gap_shape: float
-) -> Callable[[int], Point | None]:
-    return lru_cache(maxsize=None)(lambda b: point_at(engine, b, request, token_budget, gap_shape))
+def occupancy_q99(mean: int, arrival_cv2: float, output_cv2: float) -> int:
+    """P99 of the sequences in a replica (a G/G/∞ count): mean + 2.326 σ with
+    σ² = mean × (1 + (c_a² − 1)(1 − c_s² / 2)) — Poisson (σ² = mean) for Poisson arrivals or
+    exponential service, mean × c_a² for fixed service (the count is the arrivals in one
+    service time). Below a mean of 50 with Poisson variance, the exact Poisson quantile."""
+    variance = mean * (1 + (arrival_cv2 - 1) * (1 - output_cv2 / 2))
+    if variance >= mean and mean < 50:
+        return max(poisson_q99(mean), mean)
+    return max(mean, ceil(mean + 2.326 * sqrt(max(variance, 0.0))))
+
+
+def _points(replica: Replica, request: Request) -> Callable[[int], Point | None]:
+    return lru_cache(maxsize=None)(lambda b: point_at(replica, b, request))
 
 
 def _occupancy(at: Callable[[int], Point | None], rate: float, cap: int) -> int:
@@ -120,11 +129,11 @@ def evaluate(
     rate = load_qps / replicas
     occupancy = _occupancy(at, rate, limit.batch)
     mean = at(occupancy) or limit
-    tail = at(min(limit.batch, max(poisson_q99(occupancy), occupancy))) or limit
+    tail = at(min(limit.batch, occupancy_q99(occupancy, arrival_cv2, output_cv2))) or limit
     service = 1 / limit.request_time_s
-    variability = (arrival_cv2 + output_cv2) / 2
-    w50 = wait_quantile_s(limit.batch, rate, service, 0.50) * variability
-    w99 = wait_quantile_s(limit.batch, rate, service, 0.99) * variability
+    peakedness = (arrival_cv2 + output_cv2) / 2
+    w50 = gg_wait_quantile_s(limit.batch, rate, service, 0.50, peakedness)
+    w99 = gg_wait_quantile_s(limit.batch, rate, service, 0.99, peakedness)
     ttft_p99 = tail.ttft_p99_s + w99
     return Sizing(
         limit=limit,
@@ -135,8 +144,8 @@ def evaluate(
         wait_p99_s=w99,
         ttft_p50_s=mean.ttft_p50_s + w50,
         ttft_p99_s=ttft_p99,
-        tpot_s=mean.step.total_s,
-        e2e_p99_s=ttft_p99 + (output_p99 - 1) * tail.step.total_s,
+        tpot_s=mean.tpot_s,
+        e2e_p99_s=ttft_p99 + (output_p99 - 1) * tail.tpot_s,
         tpot_budget_s=None,
     )
 
@@ -201,21 +210,21 @@ def _budget(targets: Targets, ttft_p99_s: float, output_p99: float) -> float | N
 
 
 def size_fleet(
-    engine: Engine,
+    replica: Replica,
     request: Request,
     targets: Targets,
     load_qps: float,
     memory_limit: int,
     fixed_batch: int | None = None,
-    token_budget: int = DEFAULT_TOKEN_BUDGET,
     output_cv2: float = 0.0,
     round_robin: bool = True,
 ) -> Search:
     """Batch limit and fleet together; see the module docstring. `round_robin`: the router
     spreads arrivals evenly (Erlang gaps per replica, c_a² = 1 / min(n, SLICE_REPLICAS))
     rather than at random (Poisson per replica, c_a² = 1)."""
-    at = _points(engine, request, token_budget, SLICE_REPLICAS if round_robin else 1.0)
-    upper = min(memory_limit, BATCH_CAP, token_budget - 1)
+    replica = replace(replica, gap_shape=SLICE_REPLICAS if round_robin else 1.0)
+    at = _points(replica, request)
+    upper = min(memory_limit, BATCH_CAP, replica.token_budget // replica.rows - 1)
     single = at(1)
     if upper < 1 or single is None:
         return Search(None, single, max(upper, 0))
@@ -226,7 +235,7 @@ def size_fleet(
         if fixed_batch is not None:
             batches = [min(fixed_batch, upper)]  # above what memory holds: plan what fits
         else:
-            low = largest_batch(engine, request, upper, budget, token_budget)
+            low = largest_batch(replica, request, upper, budget)
             batches = [low] if low else []
         sizing = _cheapest(at, batches, load_qps, targets, request, output_cv2, round_robin)
         if sizing is None:

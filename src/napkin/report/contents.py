@@ -59,18 +59,14 @@ class Contents:
         return out
 
 
-SLICE_REPLICAS = 8  # enough replicas for routing and queueing to matter; fast to simulate
-
-
 def slice_options(planned: Plan, duration_s: float, seed: int = 0) -> SimOptions:
-    """A slice of the fleet at its share of peak traffic: replicas and arrival rate both
-    scaled by slice / fleet, so per-replica load equals the full fleet's."""
-    from napkin.sim.options import SimOptions
+    """The SLA check's slice (`sim.sla_check.slice_of`) of the recommended fleet."""
+    from napkin.sim.sla_check import slice_of
 
-    replicas = int(planned.figures["model_replicas_provisioned"].value)
-    share = min(SLICE_REPLICAS, replicas)
-    qps = planned.figures["peak_qps"].value * share / replicas
-    return SimOptions(duration_s=duration_s, qps=qps, replicas=share, seed=seed)
+    rec = planned.recommendation
+    replicas = rec.replicas if rec is not None and rec.replicas else None
+    replicas = replicas or int(planned.figures["model_replicas_provisioned"].value)
+    return slice_of(planned, replicas, duration_s, seed)
 
 
 def gather(
@@ -80,13 +76,20 @@ def gather(
     optimize: bool = True,
     drills: bool = False,
     say: Callable[[str], None] = lambda stage: None,
+    verify: bool = True,
 ) -> Contents:
-    """Plan the design; for serving designs also simulate a slice, search and weigh levers.
-
-    `say` is told each stage as it starts, so a shell can show progress.
+    """Plan the design; for serving designs also decide the fleet in simulation (`verify`:
+    the smallest that meets every target, `sim.sla_check`), simulate a slice for the charts,
+    search and weigh levers. `say` is told each stage as it starts, for progress.
     """
     say("planning")
     planned = plan(load_design(design, overrides))
+    rec = planned.recommendation
+    if verify and rec is not None and rec.feasible:
+        from napkin.sim.sla_check import verified
+
+        say("deciding the fleet in simulation")
+        planned = verified(planned)
     contents = Contents(planned)
     # An infeasible serving design (an SLA no fleet meets) has no fleet to simulate, price
     # or drill; the search still looks for a design that meets it.

@@ -8,6 +8,7 @@ from napkin.perf.batching import Engine
 from napkin.perf.efficiency import resolve
 from napkin.perf.ops import Batch
 from napkin.perf.roofline import step_time
+from napkin.perf.speculation import expected_tokens_per_step
 from napkin.sections.serving import Outcome, serve
 from napkin.specs.catalog import find_model
 from napkin.specs.deployment import Deployment
@@ -23,16 +24,6 @@ ASSUMED = {
     "decoded_before_cancel": "fraction",
     "debounce_s": "s",
 }
-
-
-def expected_tokens_per_step(acceptance_rate: float, draft_tokens: int) -> float:
-    """expected_tokens_per_step = (1 − a^(k+1)) / (1 − a)
-
-    Tokens a target step yields with k drafted tokens accepted each with probability a,
-    counting the target's own token (Leviathan et al. 2023, eq. 1).
-    """
-    a, k = acceptance_rate, draft_tokens
-    return (1 - a ** (k + 1)) / (1 - a)
 
 
 def server_ttft_budget_s(ttft_p99_s: float, debounce_s: float) -> float:

@@ -8,12 +8,14 @@ from napkin.perf.batching import Engine
 from napkin.perf.efficiency import resolve
 from napkin.perf.operating_point import (
     BATCH_CAP,
-    DEFAULT_TOKEN_BUDGET,
+    CANCEL_AFTER_S,
+    Replica,
     Request,
     largest_batch,
     point_at,
 )
 from napkin.perf.sizing import Search, Sizing, Targets, size_fleet
+from napkin.perf.speculation import drafting_of
 from napkin.sections.hardware import add_peak_flops
 from napkin.specs.design import DesignBase
 
@@ -58,13 +60,17 @@ def _efficiency(sheet: Sheet, design: DesignBase) -> Engine:
     return Engine(design.model, gpu, dep, eff)
 
 
-def request_of(sheet: Sheet) -> Request:
+def request_of(sheet: Sheet, design: DesignBase) -> Request:
+    """The request on the sheet, and the share of it clients abandon (code completion)."""
+    completion = getattr(design, "completion", None)
     return Request(
         prompt=sheet["prefill_tokens_per_request"],
         output=sheet["output_tokens_per_request"],
         context=sheet["context_tokens"],
         prompt_p99=sheet["prefill_tokens_p99"],
         output_p99=sheet["output_tokens_p99"],
+        cancel_fraction=completion.cancellation_rate if completion else 0.0,
+        cancel_after_s=CANCEL_AFTER_S,
     )
 
 
@@ -72,15 +78,16 @@ def add_performance(sheet: Sheet, design: DesignBase) -> Search:
     """Reads the request's token figures (`prefill_tokens_per_request`, ...) from the sheet;
     sizes batch and fleet together at peak × headroom (`perf.sizing`)."""
     sheet.section = "performance"
-    request = request_of(sheet)
+    request = request_of(sheet, design)
     engine = _efficiency(sheet, design)
+    replica = Replica(engine, drafting=drafting_of(design))
     _assume_sla(sheet, design)
     if "peak_qps" not in sheet:  # offline batch inference (evals): throughput at the limit
-        return _add_offline(sheet, design, engine, request)
+        return _add_offline(sheet, design, replica, request)
     load = sheet["peak_qps"] * design.deployment.headroom
     variable = sheet["output_tokens_p99"] > sheet["output_tokens_per_request"] * 1.001
     search = size_fleet(
-        engine,
+        replica,
         request,
         targets_of(design),
         load,
@@ -111,13 +118,13 @@ def add_performance(sheet: Sheet, design: DesignBase) -> Search:
     return search
 
 
-def _add_offline(sheet: Sheet, design: DesignBase, engine: Engine, request: Request) -> Search:
+def _add_offline(sheet: Sheet, design: DesignBase, replica: Replica, request: Request) -> Search:
     """Every slot busy, no latency target: the batch is the memory or engine limit."""
-    upper = min(sheet["max_sequences_by_memory"], BATCH_CAP, DEFAULT_TOKEN_BUDGET - 1)
+    upper = min(sheet["max_sequences_by_memory"], BATCH_CAP, replica.token_budget - 1)
     if design.deployment.max_batch:
         upper = min(upper, design.deployment.max_batch)
-    batch = largest_batch(engine, request, upper)
-    point = point_at(engine, batch, request) if batch else None
+    batch = largest_batch(replica, request, upper)
+    point = point_at(replica, batch, request) if batch else None
     if point is None:
         return Search(None, None, upper)
     occupancy = float(point.batch)
@@ -130,12 +137,12 @@ def _add_offline(sheet: Sheet, design: DesignBase, engine: Engine, request: Requ
         0.0,
         point.ttft_p50_s,
         point.ttft_p99_s,
-        point.step.total_s,
+        point.tpot_s,
         point.e2e_p99_s,
         None,
     )
     _add_operating_point(sheet, sizing, design)
-    return Search(sizing, point_at(engine, 1, request), upper)
+    return Search(sizing, point_at(replica, 1, request), upper)
 
 
 def _add_operating_point(sheet: Sheet, sizing: Sizing, design: DesignBase) -> None:
@@ -184,14 +191,30 @@ def _add_operating_point(sheet: Sheet, sizing: Sizing, design: DesignBase) -> No
         detail="a step carrying one mean prompt's chunk beside the decodes",
         formula="heavy_step_s = T(decode_batch, min(prompt, C))",
     )
+    sheet.add(
+        "tpot_at_batch_limit_s",
+        limit.tpot_s,
+        "s",
+        Source.formula,
+        formula="tpot_at_batch_limit_s = step_time_at_batch_limit_s / tokens kept per step "
+        "(1, or (1 − a^(k+1)) / (1 − a) under speculative decoding)",
+    )
     _add_latency(sheet, sizing)
     sheet.derive(
         throughput.replica_output_tokens_per_s,
         "tokens/s",
-        bind={"step_time_s": "step_time_at_batch_limit_s"},
+        bind={"step_time_s": "tpot_at_batch_limit_s"},
     )
     sheet.derive(throughput.model_tokens_per_s_per_gpu, "tokens/s")
-    sheet.derive(throughput.replica_max_qps, "req/s")
+    sheet.add(
+        "replica_max_qps",
+        limit.replica_qps,
+        "req/s",
+        Source.formula,
+        formula="replica_max_qps = decode_batch / request_time_s (every slot busy; "
+        "cancelled requests free theirs early)",
+        inputs={"decode_batch": limit.batch, "request_time_s": limit.request_time_s},
+    )
 
 
 def _add_latency(sheet: Sheet, sizing: Sizing) -> None:

@@ -11,23 +11,16 @@ from pydantic import BaseModel, ConfigDict, Field
 from napkin.errors import NapkinError
 from napkin.perf.batching import Engine
 from napkin.perf.efficiency import resolve
+from napkin.perf.operating_point import CANCEL_AFTER_S, DEFAULT_TOKEN_BUDGET
+from napkin.perf.speculation import drafting_of
 from napkin.perf.step_model import StepModel
 from napkin.planner import Plan
-from napkin.scenarios.completion import expected_tokens_per_step
 from napkin.sim.fleet import FleetConfig
 from napkin.sim.gateway import GatewayConfig
 from napkin.sim.replica import ReplicaConfig, Speculation
 from napkin.sim.router import Router
 from napkin.sim.workload import Arrivals, Traffic
-from napkin.specs.catalog import find_model
-from napkin.specs.deployment import Deployment
 from napkin.specs.design import ChatbotDesign, CodingAgentDesign, CompletionDesign
-
-# vLLM's default max_num_batched_tokens with chunked prefill on large GPUs.
-DEFAULT_TOKEN_BUDGET = 8192
-# A cancelled completion is abandoned on average this long after it was sent: the next
-# keystroke after the IDE's debounce (an assumption; override with --cancel-after).
-DEFAULT_CANCEL_AFTER_S = 0.2
 
 
 class SimOptions(BaseModel):
@@ -52,7 +45,7 @@ class SimOptions(BaseModel):
     tenant_qps: float | None = Field(default=None, gt=0)
     tenant_burst: float = Field(default=10.0, ge=1)
     tenant_shares: tuple[float, ...] = (1.0,)
-    cancel_after_s: float = Field(default=DEFAULT_CANCEL_AFTER_S, gt=0)
+    cancel_after_s: float = Field(default=CANCEL_AFTER_S, gt=0)
     drain_limit_s: float = Field(default=600.0, gt=0)
     sample_interval_s: float = Field(default=1.0, gt=0)
 
@@ -107,22 +100,10 @@ def steps_of(plan: Plan) -> StepModel:
 
 
 def _speculation(plan: Plan) -> Speculation | None:
-    design = plan.design
-    if not isinstance(design, CompletionDesign) or design.completion.speculation is None:
+    drafting = drafting_of(plan.design)
+    if drafting is None:
         return None
-    spec = design.completion.speculation
-    draft = find_model(spec.draft_model)
-    engine = Engine(
-        draft,
-        design.hardware,
-        Deployment(precision=design.deployment.precision),
-        resolve(design.efficiency, design.hardware, design.profile),
-    )
-    return Speculation(
-        spec.draft_tokens,
-        expected_tokens_per_step(spec.acceptance_rate, spec.draft_tokens),
-        StepModel(engine),
-    )
+    return Speculation(drafting.draft_tokens, drafting.tokens_per_step, StepModel(drafting.draft))
 
 
 def _planned(plan: Plan, key: str) -> int:

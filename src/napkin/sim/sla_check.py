@@ -23,6 +23,7 @@ from statistics import mean, stdev
 
 import numpy as np
 
+from napkin.figures import Figure, Source
 from napkin.perf.sizing import SLICE_REPLICAS
 from napkin.planner import Plan
 from napkin.recommendation import Interval, TargetCheck, Verdict
@@ -65,13 +66,16 @@ class Check:
         return bool(set_) and completed and all(t.simulated is Verdict.met for t in set_)
 
 
-def _stats(plan: Plan, replicas: int, duration_s: float, warmup_s: float, seed: int) -> SliceRun:
+def slice_of(plan: Plan, replicas: int, duration_s: float, seed: int = 0) -> SimOptions:
+    """`SLICE_REPLICAS` of a `replicas`-replica fleet (or all, if fewer) at their share of
+    peak × headroom, so each replica carries the full fleet's per-replica load."""
     share = min(SLICE_REPLICAS, replicas)
     load = plan.figures["peak_qps"].value * plan.design.deployment.headroom
-    options = SimOptions(
-        duration_s=duration_s, qps=load * share / replicas, replicas=share, seed=seed
-    )
-    sim = simulate(plan, options)
+    return SimOptions(duration_s=duration_s, qps=load * share / replicas, replicas=share, seed=seed)
+
+
+def _stats(plan: Plan, replicas: int, duration_s: float, warmup_s: float, seed: int) -> SliceRun:
+    sim = simulate(plan, slice_of(plan, replicas, duration_s, seed))
     req, rec = sim.requests, sim.run.records
     window = (req.arrival_s >= warmup_s) & (rec.outcome != CANCELLED)  # clients gave up
     done = window & (rec.outcome == COMPLETED)
@@ -201,4 +205,35 @@ def verified(plan: Plan, seeds: int = SEEDS, margin: float = MARGIN) -> Plan:
         targets=found.targets,
         notes=(*rec.notes, note),
     )
-    return replace(plan, recommendation=new)
+    return replace(plan, recommendation=new, figures=_rescaled(plan, found.replicas, note))
+
+
+SCALED = (
+    "model_replicas_provisioned",
+    "model_gpus_provisioned",
+    "model_gpu_hours_per_month",
+    "model_monthly_cost_usd",
+    "model_usd_per_million_output_tokens",
+    "model_usd_per_request",
+)
+
+
+def _rescaled(plan: Plan, replicas: int, note: str) -> dict[str, Figure]:
+    """The fleet and cost figures at the simulated count (each ∝ replicas), so the sheet,
+    whiteboard and JSON say what the recommendation says; their provenance is the run."""
+    figures = dict(plan.figures)
+    scale = replicas / plan.figures["model_replicas_provisioned"].value
+    for key in SCALED:
+        if key in figures:
+            old = figures[key]
+            value = old.value * scale
+            value = round(value) if isinstance(old.value, int) else value
+            figures[key] = replace(
+                old,
+                value=value,
+                source=Source.simulation,
+                detail=f"{note}; closed form: {old.value:,.6g}",
+                formula=None,
+                inputs={},
+            )
+    return figures
