@@ -29,3 +29,42 @@ def test_ci_runs_the_readme_test_command():
     )
     assert test_command in README
     assert test_command in (ROOT / ".ci" / "run").read_text()
+
+
+def _money_m(value: float) -> str:
+    return f"${value / 1e6:.2f}M"
+
+
+def test_readme_figures_match_the_current_output():
+    """Every number the README quotes from `napkin plan` is the one napkin prints now."""
+    chatbot = plan(load_design("chatbot"))
+    rec, f = chatbot.recommendation, chatbot.figures
+    quoted = [
+        f"{rec.replicas} TP=8 replicas",
+        f"{rec.gpus:,} GPUs, {_money_m(rec.monthly_cost_usd.value)}/month",
+        f"(P10–P90 {_money_m(rec.monthly_cost_usd.low)}–{_money_m(rec.monthly_cost_usd.high)}",
+        f"{f['turns_per_day'].value / 1e6:.0f}M turns/day",
+        f"{f['peak_qps'].value:,.0f} peak QPS",
+        f"{f['gpus_needed'].value:,} GPUs at 1,500 tokens/s/GPU",
+        f"{f['replicas_provisioned'].value} TP=8 replicas ({f['gpus_provisioned'].value:,} GPUs)",
+        f"is ${f['monthly_cost_usd'].value / 1e6:.1f}M at",
+        f"{f['gpus_provisioned'].value / rec.gpus:.2f}× the {rec.gpus:,} that meet the SLA",
+    ]
+    text = " ".join(README.split())  # line breaks are layout, not content
+    for phrase in quoted:
+        assert " ".join(phrase.split()) in text, phrase
+    assert f["turns_per_day"].value == 400e6
+    assert "time-per-token budget" in rec.binding and "slot utilisation" in rec.binding
+    completion = plan(load_design("code-completion")).figures
+    ms = 1000 / completion["single_stream_tokens_per_s"].value
+    assert f"~{ms:.1f} ms for one stream" in text
+    finetune = plan(load_design("finetune-service")).figures
+    assert f"is ~{finetune['gpu_hours_per_job_7b'].value:.1f} at" in text
+
+
+def test_design_doc_ratio_matches_the_current_output():
+    """DESIGN.md quotes the closed form's 6 s vs 15 s fleet ratio."""
+    design_doc = " ".join((ROOT / "DESIGN.md").read_text().split())
+    six = plan(load_design("chatbot", ["sla.e2e_p99_s=6"])).recommendation.gpus
+    fifteen = plan(load_design("chatbot")).recommendation.gpus
+    assert f"closed form now gives {six / fifteen:.2f}×" in design_doc

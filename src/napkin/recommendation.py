@@ -63,6 +63,7 @@ class TargetCheck:
     plan: Verdict
     simulated_s: float | None = None
     simulated: Verdict = Verdict.not_set
+    plan_interval: Interval | None = None
 
     @property
     def verdict(self) -> Verdict:
@@ -75,6 +76,7 @@ class TargetCheck:
             "limit_s": self.limit_s,
             "plan_s": self.plan_s,
             "plan": self.plan.value,
+            "plan_interval": self.plan_interval.to_json() if self.plan_interval else None,
             "simulated_s": self.simulated_s,
             "simulated": self.simulated.value,
             "verdict": self.verdict.value,
@@ -140,6 +142,7 @@ class Recommendation:
     source: str
     replicas: int | None = None
     gpus: int | None = None
+    gpus_interval: Interval | None = None
     batch: int | None = None
     monthly_cost_usd: Interval | None = None
     usd_per_million_output_tokens: Interval | None = None
@@ -173,6 +176,7 @@ class Recommendation:
             "source": self.source,
             "replicas": self.replicas,
             "gpus": self.gpus,
+            "gpus_interval": opt(self.gpus_interval),
             "batch": self.batch,
             "monthly_cost_usd": opt(self.monthly_cost_usd),
             "usd_per_million_output_tokens": opt(self.usd_per_million_output_tokens),
@@ -190,11 +194,16 @@ class Recommendation:
 # --- building the recommendation from a plan ----------------------------------------------
 
 TARGETS = ("ttft_p50_s", "ttft_p99_s", "tpot_s", "e2e_p99_s")
-TARGET_METRIC = {"ttft_p50_s": "ttft", "ttft_p99_s": "ttft", "tpot_s": "tpot", "e2e_p99_s": "e2e"}
+# The residuals each latency's band comes from. E2E is (output − 1) decode steps after the
+# first token, and no calibrated profile has end-to-end rows, so it takes the TPOT band.
+TARGET_METRIC = {"ttft_p50_s": "ttft", "ttft_p99_s": "ttft", "tpot_s": "tpot", "e2e_p99_s": "tpot"}
 
 
 def target_checks(plan: Plan) -> tuple[TargetCheck, ...]:
-    """All four targets: the plan's estimate and verdict where set, `not set` elsewhere."""
+    """All four targets: the plan's estimate (with its P10–P90 band) and verdict where set,
+    `not set` elsewhere."""
+    from napkin.calibration.uncertainty import interval_for
+
     sla = getattr(plan.design, "sla", None)
     by_target = {check.target: check for check in plan.sla}
     out = []
@@ -206,7 +215,12 @@ def target_checks(plan: Plan) -> tuple[TargetCheck, ...]:
         elif check is None:  # set, but nothing can be planned for it: the model does not fit
             out.append(TargetCheck(target, limit, None, Verdict.missed))
         else:
-            out.append(TargetCheck(target, limit, check.estimate_s, check.verdict))
+            band = interval_for(plan.design, check.estimate_s, TARGET_METRIC[target])
+            out.append(
+                TargetCheck(
+                    target, limit, check.estimate_s, check.verdict, None, Verdict.not_set, band
+                )
+            )
     return tuple(out)
 
 
@@ -261,6 +275,9 @@ def recommend(plan: Plan, outcome: Outcome, relax: bool = True) -> Recommendatio
         feasible=True,
         replicas=int(f["model_replicas_provisioned"].value),
         gpus=int(f["model_gpus_provisioned"].value),
+        gpus_interval=interval_for(
+            d, float(f["model_gpus_provisioned"].value), "throughput", inverse=True
+        ),
         batch=sizing.limit.batch,
         monthly_cost_usd=interval_for(
             d, float(f["model_monthly_cost_usd"].value), "throughput", inverse=True

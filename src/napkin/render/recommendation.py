@@ -58,7 +58,11 @@ def _target(check: TargetCheck, source: str) -> Text:
     value = check.simulated_s if simulated else check.plan_s
     relation = "≤" if verdict is Verdict.met else ">"
     limit = format_value(check.limit_s, "s")
-    shown = f"{format_value(value, 's')} {relation} {limit}" if value is not None else limit
+    band = check.plan_interval if not simulated else None
+    spread = (
+        f" (P10–P90 {format_value(band.low, 's')}–{format_value(band.high, 's')})" if band else ""
+    )
+    shown = f"{format_value(value, 's')}{spread} {relation} {limit}" if value is not None else limit
     own = "simulation" if simulated else "plan"
     origin = f" ({own})" if (own == "simulation") != (source == "simulation") else ""
     mark, style = MARK[verdict]
@@ -97,6 +101,9 @@ def fleet_line(rec: Recommendation) -> Line:
     """'Recommended: 553 × TP8 replicas of llama-3.1-70b bf16 on H100-SXM = 4,424 GPUs'."""
     replicas = "?" if rec.replicas is None else f"{rec.replicas:,}"
     gpus = "" if rec.gpus is None else f" = {rec.gpus:,} GPUs"
+    band = rec.gpus_interval
+    if band is not None:
+        gpus += f" (P10–P90 {band.low:,.0f}–{band.high:,.0f})"
     text = Text.assemble(
         (f"{replicas} × TP{rec.tp} replicas", "bold"),
         f" of {rec.model} {rec.precision} on {rec.gpu}{gpus}",

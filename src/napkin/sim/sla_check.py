@@ -140,7 +140,7 @@ def check(
             continue
         worst = max(getattr(r, target) for r in runs)
         verdict = Verdict.met if worst <= limit * (1 - margin) else Verdict.missed
-        targets.append(TargetCheck(target, limit, base.plan_s, base.plan, float(worst), verdict))
+        targets.append(replace(base, simulated_s=float(worst), simulated=verdict))
     return Check(replicas, tuple(targets), tuple(runs), warmup + window, warmup)
 
 
@@ -200,6 +200,7 @@ def verified(plan: Plan, seeds: int = SEEDS, margin: float = MARGIN) -> Plan:
         source="simulation",
         replicas=found.replicas,
         gpus=found.replicas * rec.tp,
+        gpus_interval=scaled(rec.gpus_interval),
         monthly_cost_usd=scaled(cost),
         usd_per_million_output_tokens=scaled(unit),
         targets=found.targets,
