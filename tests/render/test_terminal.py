@@ -9,6 +9,8 @@ from io import StringIO
 import pytest
 from rich.cells import cell_len
 from rich.console import Console, RenderableType
+from tests import samples
+from tests.samples import recommendation
 from typer.testing import CliRunner
 
 from napkin.cli import PUBLISHED, app
@@ -49,15 +51,7 @@ def assert_legible(text: str, width: int = WIDTH) -> None:
 
 
 def feasible() -> Recommendation:
-    return Recommendation(
-        design="chatbot",
-        kind="chatbot",
-        model="llama-3.1-70b",
-        gpu="H100-SXM",
-        precision="bf16",
-        tp=8,
-        feasible=True,
-        source="simulation",
+    return recommendation(
         replicas=553,
         gpus=4424,
         batch=378,
@@ -70,7 +64,6 @@ def feasible() -> Recommendation:
             TargetCheck("tpot_s", 0.0401, 0.0401, Verdict.met),
             TargetCheck("ttft_p50_s", None, None, Verdict.not_set),
         ),
-        binding="time-per-token budget",
         constraints=(
             Constraint("time-per-token budget", 0.0401, 0.0401, "s", 0.0),
             Constraint("KV memory", 280, 430, "GiB", 0.35),
@@ -80,15 +73,8 @@ def feasible() -> Recommendation:
 
 
 def infeasible() -> Recommendation:
-    return Recommendation(
-        design="chatbot",
-        kind="chatbot",
-        model="llama-3.1-70b",
-        gpu="H100-SXM",
-        precision="bf16",
+    return samples.infeasible(
         tp=8,
-        feasible=False,
-        source="closed form",
         targets=(TargetCheck("tpot_s", 0.005, 0.0102, Verdict.missed),),
         infeasible="TPOT 5 ms is below the 10.2 ms one decode step takes even at batch 1",
         relaxation=Relaxation("fp8 weights on H200", ("deployment.precision=fp8",), 2912, 9.6e6),

@@ -24,18 +24,13 @@ from napkin.report.contents import Contents
 from napkin.report.html import render_html
 from napkin.report.markdown import render_markdown
 from napkin.specs.loader import load_design
+from tests.samples import recommendation
 
 COST = Interval(1.4e6, 1.2e6, 1.7e6, "e2e residuals")
 PER_TOKEN = Interval(0.41, 0.35, 0.5, "e2e residuals")
-FEASIBLE = Recommendation(
-    design="chatbot",
-    kind="chatbot",
-    model="llama-3.1-70b",
+FEASIBLE = recommendation(
     gpu="H200",
     precision="fp8",
-    tp=8,
-    feasible=True,
-    source="simulation",
     replicas=12,
     gpus=96,
     batch=64,

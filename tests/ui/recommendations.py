@@ -1,21 +1,15 @@
-"""Recommendations built by hand, so the UI's tests do not wait on the planner's."""
+"""The app's sample recommendations: the shared samples with round numbers."""
 
 from __future__ import annotations
 
-from napkin.recommendation import Interval, Recommendation, Relaxation, TargetCheck, Verdict
+from napkin.recommendation import Interval, Recommendation, TargetCheck, Verdict
+from tests.samples import infeasible as _infeasible
+from tests.samples import recommendation as _recommendation
 
 
 def recommendation(**changes) -> Recommendation:
     """A feasible chatbot recommendation with round numbers."""
-    rec = Recommendation(
-        design="chatbot",
-        kind="chatbot",
-        model="llama-3.1-70b",
-        gpu="H100-SXM",
-        precision="bf16",
-        tp=8,
-        feasible=True,
-        source="simulation",
+    return _recommendation(
         replicas=500,
         gpus=4000,
         batch=64,
@@ -25,20 +19,8 @@ def recommendation(**changes) -> Recommendation:
             TargetCheck("ttft_p99_s", 3.0, 0.5, Verdict.met),
             TargetCheck("e2e_p99_s", 15.0, 9.0, Verdict.met),
         ),
-        binding="time-per-token budget",
-    )
-    return rec.with_(**changes)
+    ).with_(**changes)
 
 
 def infeasible() -> Recommendation:
-    return recommendation(
-        feasible=False,
-        tp=1,
-        replicas=None,
-        gpus=None,
-        monthly_cost_usd=None,
-        usd_per_million_output_tokens=None,
-        targets=(TargetCheck("ttft_p99_s", 3.0, None, Verdict.missed),),
-        infeasible="weights need 131.4 GiB per GPU at tp=1",
-        relaxation=Relaxation("tensor parallel 2", ("deployment.tp=2",), 5000, 7.2e6),
-    )
+    return _infeasible(tp=1, source="simulation", binding="time-per-token budget")

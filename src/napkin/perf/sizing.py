@@ -233,11 +233,15 @@ def size_fleet(
     for _ in range(ROUNDS):
         budget = _budget(targets, predicted, request.output_p99)
         if fixed_batch is not None:
-            batches = [min(fixed_batch, upper)]  # above what memory holds: plan what fits
+            batch = min(fixed_batch, upper)  # above what memory holds: plan what fits
         else:
-            low = largest_batch(replica, request, upper, budget)
-            batches = [low] if low else []
-        sizing = _cheapest(at, batches, load_qps, targets, request, output_cv2, round_robin)
+            batch = largest_batch(replica, request, upper, budget)
+        limit = at(batch) if batch else None
+        sizing = (
+            _fleet(at, limit, load_qps, targets, request, output_cv2, round_robin)
+            if limit is not None
+            else None
+        )
         if sizing is None:
             break
         best = _with_budget(sizing, targets, request.output_p99)
@@ -245,30 +249,6 @@ def size_fleet(
             break
         predicted = sizing.ttft_p99_s
     return Search(best, single, upper)
-
-
-def _cheapest(
-    at: Callable[[int], Point | None],
-    batches: list[int],
-    load_qps: float,
-    targets: Targets,
-    request: Request,
-    output_cv2: float,
-    round_robin: bool,
-) -> Sizing | None:
-    """Fewest replicas over the candidate caps, in order of their lower bound ⌈load /
-    replica_qps⌉, stopping once no bound can beat the best (ties: the smaller cap)."""
-    limits = [p for p in (at(b) for b in batches) if p is not None]
-    best: Sizing | None = None
-    for limit in sorted(limits, key=lambda p: (-p.replica_qps, p.batch)):
-        if best is not None and ceil(load_qps / limit.replica_qps * (1 + 1e-9)) > best.replicas:
-            break
-        sizing = _fleet(at, limit, load_qps, targets, request, output_cv2, round_robin)
-        if sizing is not None and (
-            best is None or (sizing.replicas, limit.batch) < (best.replicas, best.limit.batch)
-        ):
-            best = sizing
-    return best
 
 
 def _with_budget(sizing: Sizing, targets: Targets, output_p99: float) -> Sizing:

@@ -9,9 +9,8 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel
-
 from napkin.specs.design import KINDS
+from napkin.specs.loader import model_in
 
 # The mapping that holds a design's traffic, one per kind of system.
 WORKLOAD_SECTIONS = ("workload", "agent", "finetune", "completion", "eval")
@@ -107,24 +106,13 @@ def _bounds_of(schema: dict[str, Any]) -> Bounds:
     )
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
-    """The pydantic model inside an annotation like `X | None`."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()):
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
-
-
 @cache
 def section_bounds(kind: str, section: str) -> dict[str, Bounds]:
     """Each field's bounds in a design section (`workload`, `sla`, `hardware`, …), read from
     the JSON schema of the pydantic model that validates it; {} for an unknown section."""
     design = KINDS.get(kind)
     field = design.model_fields.get(section) if design else None
-    model = _model_in(field.annotation) if field else None
+    model = model_in(field.annotation) if field else None
     if model is None:
         return {}
     properties = model.model_json_schema().get("properties", {})
