@@ -120,3 +120,18 @@ def test_spreading_prefill_smoothly_breaks_the_agreement(monkeypatch):
 
     monkeypatch.setattr(operating_point, "steady_step", smooth)
     assert not 0.8 <= _rag_ratio() <= 1.2
+
+
+def test_the_agent_verdict_is_the_simulations():
+    """The coding-agent report said "meets" while its own simulation had TTFT p99 2.2 s over
+    a 2 s limit. A verified plan's verdict is the simulation's, target by target."""
+    checked = sla_check.verified(plan(load_design("coding-agent")))
+    rec = checked.recommendation
+    assert rec.source == "simulation"
+    for target in rec.targets:
+        if target.limit_s is None:
+            assert target.verdict is Verdict.not_set
+        else:
+            assert target.simulated_s is not None and target.verdict is target.simulated
+            met = target.simulated_s <= target.limit_s * (1 - sla_check.MARGIN)
+            assert (target.verdict is Verdict.met) == met
