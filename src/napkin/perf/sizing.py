@@ -42,6 +42,9 @@ SLICE_REPLICAS = 8
 # Highest slot utilisation a plan accepts: at 99% any burst or slow replica queues for
 # minutes; 95% keeps a 5% margin, the same as the simulation check's default margin.
 MAX_UTILIZATION = 0.95
+# Every latency target is sized (and checked in simulation) to limit × (1 − SLA_MARGIN): a
+# plan that lands exactly on its limit misses it on the next slow seed.
+SLA_MARGIN = 0.05
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,10 @@ class Targets:
     @property
     def any(self) -> bool:
         return any(v is not None for v in vars(self).values())
+
+    def within(self, margin: float) -> Targets:
+        """Every limit scaled by (1 − margin)."""
+        return Targets(*(v * (1 - margin) if v is not None else None for v in vars(self).values()))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from napkin.perf.operating_point import (
     largest_batch,
     point_at,
 )
-from napkin.perf.sizing import Search, Sizing, Targets, size_fleet
+from napkin.perf.sizing import SLA_MARGIN, Search, Sizing, Targets, size_fleet
 from napkin.perf.speculation import drafting_of
 from napkin.sections.hardware import add_peak_flops
 from napkin.specs.design import DesignBase
@@ -89,7 +89,7 @@ def add_performance(sheet: Sheet, design: DesignBase) -> Search:
     search = size_fleet(
         replica,
         request,
-        targets_of(design),
+        targets_of(design).within(SLA_MARGIN),
         load,
         sheet["max_sequences_by_memory"],
         design.deployment.max_batch,

@@ -24,14 +24,14 @@ from statistics import mean, stdev
 import numpy as np
 
 from napkin.figures import Figure, Source
-from napkin.perf.sizing import SLICE_REPLICAS
+from napkin.perf.sizing import SLA_MARGIN, SLICE_REPLICAS
 from napkin.planner import Plan
 from napkin.recommendation import Interval, TargetCheck, Verdict
 from napkin.sim.options import SimOptions
 from napkin.sim.requests import CANCELLED, COMPLETED
 from napkin.sim.run import simulate
 
-MARGIN = 0.05
+MARGIN = SLA_MARGIN  # the plan sizes to the same bar
 SEEDS = 3
 MIN_REQUESTS = 1500  # per replica in the measured window: ~15 samples beyond the P99
 T_975 = {2: 12.71, 3: 4.30, 4: 3.18, 5: 2.78}  # Student t, two-sided 95%, by seed count
