@@ -19,7 +19,8 @@ SLICE = 8  # replicas simulated; round-robin makes each replica's load the fleet
 
 def _slice(chatbot_plan, replicas: int, seconds: float = 90):
     planned = chatbot_plan.figures["model_replicas_provisioned"].value
-    qps = chatbot_plan.figures["peak_qps"].value * SLICE / planned
+    load = chatbot_plan.figures["peak_qps"].value * chatbot_plan.design.deployment.headroom
+    qps = load * SLICE / planned  # the load the fleet is sized for: peak × headroom
     return simulate(
         chatbot_plan, SimOptions(duration_s=seconds, qps=qps, replicas=replicas, seed=4)
     )

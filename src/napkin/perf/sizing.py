@@ -7,9 +7,8 @@
    two are solved together by a few rounds of fixed-point iteration.
 2. **Replicas n**: the fewest at which, with λ = load / n per replica,
    - the mean occupancy L solves L = λ S(L) (Little's law; S = a slot's hold time at
-     occupancy L), capped at b; a request sees occupancy L₉₉ = min(b, P99 of the count)
-     for its whole life (a slot's life is long against the arrival gaps);
-   - the occupancy's P99 L₉₉ follows the G/G/∞ count variance (`occupancy_q99`);
+     occupancy L), capped at b; a request's decode runs at the P99 L₉₉ of the occupancy
+     averaged over its life (`occupancy_q99`), latencies linear between whole batches;
    - requests wait for a slot as in G/G/c with c = b, offered load λ S(b), by Hayward's
      approximation with peakedness z = (c_a² + c_s²) / 2 (`capacity.queueing`): c_a² from
      the router, c_s² = 0 for fixed output lengths;
@@ -23,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from math import ceil, sqrt
+from math import ceil, floor, sqrt
 
 from napkin.capacity.queueing import gg_wait_quantile_s
 from napkin.perf.operating_point import (
@@ -82,45 +81,57 @@ class Sizing:
     tpot_budget_s: float | None
 
 
-def poisson_q99(mean: float) -> int:
-    """The 0.99 quantile of Poisson(mean): exact sum below 50, normal approximation above."""
-    if mean >= 50:
-        return ceil(mean + 2.326 * sqrt(mean))
-    term = total = pow(2.718281828459045, -mean)
-    k = 0
-    while total < 0.99:
-        k += 1
-        term *= mean / k
-        total += term
-    return k
-
-
-def occupancy_q99(mean: int, arrival_cv2: float, output_cv2: float) -> int:
-    """P99 of the sequences in a replica (a G/G/∞ count): mean + 2.326 σ with
-    σ² = mean × (1 + (c_a² − 1)(1 − c_s² / 2)) — Poisson (σ² = mean) for Poisson arrivals or
-    exponential service, mean × c_a² for fixed service (the count is the arrivals in one
-    service time). Below a mean of 50 with Poisson variance, the exact Poisson quantile."""
-    variance = mean * (1 + (arrival_cv2 - 1) * (1 - output_cv2 / 2))
-    if variance >= mean and mean < 50:
-        return max(poisson_q99(mean), mean)
-    return max(mean, ceil(mean + 2.326 * sqrt(max(variance, 0.0))))
+def occupancy_q99(mean: float, arrival_cv2: float, output_cv2: float) -> float:
+    """P99 of the occupancy a request sees over its life: mean + 2.326 σ, with the G/G/∞
+    count's variance mean × (1 + (c_a² − 1)(1 − c_s² / 2)) (Poisson for Poisson arrivals
+    or exponential service; mean × c_a² for fixed service, the arrivals in one service
+    time) times 2/3, the variance of a fixed-length hold's time average of an M/D/∞ count
+    (∫∫ (S − |t − u|)⁺ dt du = 2S³/3 over its life S)."""
+    variance = 2 / 3 * mean * (1 + (arrival_cv2 - 1) * (1 - output_cv2 / 2))
+    return mean + 2.326 * sqrt(max(variance, 0.0))
 
 
 def _points(replica: Replica, request: Request) -> Callable[[int], Point | None]:
     return lru_cache(maxsize=None)(lambda b: point_at(replica, b, request))
 
 
-def _occupancy(at: Callable[[int], Point | None], rate: float, cap: int) -> int:
-    """Smallest integer L ≤ cap with λ S(L) ≤ L (Little's law), else cap (saturated)."""
+def _occupancy(at: Callable[[int], Point | None], rate: float, cap: int) -> float:
+    """The occupancy L ≤ cap with λ S(L) = L (Little's law): bisection on whole batches, then
+    linear between the two around the root; cap when even a full replica cannot keep up."""
+
+    def excess(batch: int) -> float:
+        point = at(max(batch, 1))
+        return rate * point.request_time_s - batch if point is not None else float("inf")
+
+    if excess(cap) > 0:
+        return float(cap)
     low, high = 0, cap
     while high - low > 1:
         middle = (low + high) // 2
-        point = at(middle)
-        if point is not None and rate * point.request_time_s <= middle:
-            high = middle
-        else:
-            low = middle
-    return high
+        low, high = (low, middle) if excess(middle) <= 0 else (middle, high)
+    above, below = excess(low), excess(high)  # above > 0 ≥ below
+    return low + above / (above - below) if above != below else float(high)
+
+
+@dataclass(frozen=True)
+class Latency:
+    """A point's latencies at a fractional occupancy (linear between whole batches)."""
+
+    ttft_p50_s: float
+    ttft_p99_s: float
+    tpot_s: float
+
+
+def _latency(at: Callable[[int], Point | None], occupancy: float, limit: Point) -> Latency:
+    low = max(1, min(limit.batch, floor(occupancy)))
+    high = max(1, min(limit.batch, ceil(occupancy)))
+    a, b = at(low) or limit, at(high) or limit
+    w = occupancy - low if high > low else 0.0
+    return Latency(
+        ttft_p50_s=a.ttft_p50_s + w * (b.ttft_p50_s - a.ttft_p50_s),
+        ttft_p99_s=a.ttft_p99_s + w * (b.ttft_p99_s - a.ttft_p99_s),
+        tpot_s=a.tpot_s + w * (b.tpot_s - a.tpot_s),
+    )
 
 
 def evaluate(
@@ -135,8 +146,9 @@ def evaluate(
     """Latencies of `replicas` replicas with batch limit `limit.batch` sharing `load_qps`."""
     rate = load_qps / replicas
     occupancy = _occupancy(at, rate, limit.batch)
-    mean = at(occupancy) or limit
-    tail = at(min(limit.batch, occupancy_q99(occupancy, arrival_cv2, output_cv2))) or limit
+    mean = _latency(at, occupancy, limit)
+    tail_occupancy = min(limit.batch, occupancy_q99(occupancy, arrival_cv2, output_cv2))
+    tail = _latency(at, max(tail_occupancy, occupancy), limit)
     service = 1 / limit.request_time_s
     peakedness = (arrival_cv2 + output_cv2) / 2
     w50 = gg_wait_quantile_s(limit.batch, rate, service, 0.50, peakedness)

@@ -153,8 +153,8 @@ def _add_operating_point(sheet: Sheet, sizing: Sizing, design: DesignBase) -> No
             sizing.tpot_budget_s,
             "s",
             Source.formula,
-            formula="tpot_budget_s = min(tpot_s, (e2e_p99_s − ttft_p99_estimate_s) / "
-            "(output_tokens_p99 − 1))",
+            formula="tpot_budget_s = min(0.95 × tpot_s, (0.95 × e2e_p99_s − "
+            "ttft_p99_estimate_s) / (output_tokens_p99 − 1))   (limits less the 5% margin)",
             detail="from the predicted TTFT p99 with queueing, not the TTFT limit",
         )
     memory = sheet["max_sequences_by_memory"]
