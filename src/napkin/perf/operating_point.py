@@ -2,17 +2,19 @@
 the step time the simulator would measure there.
 
 vLLM-style continuous batching with chunked prefill (`token_budget` rows a step, decode
-first): a step decoding `b` sequences has C = token_budget − b rows left for prompts. In
-steady state a sequence lives `output` steps, so a = b / output new prompts arrive per step
-(Little's law on the slots). Prompts are *not* spread over every step, as a smooth average
-would assume: each is prefilled in as few chunks as fit, so a few steps are heavy and the
-rest are pure decode. That is what stalls decode on prompt-heavy traffic (Agrawal et al.,
-"Taming Throughput-Latency Tradeoff in LLM Inference with Sarathi-Serve", OSDI 2024, §3).
+first): a step decoding `b` sequences has C = token_budget − b·r rows left for prompts
+(r = 1, or k + 1 verify rows under speculative decoding). In steady state a sequence lives
+output / τ steps (τ tokens kept a step), so a = b τ / output new prompts arrive per step
+(Little's law on the slots; raised when cancelled requests free their slots early).
+Prompts are *not* spread over every step, as a smooth average would assume: each is
+prefilled in as few chunks as fit, so a few steps are heavy and the rest are pure decode.
+That is what stalls decode on prompt-heavy traffic (Agrawal et al., "Taming
+Throughput-Latency Tradeoff in LLM Inference with Sarathi-Serve", OSDI 2024, §3).
 
 - Prompts that fit one chunk (P ≤ C): the number of prompts landing in a step is Poisson
   with mean a, so the mean step is E_N[T(b, min(N·P, C))], N ~ Poisson(a).
-- Longer prompts: q = ⌊P / C⌋ full chunks and a remainder r; a fraction f = a·(q + [r>0])
-  of steps carry a chunk, and the mean step is (1 − f)·T(b, 0) + a·(q·T(b, C) + T(b, r)).
+- Longer prompts: q = ⌊P / C⌋ full chunks and a remainder; a fraction f = a·(q + [rem>0])
+  of steps carry a chunk, and the mean step is (1 − f)·T(b, 0) + a·(q·T(b, C) + T(b, rem)).
 The batch is feasible only while the prompts' tokens fit the budget: a·P < C.
 """
 

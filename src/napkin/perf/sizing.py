@@ -1,7 +1,9 @@
 """The replica's batch limit and the fleet that meet every SLA target, queueing included.
 
-1. **Batch limit b** (the engine's max running sequences): the largest batch whose mean
-   step under chunked prefill meets the time-per-token budget
+Every target is sized to limit × (1 − SLA_MARGIN), the bar the simulation check uses.
+
+1. **Batch limit b** (the engine's max running sequences): the largest batch whose time
+   per output token under chunked prefill meets the budget
    (E2E − predicted TTFT p99) / (P99 output − 1), capped by KV memory. The budget uses
    the TTFT *predicted* at the planned fleet (with queueing), never the TTFT limit; the
    two are solved together by a few rounds of fixed-point iteration.
@@ -13,7 +15,9 @@
      approximation with peakedness z = (c_a² + c_s²) / 2 (`capacity.queueing`): c_a² from
      the router, c_s² = 0 for fixed output lengths;
    - TTFT p50 = ttft_p50(L) + W₅₀, TTFT p99 = ttft_p99(L₉₉) + W₉₉,
-     E2E p99 = ttft_p99(L₉₉) + (P99 output − 1) × step(L₉₉) + W₉₉, TPOT = step(L).
+     E2E p99 = TTFT p99 + (P99 output − 1) × tpot(L₉₉), TPOT = tpot(L), where tpot is the
+     mean step over the tokens kept per step (more than 1 under speculative decoding);
+   - slot utilisation λ S(b) / b ≤ MAX_UTILIZATION.
    Every latency falls as n grows, so bisection finds the fewest n.
 """
 

@@ -90,14 +90,18 @@ class Fleet:
         self.version = [0] * config.replicas
 
     def _push(self, index: int) -> None:
+        """Republish a replica's load and next event; then hand it queued central requests."""
+        self._publish(index)
+        if self.central:
+            self._dispatch_central(index)
+
+    def _publish(self, index: int) -> None:
         replica = self.replicas[index]
         self.outstanding[index] = BUSY if self.down[index] else replica.outstanding
         self.version[index] += 1
         if replica.next_event_s < inf:
             self.counter += 1
             heapq.heappush(self.heap, (replica.next_event_s, REPLICA, self.counter, index))
-        if self.central:
-            self._dispatch_central(index)
 
     def _has_slot(self, index: int) -> bool:
         return not self.down[index] and (
@@ -105,12 +109,17 @@ class Fleet:
         )
 
     def _dispatch_central(self, index: int) -> None:
+        """Move queued requests to the replica while it has a free slot: one loop, no
+        recursion, so a long central queue cannot exhaust the stack."""
+        moved = False
         while self.central and self._has_slot(index):
             rid = self.central.popleft()
             if self.records.outcome[rid] != PENDING:
                 continue
             self.replicas[index].add(rid, self.replicas[index].now)
-            self._push(index)
+            moved = True
+        if moved:
+            self._publish(index)
 
     # --- hooks for failures and clients (drills) --------------------------------------
 
