@@ -249,6 +249,7 @@ def drill_command(
 
     try:
         planned = plan(load_design(design, set_ or ()))
+        _require_fleet(planned)
         options = SimOptions(duration_s=duration, seed=seed, replicas=replicas)
         extra: dict[str, object] = {}
         for text in param or ():
@@ -285,9 +286,9 @@ def drill_command(
                 )
                 results.append((mode, result))
         if failure is not None and not results:
+            allowed = ", ".join(known) or "none (drills simulate serving and fine-tuning)"
             raise NapkinError(
-                f"no drill {failure!r} for a {planned.design.kind}; drills: "
-                f"{', '.join(known) or 'none'}",
+                f"no drill {failure!r} for a {planned.design.kind} design; drills: {allowed}",
                 field="--failure",
             )
     except NapkinError as error:
@@ -310,10 +311,26 @@ def drill_command(
     from napkin.render.drill import detail, summary
 
     console = _console()
-    if failure is not None and results:
+    if failure is not None and results and not jobs:  # `detail` reads request windows
         console.print(detail(results[0][1]))
     else:
         console.print(summary(results, skipped))
+
+
+def _require_fleet(planned) -> None:  # noqa: ANN001 - Plan is imported lazily
+    """Refuse to drill a serving design that has no planned fleet: it does not fit, or no
+    fleet meets its SLA. Other kinds pass (their drills need no serving fleet)."""
+    from napkin.specs.design import SERVING_KINDS
+
+    if planned.design.kind not in SERVING_KINDS or "model_replicas_provisioned" in planned.figures:
+        return
+    why = planned.fit_reason if not planned.fits else "; ".join(planned.notes)
+    verdict = "does not fit" if not planned.fits else "has no fleet that meets its SLA"
+    raise NapkinError(
+        f"{planned.design.name} {verdict}, so there is no fleet to drill ({why}); "
+        "change the deployment (e.g. --set deployment.tp=...) and plan it first",
+        field="napkin drill",
+    )
 
 
 def _csv(text: str | None) -> tuple[str, ...] | None:
@@ -677,16 +694,42 @@ def report_command(
             typer.echo(f"napkin: wrote {path} ({len(text) / 1024:,.0f} KiB)", err=True)
 
 
+def _exec_streamlit(command: list[str], env: dict[str, str]) -> None:
+    """Replace this process with Streamlit, so stopping `napkin ui` (Ctrl-C, SIGTERM) stops
+    the server itself: no child is left running. Where exec cannot replace the process
+    (Windows), run it as a child, pass on Ctrl-C and SIGTERM, and wait for it to end."""
+    import os
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":
+        os.execve(command[0], command, env)
+    import signal
+    import subprocess
+
+    child = subprocess.Popen(command, env=env)
+
+    def forward(signum: int, frame: object) -> None:  # noqa: ARG001 - signal handler shape
+        child.send_signal(signum)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, forward)
+    raise typer.Exit(child.wait())
+
+
 @app.command("ui")
 def ui_command(
     design: Annotated[str, typer.Argument(help="design to open first")] = "chatbot",
     port: Annotated[int, typer.Option(help="port to serve on")] = 8501,
+    host: Annotated[
+        str,
+        typer.Option(help="address to listen on (0.0.0.0 exposes the page to the network)"),
+    ] = "127.0.0.1",
 ) -> None:
     """Open the interactive page: edit the traffic, model, GPU and SLA; see the sheet,
     whiteboard and verdict; run simulations and drills; save the YAML or a report."""
     import importlib.util
     import os
-    import subprocess
 
     if importlib.util.find_spec("streamlit") is None:
         _fail(NapkinError("needs Streamlit: pip install 'napkin[ui]'", field="napkin ui"))
@@ -697,9 +740,20 @@ def ui_command(
     except NapkinError as error:
         _fail(error)
     page = Path(__file__).parent / "ui" / "app.py"
-    command = [sys.executable, "-m", "streamlit", "run", str(page), "--server.port", str(port)]
-    env = {**os.environ, "NAPKIN_UI_DESIGN": design}
-    raise typer.Exit(subprocess.call([*command, "--browser.gatherUsageStats", "false"], env=env))
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(page),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    _exec_streamlit(command, {**os.environ, "NAPKIN_UI_DESIGN": design})
 
 
 @app.command("validate")
@@ -774,10 +828,11 @@ def calibrate_command(
     """Fit the efficiency knobs to your own benchmark runs and save a named profile."""
     from napkin.calibration.fit import fit
     from napkin.calibration.ingest import read_measurements
-    from napkin.calibration.profile import Profile, save_profile
+    from napkin.calibration.profile import Profile, check_profile_name, save_profile
     from napkin.calibration.validate import compare, statistics
 
     try:
+        check_profile_name(name)
         rows = read_measurements(path, _conditions(gpu, model, tp, precision, engine))
         gpus = sorted({m.gpu for m in rows})
         if len(gpus) != 1:

@@ -59,7 +59,8 @@ def test_mitigation_improves_its_target(name):
     for arm in result.arms.values():
         assert arm["conserved"]
         total = arm["windows"]["all"]
-        ended = sum(total[k] for k in ("completed", "rejected", "cancelled", "failed", "timed_out"))
+        fates = ("completed", "rejected", "cancelled", "failed", "timed_out", "unfinished")
+        ended = sum(total[k] for k in fates)
         assert ended == total["requests"]  # one fate per user request
     label, failed, mitigated, improved = target_of(result)
     assert improved, label

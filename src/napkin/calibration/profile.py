@@ -5,6 +5,7 @@ calibrations.yaml`); `napkin calibrate` saves a user's own under the profiles fo
 from __future__ import annotations
 
 import os
+import re
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -63,8 +64,24 @@ def profiles_dir() -> Path:
     return Path(configured) if configured else Path.home() / ".config" / "napkin" / "profiles"
 
 
+PROFILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def check_profile_name(name: str) -> str:
+    """A profile name must be a plain file name (letters, digits, '.', '_', '-'; no folder
+    part, no leading dot) so the profile is saved inside the profile folder."""
+    if not PROFILE_NAME.fullmatch(name) or ".." in name:
+        raise NapkinError(
+            f"{name!r} is not a plain file name; use letters, digits, '.', '_' and '-' "
+            "(no '/', no '..', not starting with '.'), e.g. h100-vllm",
+            field="--name",
+        )
+    return name
+
+
 def save_profile(profile: Profile, force: bool = False) -> Path:
-    path = profiles_dir() / f"{profile.name}.yaml"
+    """Write the profile to the profile folder as NAME.yaml; refuse a name with a folder part."""
+    path = profiles_dir() / f"{check_profile_name(profile.name)}.yaml"
     if path.exists() and not force:
         raise NapkinError(
             "a profile of this name exists; pass --force to replace it", file=str(path)

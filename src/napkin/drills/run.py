@@ -83,6 +83,12 @@ def _measure(arm: Arm, steps: Any, targets: Targets, baseline_p99: float | None)
 
 def drill_context(plan: Plan, options: SimOptions) -> Context:
     """The slice: up to SLICE_REPLICAS replicas at the planned per-replica peak load."""
+    if "model_replicas_provisioned" not in plan.figures:
+        raise NapkinError(
+            f"{plan.design.name} has no planned fleet to drill: "
+            + (plan.fit_reason if not plan.fits else "no fleet meets its SLA"),
+            field="napkin drill",
+        )
     planned = int(plan.figures["model_replicas_provisioned"].value)
     replicas = min(options.replicas or SLICE_REPLICAS, planned)
     qps = options.qps or plan.figures["peak_qps"].value * replicas / planned

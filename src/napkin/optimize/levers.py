@@ -11,6 +11,7 @@ from typing import Any
 
 from napkin.errors import NapkinError
 from napkin.planner import Plan, plan
+from napkin.specs.design import SERVING_KINDS
 from napkin.specs.loader import load_design
 
 
@@ -127,8 +128,16 @@ def levers(design: str, base_overrides: tuple[str, ...] = ()) -> list[LeverResul
     if "spot_usd_saved_per_month" in base.figures:
         return _training_levers(base)
     if "model_monthly_cost_usd" not in base.figures:
+        if base.design.kind in SERVING_KINDS:
+            why = base.fit_reason if not base.fits else "no fleet meets its SLA"
+            raise NapkinError(
+                f"{base.design.name} has no planned fleet to price, so no lever applies: {why}",
+                field="napkin levers",
+            )
         raise NapkinError(
-            f"levers apply to serving designs; {base.design.name} is a {base.design.kind}"
+            f"levers apply to serving designs ({', '.join(SERVING_KINDS)}) and the "
+            f"fine-tuning service; {base.design.name} is a {base.design.kind} design",
+            field="napkin levers",
         )
     base_cost = float(base.figures["model_monthly_cost_usd"].value)
     results = [_result("as written", (), base, base_cost, "the design's own plan")]

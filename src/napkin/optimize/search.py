@@ -3,15 +3,71 @@ against P99 latency, verify the cheapest few in simulation, and choose."""
 
 from __future__ import annotations
 
+import difflib
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from math import isfinite
 from typing import Any
 
 from napkin.errors import NapkinError
 from napkin.optimize.executor import Executor, LocalExecutor
 from napkin.optimize.quality import quality
 from napkin.optimize.space import Space, candidates
+from napkin.specs.design import SERVING_KINDS
+from napkin.units import Precision
+
+WHAT_KIND_IS = {
+    "finetune-service": "a fine-tuning job queue",
+    "eval-harness": "an offline evaluation batch",
+}
+
+
+def require_serving(kind: str, name: str) -> None:
+    """Refuse a design the search cannot vary: it prices serving fleets against an SLA."""
+    if kind in SERVING_KINDS:
+        return
+    what = WHAT_KIND_IS.get(kind, f"a {kind} design")
+    raise NapkinError(
+        f"optimize searches serving designs: {', '.join(SERVING_KINDS)}; {name} is {what} "
+        f"(kind {kind}) with no serving SLA to meet: plan it with `napkin plan {name}`",
+        field="napkin optimize",
+    )
+
+
+def _closest(value: str, allowed: Iterable[str], what: str, field: str) -> NapkinError:
+    """An error naming the bad value and the closest allowed one(s)."""
+    options = list(allowed)
+    close = difflib.get_close_matches(value.lower(), options, n=3, cutoff=0.3)
+    hint = f"closest: {', '.join(close)}" if close else f"allowed: {', '.join(options)}"
+    return NapkinError(f"unknown {what} {value!r}; {hint}", field=field)
+
+
+def checked_space(space: Space) -> Space:
+    """The space with every GPU and model name in its catalog spelling; a usage error
+    (naming the bad value and the closest valid one) for an unknown GPU, precision or
+    model, a TP degree below 1, or a price that is not a positive number."""
+    from napkin.specs.catalog import find_gpu, find_model
+
+    gpus = tuple(find_gpu(name, "--gpus").name for name in space.gpus)
+    allowed = [p.value for p in Precision]
+    for precision in space.precisions:
+        if precision not in allowed:
+            raise _closest(precision, allowed, "precision", "--precisions")
+    models = tuple(find_model(name, "--models").name for name in space.models)
+    for tp in space.tps:
+        if tp < 1:
+            raise NapkinError(f"TP degree must be 1 or more, got {tp}", field="--tps")
+    prices: dict[str, float] = {}
+    for name, usd in space.price_overrides.items():
+        gpu = find_gpu(name, "--price").name
+        if not isfinite(usd) or usd <= 0:
+            raise NapkinError(
+                f"price for {name} must be a positive number of USD per GPU-hour, got {usd:g}",
+                field="--price",
+            )
+        prices[gpu] = usd
+    return space.model_copy(update={"gpus": gpus, "models": models, "price_overrides": prices})
 
 
 @dataclass(frozen=True)
@@ -149,6 +205,8 @@ def optimize(
     verify_fn: Any = None,
 ) -> Optimum:
     """Search the space; `verify_fn(overrides) -> (passed, why)` checks in simulation."""
+    require_serving(kind, design)
+    space = checked_space(space)
     started = time.perf_counter()
     executor = executor or LocalExecutor()
     pool = candidates(space, kind)

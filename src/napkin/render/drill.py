@@ -48,7 +48,7 @@ def detail(result: DrillResult) -> Group:
             continue
         stats = [a["windows"].get(window, {}) for a in arms]
         rows.append((f"{window}: requests", [f"{s.get('requests', 0):,}" for s in stats]))
-        for key in ("completed", "failed", "rejected", "timed_out", "cancelled"):
+        for key in ("completed", "failed", "rejected", "timed_out", "cancelled", "unfinished"):
             rows.append((f"  {key}", [f"{s.get(key, 0):,}" for s in stats]))
         for key in ("ttft_p50_s", "ttft_p99_s", "e2e_p50_s", "e2e_p99_s"):
             label = f"  {key.removesuffix('_s')}"

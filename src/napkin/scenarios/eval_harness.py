@@ -6,6 +6,7 @@ from __future__ import annotations
 from math import ceil, sqrt
 from statistics import NormalDist
 
+from napkin.capacity.memory import Fit
 from napkin.figures import Sheet, Source
 from napkin.sections.memory import add_memory
 from napkin.sections.performance import add_performance
@@ -107,7 +108,9 @@ def plan_eval_harness(sheet: Sheet, design: EvalDesign) -> Outcome:
     for field, unit in ASSUMED.items():
         sheet.assume(field, getattr(e, field), unit, f"eval.{field}")
     sheet.derive(output_tokens_per_pass, "tokens")
-    _add_model_throughput(sheet, design)
+    fit = _add_model_throughput(sheet, design)
+    if not fit.fits or "model_tokens_per_s_per_gpu" not in sheet:
+        return _not_runnable(sheet, design, fit)
     if e.tokens_per_s_per_gpu is not None:
         sheet.assume(
             "tokens_per_s_per_gpu", e.tokens_per_s_per_gpu, "tokens/s", "eval.tokens_per_s_per_gpu"
@@ -149,7 +152,24 @@ def plan_eval_harness(sheet: Sheet, design: EvalDesign) -> Outcome:
     )
 
 
-def _add_model_throughput(sheet: Sheet, design: EvalDesign) -> None:
+def _not_runnable(sheet: Sheet, design: EvalDesign, fit: Fit) -> Outcome:
+    """The verdict when the candidate cannot generate on this deployment: its weights leave
+    no KV room (memory), or no batch fits the engine's token budget. No GPU-hours follow."""
+    if fit.fits:
+        reason = (
+            f"{design.model.name} does not fit: no batch of "
+            f"{design.eval.input_tokens_per_prompt:,} + "
+            f"{design.eval.output_tokens_per_prompt:,}-token prompts fits the engine's "
+            "token budget and KV cache"
+        )
+    else:
+        reason = f"{design.model.name} does not fit: {fit.reason}"
+        if "min_tp_to_fit" in sheet and sheet["min_tp_to_fit"]:
+            reason += f"; tp={sheet['min_tp_to_fit']:g} would fit"
+    return Outcome(False, reason, ("no GPU-hours: the candidate cannot run as deployed",))
+
+
+def _add_model_throughput(sheet: Sheet, design: EvalDesign) -> Fit:
     """Offline batch inference: the batch grows until KV memory is full (no latency SLA)."""
     e = design.eval
     sheet.section = "eval requests"
@@ -169,5 +189,7 @@ def _add_model_throughput(sheet: Sheet, design: EvalDesign) -> None:
             Source.formula,
             formula=f"{key} = from eval.input_tokens_per_prompt and eval.output_tokens_per_prompt",
         )
-    add_memory(sheet, design)
-    add_performance(sheet, design)  # no SLA: the batch is memory-limited
+    fit = add_memory(sheet, design)
+    if fit.fits:
+        add_performance(sheet, design)  # no SLA: the batch is memory-limited
+    return fit

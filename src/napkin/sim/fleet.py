@@ -1,9 +1,18 @@
 """The fleet: gateway, router and replicas, driven by one event loop.
 
-Three event streams, merged in time order: arrivals (sorted), client cancellations
-(sorted), and each replica's next segment end (a heap). Ties break by an explicit key,
-(time, kind, counter), where cancellations come before replica events and replica events
-before arrivals at the same instant, so results do not depend on heap internals.
+Four event streams, merged in time order: arrivals (sorted), client cancellations
+(sorted), timers set with `Fleet.at` (failure drills, retries; a heap) and each replica's
+next segment end (a heap). Events at the same instant run in a fixed order, never by heap
+internals:
+
+1. cancellation, 2. timer, 3. replica segment end, 4. arrival.
+
+So a request arriving at t meets the fleet after everything else at t (a slot freed at t is
+free for it). A cancellation or timer that reaches a replica first brings it to t
+(`Replica.advance`), so work ending exactly at t still completes before the cancel or
+crash takes effect, and the replica's own heap entry for t is then stale and skipped.
+Within one kind, the earlier-scheduled goes first (arrivals and cancellations in their
+sorted order; timers and replica events by (time, kind, counter)).
 """
 
 from __future__ import annotations
@@ -19,7 +28,15 @@ import numpy as np
 from napkin.perf.step_model import StepModel
 from napkin.sim.gateway import Gateway, GatewayConfig
 from napkin.sim.replica import Columns, Replica, ReplicaConfig
-from napkin.sim.requests import CANCELLED, FAILED, PENDING, REJECTED, Records, Requests
+from napkin.sim.requests import (
+    CANCELLED,
+    FAILED,
+    PENDING,
+    REJECTED,
+    UNFINISHED,
+    Records,
+    Requests,
+)
 from napkin.sim.router import Router, pick
 
 CANCEL, TIMER, REPLICA, ARRIVAL = 0, 1, 2, 3  # tie-break order at one instant
@@ -35,7 +52,7 @@ class FleetConfig:
     central_queue: bool = False  # hold requests at the gateway until a replica has a slot
     propagate_cancel: bool = True  # a client's cancel reaches the replica and frees it
     sample_interval_s: float = 1.0
-    drain_limit_s: float = inf  # after the last arrival; still-running requests then fail
+    drain_limit_s: float = inf  # after the last arrival; what is still held is then unfinished
 
 
 @dataclass
@@ -244,7 +261,7 @@ class Fleet:
                 if progress and a % 4096 == 0:
                     progress(now)
         end = horizon if now < inf else max([last, *(rep.now for rep in self.replicas)])
-        self._fail_leftovers(end)
+        self._end_leftovers(end)
         busy = np.array([replica.busy_s for replica in self.replicas])
         used = len(self.columns.arrival)
         if used < len(self.records.outcome):  # drop the attempts' unused room
@@ -277,12 +294,19 @@ class Fleet:
         time_s, _, _, index = self.heap[0]
         return time_s != self.replicas[index].next_event_s
 
-    def _fail_leftovers(self, time_s: float) -> None:
-        """Requests still in the system when the drain limit ends the run count as failed."""
-        used = len(self.columns.arrival)
-        pending = np.flatnonzero(self.records.outcome[:used] == PENDING)
-        for rid in pending:
-            self.records.end(int(rid), FAILED, time_s)
+    def _end_leftovers(self, time_s: float) -> None:
+        """Requests the fleet still holds (central queue, a replica's queue, prefill or
+        decode) when the drain limit ends the run are `unfinished`. Only those: a request
+        the fleet no longer holds but never gave an outcome stays pending, and the summary's
+        conservation check reports it."""
+        held = list(self.central)
+        for replica in self.replicas:
+            held += replica.waiting
+            held += [int(entry[0]) for entry in replica.prefilling]
+            held += replica.decoding
+        for rid in dict.fromkeys(held):
+            if self.records.outcome[rid] == PENDING:
+                self.records.end(rid, UNFINISHED, time_s)
 
     def _series(self, until_s: float) -> Series:
         interval = self.config.sample_interval_s

@@ -19,7 +19,7 @@ from napkin.sim.fleet import FleetConfig
 from napkin.sim.gateway import GatewayConfig
 from napkin.sim.replica import ReplicaConfig, Speculation
 from napkin.sim.router import Router
-from napkin.sim.workload import Arrivals, Traffic
+from napkin.sim.workload import Arrivals, Traffic, daily_curve
 from napkin.specs.design import ChatbotDesign, CodingAgentDesign, CompletionDesign
 
 
@@ -66,7 +66,9 @@ def traffic_of(plan: Plan, options: SimOptions) -> Traffic:
     f = {key: fig.value for key, fig in plan.figures.items()}
     design = plan.design
     qps = options.qps or f["peak_qps"]
-    arrivals = Arrivals(kind=options.arrival, qps=qps, cv=options.cv)
+    # Diurnal: the hourly curve whose peak / average is the design's own (peak = qps).
+    hourly = daily_curve(f.get("peak_to_average")) if options.arrival == "diurnal" else None
+    arrivals = Arrivals(kind=options.arrival, qps=qps, cv=options.cv, hourly=hourly)
     kv_prompt = f["context_tokens"] - f["output_tokens_per_request"]
     shared = kv_prompt - f["prefill_tokens_per_request"]  # cached history (agents)
     if options.shared_prefix_tokens is not None:

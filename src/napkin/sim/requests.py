@@ -19,10 +19,11 @@ class Outcome(IntEnum):
     cancelled = 3
     failed = 4
     timed_out = 5
+    unfinished = 6  # still queued or running when the drain limit ended the run
 
 
 # Plain ints for the hot loop: an IntEnum member lookup costs more than the comparison.
-PENDING, COMPLETED, REJECTED, CANCELLED, FAILED, TIMED_OUT = (int(o) for o in Outcome)
+PENDING, COMPLETED, REJECTED, CANCELLED, FAILED, TIMED_OUT, UNFINISHED = (int(o) for o in Outcome)
 
 
 @dataclass

@@ -20,7 +20,7 @@ class Arrivals(BaseModel):
     """- poisson: exponential gaps at `qps`.
     - gamma: Gamma gaps with coefficient of variation `cv` (cv > 1 is burstier than Poisson).
     - diurnal: Poisson whose rate follows `hourly` (24 relative rates, peak = `qps`),
-      drawn by thinning (Lewis & Shedler 1979)."""
+      drawn by thinning (Lewis & Shedler 1979); without `hourly`, `daily_curve()`."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
@@ -47,20 +47,47 @@ class Traffic(BaseModel):
     cancel_after_s: float = Field(default=1.0, gt=0)
 
 
-def _times(a: Arrivals, rng: np.random.Generator, duration_s: float) -> np.ndarray:
-    expected = int(a.qps * duration_s * 1.2) + 16
+PEAK_HOUR = 14  # local time of the daily peak in `daily_curve`
+DEFAULT_PEAK_TO_AVERAGE = 2.0  # napkin's own default (specs/completion_workload.py)
+
+
+def daily_curve(peak_to_average: float | None = None) -> tuple[float, ...]:
+    """24 hourly relative rates (peak 1.0 at PEAK_HOUR) whose peak / mean is
+    `peak_to_average` — the design's figure, or DEFAULT_PEAK_TO_AVERAGE when none is stated
+    (None or 1). Up to 2 it is a cosine, 1 + (r − 1)·cos; above 2, ((1 + cos) / 2)^k with k
+    found by bisection, which narrows the peak. A modelling assumption, not a measured trace."""
+    r = peak_to_average if peak_to_average and peak_to_average > 1 else DEFAULT_PEAK_TO_AVERAGE
+    cos = np.cos(2 * np.pi * (np.arange(24) - PEAK_HOUR) / 24)
+    if r <= 2:
+        curve = 1 + (r - 1) * cos
+    else:
+        low, high = 1.0, 1000.0
+        for _ in range(100):
+            k = (low + high) / 2
+            curve = ((1 + cos) / 2) ** k
+            low, high = (k, high) if 1 / curve.mean() < r else (low, k)
+    return tuple(float(x) for x in curve / curve.max())
+
+
+def _gaps(a: Arrivals, rng: np.random.Generator, n: int) -> np.ndarray:
+    """n inter-arrival gaps of the base process (diurnal thins a Poisson at the peak rate)."""
     if a.kind == "gamma":
         shape = 1 / a.cv**2
-        gaps = rng.gamma(shape, 1 / (a.qps * shape), expected)
-    else:
-        gaps = rng.exponential(1 / a.qps, expected)
-    times = np.cumsum(gaps)
+        return rng.gamma(shape, 1 / (a.qps * shape), n)
+    return rng.exponential(1 / a.qps, n)
+
+
+def _times(a: Arrivals, rng: np.random.Generator, duration_s: float) -> np.ndarray:
+    """Arrival times in [0, duration_s): every gap comes from the process itself (a short
+    first draw is extended with more of the same gaps, never with exponential ones)."""
+    expected = int(a.qps * duration_s * 1.2) + 16
+    times = np.cumsum(_gaps(a, rng, expected))
     while times[-1] < duration_s:  # rare: draw more
-        more = rng.exponential(1 / a.qps, expected)
-        times = np.concatenate([times, times[-1] + np.cumsum(more)])
+        times = np.concatenate([times, times[-1] + np.cumsum(_gaps(a, rng, expected))])
     times = times[times < duration_s]
-    if a.kind == "diurnal" and a.hourly is not None:
-        profile = np.array(a.hourly) / max(a.hourly)
+    if a.kind == "diurnal":
+        hourly = a.hourly if a.hourly is not None else daily_curve()
+        profile = np.array(hourly) / max(hourly)
         hour = ((times // 3600) % 24).astype(int)
         times = times[rng.random(len(times)) < profile[hour]]
     return times
