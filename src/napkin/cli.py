@@ -6,6 +6,7 @@ Bad input prints one clear message (file, field, allowed values) and exits with 
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from napkin.errors import NapkinError, refuse_overwrite
+from napkin.errors import NapkinError, refuse_overwrite, writable
 from napkin.sim.router import Router
 from napkin.units import Precision
 
@@ -59,6 +60,31 @@ def _steps(quiet: bool, total: int | None = None) -> Iterator[Callable[[str], No
             begun.append(True)
 
         yield step
+
+
+def _finite(value: object) -> object:
+    """A copy with every NaN or infinite float replaced by None (JSON null)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
+def _json(value: object) -> str:
+    """Strict JSON (RFC 8259): a value that would be NaN or infinite is written as null, so
+    every parser reads the output; `allow_nan=False` guards the rule."""
+    return json.dumps(_finite(value), indent=2, allow_nan=False)
+
+
+def _write(path: Path, text: str) -> None:
+    """Write text to a file; an OS error becomes one message naming the path."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise NapkinError(f"cannot write: {error.strerror or error}", file=str(path)) from None
 
 
 def _fail(error: NapkinError) -> None:
@@ -111,7 +137,7 @@ def plan_command(
 
         result = verified(result)
     if as_json:
-        typer.echo(json.dumps(result.to_json(), indent=2, allow_nan=False))
+        typer.echo(_json(result.to_json()))
         return
     from napkin.render.terminal import render_plan
 
@@ -129,7 +155,7 @@ def catalog_command(
 
     entries = catalog.gpus() if kind is CatalogKind.gpus else catalog.models()
     if as_json:
-        typer.echo(json.dumps([e.model_dump(mode="json") for e in entries], indent=2))
+        typer.echo(_json([e.model_dump(mode="json") for e in entries]))
         return
     render = render_gpus if kind is CatalogKind.gpus else render_models
     _console().print(render(entries))
@@ -175,8 +201,8 @@ def whiteboard_command(
         if output is None:
             typer.echo(text, nl=False)
             return
-        refuse_overwrite(output, force)
-        output.write_text(text)
+        writable(output, force)
+        _write(output, text)
     except NapkinError as error:
         _fail(error)
 
@@ -206,8 +232,7 @@ def new_command(
         return str(typer.prompt(question.text, default=default, show_default=True))
 
     try:
-        if path.exists() and not force:
-            raise NapkinError("already exists; pass --force to overwrite it", file=str(path))
+        writable(path, force)
         raw = clarify(
             kind.value,
             path.stem,
@@ -216,6 +241,9 @@ def new_command(
             report=lambda text: typer.echo(text, err=True),
         )
         write_design(raw, path, force)
+    except OSError as error:
+        _fail(NapkinError(f"cannot write: {error.strerror or error}", file=str(path)))
+        return
     except NapkinError as error:
         _fail(error)
         return
@@ -228,7 +256,13 @@ def drill_command(
     failure: Annotated[str | None, typer.Option(help="one drill (default: the register's)")] = None,
     at: Annotated[float | None, typer.Option(help="when the fault starts (s)")] = None,
     count: Annotated[int | None, typer.Option(help="replicas the fault hits")] = None,
-    param: Annotated[list[str] | None, typer.Option(help="drill parameter key=value")] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="drill parameter key=value (checked: an unknown key lists each drill's "
+            "parameters with type and bounds)"
+        ),
+    ] = None,
     duration: Annotated[float, typer.Option(help="simulated seconds per arm")] = 300.0,
     replicas: Annotated[int | None, typer.Option(help="replicas in the slice")] = None,
     seed: Annotated[int, typer.Option(help="seed for every random draw")] = 0,
@@ -238,19 +272,24 @@ def drill_command(
 ) -> None:
     """Inject each failure mode into the simulation: baseline, failure, failure + mitigation."""
     import yaml
+    from pydantic import ValidationError
 
-    from napkin.drills.jobs import JOB_DRILLS, JOB_HOURS, run_job_drill
-    from napkin.drills.run import register_drills, run_drill
-    from napkin.drills.serving import DRILLS
+    from napkin.drills.jobs import JOB_DRILLS, JOB_HOURS, JOB_PARAMS, run_job_drill
+    from napkin.drills.run import check_params, register_drills, run_drill, unknown_params
+    from napkin.drills.serving import DRILLS, PARAMS
     from napkin.planner import plan
     from napkin.sim.options import SimOptions
     from napkin.specs.design import SERVING_KINDS
     from napkin.specs.loader import load_design
 
     try:
+        _check_seed(seed)
+        try:
+            options = SimOptions(duration_s=duration, seed=seed, replicas=replicas)
+        except ValidationError as error:
+            raise _option_error(error) from None
         planned = plan(load_design(design, set_ or ()))
         _require_fleet(planned)
-        options = SimOptions(duration_s=duration, seed=seed, replicas=replicas)
         extra: dict[str, object] = {}
         for text in param or ():
             key, _, value = text.partition("=")
@@ -270,6 +309,19 @@ def drill_command(
         serving = planned.design.kind in SERVING_KINDS
         known = JOB_DRILLS if jobs else DRILLS if serving else {}
         runnable = [entry for entry in register if entry[1] in known]
+        declared = JOB_PARAMS if jobs else PARAMS
+        if failure is not None and failure in known:
+            unknown_params(failure, list(extra), declared[failure])
+        elif runnable:  # every drill of the register: a key must fit one of them
+            union = {k: v for _, d, _ in runnable for k, v in declared[d].items()}
+            unknown_params("(any in the register)", list(extra), union)
+        # bounds known now (the slice's replicas and slots only when a drill runs): refuse
+        # a bad value before the first drill runs, not after the others
+        limits = {"duration_s": JOB_HOURS if jobs else duration, "replicas": math.inf}
+        for _, drill, _ in runnable:
+            mine = declared[drill]
+            given = {k: v for k, v in extra.items() if k in mine}
+            check_params(drill, given, mine, {**limits, "slots": math.inf})
         skipped = [
             (mode, drill, "not simulated: no model of this failure")
             for mode, drill, _ in register
@@ -278,7 +330,8 @@ def drill_command(
         with _steps(quiet or as_json, len(runnable)) as step:
             for mode, drill, params in runnable:
                 step(f"drill: {mode}")
-                merged = {**params, **extra}
+                mine = declared[drill]
+                merged = {**params, **{k: v for k, v in extra.items() if k in mine}}
                 result = (
                     run_job_drill(planned, drill, merged, JOB_HOURS, seed)
                     if jobs
@@ -292,19 +345,22 @@ def drill_command(
                 field="--failure",
             )
     except NapkinError as error:
+        flags = {"at_s": ("--at", at), "count": ("--count", count)}
+        for key, (flag, value) in flags.items():
+            if error.field == f"--param {key}" and value is not None:
+                error.field = flag  # name what the user typed
         _fail(error)
         return
     if as_json:
         typer.echo(
-            json.dumps(
+            _json(
                 {
                     "design": planned.design.name,
                     "drills": [{"failure_mode": m, **r.to_json()} for m, r in results],
                     "not_simulated": [
                         {"failure_mode": m, "drill": d, "reason": why} for m, d, why in skipped
                     ],
-                },
-                indent=2,
+                }
             )
         )
         return
@@ -375,6 +431,8 @@ def optimize_command(
             raise NapkinError("allowed: cost, cpqu", field="--objective")
         if executor not in ("local", "ray"):
             raise NapkinError("allowed: local, ray", field="--executor")
+        if output is not None:
+            writable(output, force)  # before the search, not after it
         base = tuple(set_ or ())
         as_written = plan(load_design(design, base))
         prices = _prices(price, as_written)
@@ -417,7 +475,7 @@ def optimize_command(
         _fail(NapkinError(str(error), field="--tps"))
         return
     if as_json:
-        typer.echo(json.dumps(result.to_json(), indent=2))
+        typer.echo(_json(result.to_json()))
         return
     from napkin.render.optimize import render_optimum
 
@@ -460,7 +518,7 @@ def _write_chosen(
         )
     lines.append("  claims dropped (they describe the original); YAML comments are not kept")
     header = "\n# ".join(lines)
-    output.write_text(design_yaml(design, (*base, *overrides), header))
+    _write(output, design_yaml(design, (*base, *overrides), header))
 
 
 def _field(data: dict, path: str) -> object:  # noqa: ANN401 - any YAML value
@@ -488,7 +546,7 @@ def levers_command(
         _fail(error)
         return
     if as_json:
-        typer.echo(json.dumps([r.to_json() for r in results], indent=2))
+        typer.echo(_json([r.to_json() for r in results]))
         return
     from napkin.render.optimize import render_levers
 
@@ -543,6 +601,7 @@ def simulate_command(
     from napkin.specs.loader import load_design
 
     try:
+        _check_seed(seed)
         options = SimOptions(
             duration_s=duration,
             seed=seed,
@@ -559,8 +618,10 @@ def simulate_command(
             tenant_qps=tenant_qps,
         )
     except ValidationError as error:
-        item = error.errors()[0]
-        _fail(NapkinError(item["msg"], field="--" + str(item["loc"][0]).replace("_", "-")))
+        _fail(_option_error(error))
+        return
+    except NapkinError as error:
+        _fail(error)
         return
     try:
         planned = plan(load_design(design, set_ or (), profile))
@@ -572,11 +633,33 @@ def simulate_command(
         _fail(error)
         return
     if as_json:
-        typer.echo(json.dumps(result.to_json(), indent=2))
+        typer.echo(_json(result.to_json()))
         return
     from napkin.render.simulation import render_simulation
 
     _console().print(render_simulation(result))
+
+
+# SimOptions fields -> the flags that set them, so a message names what the user typed.
+SIM_FLAGS = {
+    "duration_s": "--duration",
+    "prefix_cache_fraction": "--prefix-cache",
+    "queue_timeout_s": "--queue-timeout",
+    "max_context_tokens": "--max-context",
+}
+
+
+def _check_seed(seed: int) -> None:
+    """A seed numpy accepts: 0 to 2**32 - 1 (bounded, not mapped, so runs stay comparable)."""
+    if not 0 <= seed < 2**32:
+        raise NapkinError(f"must be between 0 and {2**32 - 1}, got {seed}", field="--seed")
+
+
+def _option_error(error: Exception) -> NapkinError:
+    """The first pydantic error of SimOptions, naming the real CLI flag."""
+    item = error.errors()[0]  # type: ignore[attr-defined]
+    name = str(item["loc"][0]) if item["loc"] else ""
+    return NapkinError(item["msg"], field=SIM_FLAGS.get(name, "--" + name.replace("_", "-")))
 
 
 def _simulate_with_progress(planned, options, trace):  # noqa: ANN001, ANN202
@@ -666,9 +749,7 @@ def report_command(
                     f"allowed: {', '.join(REPORT_FORMATS)}",
                     field="--out",
                 )
-            refuse_overwrite(path, force)
-            if not path.parent.is_dir():
-                raise NapkinError("folder does not exist", file=str(path.parent))
+            writable(path, force)
         if simulate_s < 0:
             raise NapkinError("must be zero or more seconds", field="--simulate")
         from napkin.report.contents import gather
@@ -688,8 +769,11 @@ def report_command(
 
             text = render_markdown(contents)
         else:
-            text = json.dumps(contents.to_json(), indent=2)
-        path.write_text(text, encoding="utf-8")
+            text = _json(contents.to_json())
+        try:
+            _write(path, text)
+        except NapkinError as error:
+            _fail(error)
         if not quiet:
             typer.echo(f"napkin: wrote {path} ({len(text) / 1024:,.0f} KiB)", err=True)
 
@@ -792,14 +876,13 @@ def validate_command(
     stats = statistics(rows)
     if as_json:
         typer.echo(
-            json.dumps(
+            _json(
                 {
                     "source": str(source),
                     "rows": [r.to_json() for r in rows],
                     "stats": [s.to_json() for s in stats],
                     "unexplained": [r.measurement.id for r in unexplained(rows)],
-                },
-                indent=2,
+                }
             )
         )
         return

@@ -143,6 +143,16 @@ def from_guidellm(data: dict[str, Any], c: Conditions, source: str) -> list[Meas
 def read_measurements(path: str | Path, conditions: Conditions | None) -> list[Measurement]:
     """Measurements from a vLLM or GuideLLM JSON file (needs `conditions`) or a napkin CSV."""
     path = Path(path)
+    rows = _read(path, conditions)
+    if not rows:
+        raise NapkinError(
+            "no measurements in the file (a header alone is not a measurement)", file=str(path)
+        )
+    return rows
+
+
+def _read(path: Path, conditions: Conditions | None) -> list[Measurement]:
+    """The measurements of one file, by its format."""
     if path.suffix.lower() == ".csv":
         return read_csv(path)
     try:

@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from napkin.drills.run import DrillResult
+from napkin.drills.run import DrillResult, check_params
+from napkin.drills.serving import Param
 from napkin.errors import NapkinError
 from napkin.planner import Plan
 
@@ -135,6 +136,7 @@ def run_job_drill(plan: Plan, name: str, params: Params, hours: float, seed: int
     started = time.perf_counter()
     f = {k: v.value for k, v in plan.figures.items()}
     slots, sla_h = int(f["job_slots_for_start_sla"]), f["start_sla_s"] / 3600
+    check_params(name, params, JOB_PARAMS[name], {"slots": slots})
     base = _jobs(plan, hours, seed)
     arms = {"baseline": _summarise(base, _queue(base, slots, False, False, np.inf, 0, 0), sla_h)}
     for arm, mitigated in (("failure", False), ("mitigated", True)):
@@ -217,4 +219,20 @@ JOB_TARGETS: dict[str, tuple[str, Any, str]] = {
     ),
     "diverging-job": ("wasted GPU-slot-hours", lambda a: a["wasted_slot_hours"], "lower"),
     "replica-crash": ("wasted GPU-slot-hours", lambda a: a["wasted_slot_hours"], "lower"),
+}
+
+# Declared parameters per job drill: (type, low, high, help); "slots" is the fleet's slots.
+JOB_PARAMS: dict[str, dict[str, Param]] = {
+    "hot-tenant": {
+        "tenant_jobs": (int, 1, 100_000, "jobs the tenant submits at once"),
+        "at_h": (float, 0.0, JOB_HOURS, "hour the flood arrives"),
+    },
+    "diverging-job": {
+        "bad_data_fraction": (float, 0.0, 1.0, "fraction of jobs that diverge"),
+    },
+    "replica-crash": {
+        "count": (int, 1, "slots", "slots reclaimed"),
+        "at_h": (float, 0.0, JOB_HOURS, "hour the slots are reclaimed"),
+        "checkpoint_h": (float, 0.001, JOB_HOURS, "hours between checkpoints (mitigation)"),
+    },
 }

@@ -158,11 +158,20 @@ def _add_operating_point(sheet: Sheet, sizing: Sizing, design: DesignBase) -> No
             detail="from the predicted TTFT p99 with queueing, not the TTFT limit",
         )
     memory = sheet["max_sequences_by_memory"]
+    asked = design.deployment.max_batch
     why = (
         "deployment.max_batch"
-        if design.deployment.max_batch
+        if asked
         else ("KV-cache memory" if limit.batch >= memory else "the time-per-token budget")
     )
+    if asked and asked > limit.batch:
+        why = (
+            f"KV-cache memory: deployment.max_batch ({asked:,}) is above what memory holds "
+            f"({memory:,.0f} sequences), so the plan uses {limit.batch:,}"
+            if limit.batch >= memory
+            else f"napkin's batch cap and token budget: deployment.max_batch ({asked:,}) is "
+            f"above what one replica runs, so the plan uses {limit.batch:,}"
+        )
     sheet.add(
         "decode_batch",
         limit.batch,

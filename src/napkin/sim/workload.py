@@ -129,9 +129,13 @@ def read_trace(path: str | Path) -> Requests:
     output_tokens, and optionally tenant, session, prefix_tokens."""
     path = Path(path)
     try:
-        text = path.read_text()
+        text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise NapkinError(f"cannot read trace: {error}", file=str(path)) from None
+    except UnicodeDecodeError:
+        raise NapkinError(
+            "not a text trace (binary or not UTF-8); expected JSONL or CSV", file=str(path)
+        ) from None
     if path.suffix.lower() == ".csv":
         raw = list(csv.DictReader(text.splitlines()))
     else:
@@ -150,8 +154,9 @@ def read_trace(path: str | Path) -> Requests:
             rows.append(TraceRow.model_validate(item))
         except ValidationError as error:
             first = error.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "(the whole record)"
             raise NapkinError(
-                first["msg"], file=str(path), field=f"record {number}, {first['loc'][0]}"
+                first["msg"], file=str(path), field=f"record {number}, {where}"
             ) from None
     if not rows:
         raise NapkinError("the trace has no requests", file=str(path))

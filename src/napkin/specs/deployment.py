@@ -27,10 +27,20 @@ class Deployment(BaseModel):
     tp: int = Field(default=1, ge=1, le=64)
     precision: Precision = Precision.bf16
     kv_precision: Precision | None = None
-    gpu_memory_utilization: float = Field(default=0.9, gt=0, le=1)
-    reserved_gib_per_gpu: float = Field(default=2.0, ge=0)
-    max_batch: int | None = Field(default=None, gt=0)
-    headroom: float = Field(default=1.25, ge=1)
+    gpu_memory_utilization: float = Field(
+        default=0.9, ge=0.01, le=1, description="0.01 to 1 of each GPU's memory"
+    )
+    reserved_gib_per_gpu: float = Field(
+        default=2.0, ge=0, le=1e5, description="0 to 1e5 GiB (past any GPU's memory)"
+    )
+    max_batch: int | None = Field(
+        default=None,
+        gt=0,
+        description="at least 1; above what memory holds, the plan uses what fits and says so",
+    )
+    headroom: float = Field(
+        default=1.25, ge=1, le=100, description="1 (none) to 100x the peak need"
+    )
 
     @property
     def kv_format(self) -> Precision:

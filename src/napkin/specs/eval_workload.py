@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from napkin.specs.workload import MAX_TOKENS
+
+TAIL = 1e-9
+"""Probabilities stay in [1e-9, 1 - 1e-9]: beyond, normal quantiles run out of precision."""
 
 
 class EvalWorkload(BaseModel):
@@ -16,20 +21,36 @@ class EvalWorkload(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    prompts: float = Field(gt=0)
-    input_tokens_per_prompt: float = Field(gt=0)
-    output_tokens_per_prompt: float = Field(gt=0)
-    ablation_multiplier: float = Field(ge=1)
-    budget_gpu_hours: float = Field(gt=0)
-    turnaround_h: float = Field(gt=0)
-    judge_pairs: float = Field(ge=0)
-    judge_calls_per_pair: float = Field(default=2, ge=1)
-    judge_tokens_per_call: float = Field(gt=0)
-    tokens_per_s_per_gpu: float | None = Field(default=None, gt=0)
-    baseline_accuracy: float = Field(gt=0, lt=1)
-    min_detectable_drop: float = Field(gt=0, lt=1)
-    alpha: float = Field(default=0.05, gt=0, lt=1)
-    power: float = Field(default=0.8, gt=0, lt=1)
-    candidates: float = Field(default=1, ge=1)
-    gate_pass_fraction: float = Field(default=1.0, gt=0, le=1)
+    prompts: float = Field(ge=1, le=1e12, description="1 to 1e12 prompts per suite")
+    input_tokens_per_prompt: float = Field(ge=1, le=MAX_TOKENS, description="1 to 1e8")
+    output_tokens_per_prompt: float = Field(ge=1, le=MAX_TOKENS, description="1 to 1e8")
+    ablation_multiplier: float = Field(ge=1, le=1e6, description="1 to 1e6 passes")
+    budget_gpu_hours: float = Field(ge=1e-3, le=1e10, description="1e-3 to 1e10 GPU-hours")
+    turnaround_h: float = Field(ge=1e-3, le=1e6, description="1e-3 h to 1e6 h (~a century)")
+    judge_pairs: float = Field(ge=0, le=1e12, description="0 to 1e12 pairs")
+    judge_calls_per_pair: float = Field(default=2, ge=1, le=1e3, description="1 to 1e3")
+    judge_tokens_per_call: float = Field(ge=1, le=MAX_TOKENS, description="1 to 1e8")
+    tokens_per_s_per_gpu: float | None = Field(
+        default=None, ge=1e-3, le=1e9, description="1e-3 to 1e9 tokens/s per GPU"
+    )
+    baseline_accuracy: float = Field(ge=TAIL, le=1 - TAIL, description="in [1e-9, 1 - 1e-9]")
+    min_detectable_drop: float = Field(ge=TAIL, le=1 - TAIL, description="in [1e-9, 1 - 1e-9]")
+    alpha: float = Field(
+        default=0.05,
+        ge=TAIL,
+        le=1 - TAIL,
+        description="in [1e-9, 1 - 1e-9]: smaller underflows the normal quantile",
+    )
+    power: float = Field(default=0.8, ge=TAIL, le=1 - TAIL, description="in [1e-9, 1 - 1e-9]")
+    candidates: float = Field(default=1, ge=1, le=1e9, description="1 to 1e9")
+    gate_pass_fraction: float = Field(default=1.0, ge=TAIL, le=1, description="1e-9 to 1")
     gate_cost_fraction: float = Field(default=0.0, ge=0, lt=1)
+
+    @model_validator(mode="after")
+    def _drop_within_baseline(self) -> EvalWorkload:
+        if self.min_detectable_drop >= self.baseline_accuracy:
+            raise ValueError(
+                f"min_detectable_drop ({self.min_detectable_drop:g}) must be below "
+                f"baseline_accuracy ({self.baseline_accuracy:g}): accuracy cannot drop below 0"
+            )
+        return self

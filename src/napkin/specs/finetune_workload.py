@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from napkin.specs.workload import MAX_TOKENS
+
 
 class BaseShare(BaseModel):
     """One base model of the mix, its share of jobs and the list price of a job on it."""
@@ -13,7 +15,7 @@ class BaseShare(BaseModel):
     model: str
     label: str = Field(pattern=r"^[a-z0-9_]+$", description="short key suffix, e.g. 7b")
     share: float = Field(gt=0, le=1)
-    price_per_job_usd: float = Field(gt=0)
+    price_per_job_usd: float = Field(ge=1e-6, le=1e9, description="$1e-6 to $1e9")
 
 
 class FinetuneWorkload(BaseModel):
@@ -32,20 +34,22 @@ class FinetuneWorkload(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     bases: tuple[BaseShare, ...] = Field(min_length=1)
-    customers: float = Field(gt=0)
-    adapters_per_customer: float = Field(default=1, gt=0)
-    examples_per_job: float = Field(gt=0)
-    seq_len: float = Field(gt=0)
-    epochs: float = Field(gt=0)
-    batch_size: int = Field(default=8, gt=0)
-    flops_per_param_token: float = Field(default=4.0, gt=0)
-    mfu: float = Field(gt=0, le=1)
-    jobs_per_hour: float = Field(gt=0)
-    start_sla_s: float = Field(gt=0)
-    start_sla_quantile: float = Field(default=0.99, gt=0, lt=1)
-    lora_rank: int = Field(gt=0)
+    customers: float = Field(ge=1, le=1e11, description="1 to 1e11 (world population x10)")
+    adapters_per_customer: float = Field(default=1, ge=1e-3, le=1e6, description="1e-3 to 1e6")
+    examples_per_job: float = Field(ge=1, le=1e12, description="1 to 1e12")
+    seq_len: float = Field(ge=1, le=MAX_TOKENS, description="1 to 1e8 tokens")
+    epochs: float = Field(ge=1e-3, le=1e4, description="1e-3 to 1e4")
+    batch_size: int = Field(default=8, ge=1, le=1_000_000, description="1 to 1e6")
+    flops_per_param_token: float = Field(
+        default=4.0, ge=1, le=100, description="1 to 100 (6 is a full fine-tune)"
+    )
+    mfu: float = Field(ge=1e-4, le=1, description="1e-4 to 1")
+    jobs_per_hour: float = Field(ge=1e-4, le=1e9, description="1e-4 to 1e9")
+    start_sla_s: float = Field(ge=1e-3, le=1e8, description="1 ms to 1e8 s (~3 years)")
+    start_sla_quantile: float = Field(default=0.99, ge=1e-6, le=1 - 1e-9)
+    lora_rank: int = Field(ge=1, le=1_000_000, description="1 to 1e6")
     lora_targets: tuple[str, ...] = ("q", "k", "v", "o", "gate", "up", "down")
-    spot_price_fraction: float = Field(gt=0, le=1)
+    spot_price_fraction: float = Field(ge=1e-4, le=1, description="1e-4 to 1")
     spot_eligible_fraction: float = Field(ge=0, le=1)
 
     @model_validator(mode="after")

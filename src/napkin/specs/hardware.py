@@ -6,9 +6,14 @@ names; the properties convert to SI for the formulas.
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
+from napkin.specs.bounds import at_least, at_most
 from napkin.units import GB, GIB, TB, TERA, Precision
+
+PEAK = "1e-3 (a GFLOP/s) to 1e6 (~450x a B200's dense peak)"
 
 
 class GPU(BaseModel):
@@ -19,18 +24,26 @@ class GPU(BaseModel):
     name: str
     aliases: tuple[str, ...] = ()
     vendor: str
-    bf16_dense_tflops: float = Field(gt=0)
-    fp8_dense_tflops: float | None = Field(default=None, gt=0)
-    int8_dense_tops: float | None = Field(default=None, gt=0)
-    hbm_gib: float = Field(gt=0)
-    hbm_bandwidth_tb_per_s: float = Field(gt=0)
+    bf16_dense_tflops: float = Field(ge=1e-3, le=1e6, description=PEAK)
+    fp8_dense_tflops: float | None = Field(default=None, ge=1e-3, le=1e6, description=PEAK)
+    int8_dense_tops: float | None = Field(default=None, ge=1e-3, le=1e6, description=PEAK)
+    hbm_gib: float = Field(ge=1e-3, le=1e6, description="1 MiB to 1e6 GiB (~5000x an H200)")
+    hbm_bandwidth_tb_per_s: float = Field(
+        ge=1e-3, le=1e4, description="1 GB/s to 1e4 TB/s (~2000x an H200)"
+    )
     interconnect: str
-    interconnect_gb_per_s: float = Field(gt=0, description="per GPU, bidirectional")
-    max_gpus_per_node: int = Field(default=8, gt=0)
-    achievable_flops_fraction: float | None = Field(default=None, gt=0, le=1)
-    achievable_bandwidth_fraction: float | None = Field(default=None, gt=0, le=1)
+    interconnect_gb_per_s: float = Field(
+        ge=1e-3,
+        le=1e6,
+        description="per GPU, bidirectional; 1 MB/s to 1e6 GB/s (~550x NVLink 5)",
+    )
+    max_gpus_per_node: int = Field(default=8, gt=0, le=100_000, description="1 to 1e5")
+    achievable_flops_fraction: float | None = Field(default=None, ge=1e-3, le=1)
+    achievable_bandwidth_fraction: float | None = Field(default=None, ge=1e-3, le=1)
     efficiency_source: str | None = None
-    price_per_gpu_hour_usd: float = Field(gt=0)
+    price_per_gpu_hour_usd: Annotated[
+        float, at_least(1e-4, "USD per GPU-hour"), at_most(1e4, "USD per GPU-hour")
+    ] = Field(gt=0, description="$1e-4 to $1e4 per GPU-hour (~5000x an H100's price)")
     price_source: str
     price_date: str | None = None
     source: str

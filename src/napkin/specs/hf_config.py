@@ -20,6 +20,20 @@ from napkin.errors import NapkinError
 from napkin.specs.model import MLA, Model, MoE
 
 NESTED_KEYS = ("text_config", "language_config", "llm_config", "text_model", "language_model")
+# Shape keys read below. A present value must be a positive whole number (JSON 4096, not
+# "4096" or 0); the second set may also be 0, which configs in the wild use for "off".
+COUNT_KEYS = (
+    "hidden_size", "n_embd", "d_model", "num_attention_heads", "n_head", "num_hidden_layers",
+    "n_layer", "num_layers", "vocab_size", "num_key_value_heads", "num_kv_heads", "head_dim",
+    "intermediate_size", "n_inner", "ffn_dim", "max_position_embeddings", "n_positions",
+    "seq_length", "num_experts_per_tok", "moe_topk", "moe_intermediate_size",
+    "shared_expert_intermediate_size", "qk_rope_head_dim", "qk_nope_head_dim", "v_head_dim",
+    "sliding_window_pattern",
+)  # fmt: skip
+ZERO_MEANS_OFF_KEYS = (
+    "num_local_experts", "n_routed_experts", "num_experts", "n_shared_experts",
+    "first_k_dense_replace", "kv_lora_rank", "q_lora_rank", "sliding_window",
+)  # fmt: skip
 UNGATED_TYPES = {"gpt2", "gptj", "gpt_neox", "opt", "bloom", "falcon", "gpt_bigcode", "phi"}
 
 
@@ -28,6 +42,26 @@ def _first(config: dict[str, Any], *keys: str) -> Any:
         if config.get(key) is not None:
             return config[key]
     return None
+
+
+def _check_counts(config: dict[str, Any], source: str | None) -> None:
+    """Every shape value present is a whole number (> 0, or >= 0 where 0 means "off")."""
+    for key in COUNT_KEYS + ZERO_MEANS_OFF_KEYS:
+        value = config.get(key)
+        if value is None:
+            continue
+        whole = not isinstance(value, bool) and (
+            isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+        )
+        floor = 0 if key in ZERO_MEANS_OFF_KEYS else 1
+        if not whole or value < floor:
+            kind = "a non-negative" if floor == 0 else "a positive"
+            raise NapkinError(
+                f"must be {kind} whole number, as a JSON number (got {value!r})",
+                file=source,
+                field=key,
+            )
+        config[key] = int(value)
 
 
 def _language_part(config: dict[str, Any]) -> dict[str, Any]:
@@ -57,9 +91,14 @@ def _moe(config: dict[str, Any]) -> MoE | None:
     )
 
 
-def _mla(config: dict[str, Any]) -> MLA | None:
+def _mla(config: dict[str, Any], source: str | None = None) -> MLA | None:
     if not config.get("kv_lora_rank"):
         return None
+    for key in ("qk_rope_head_dim", "qk_nope_head_dim", "v_head_dim"):
+        if config.get(key) is None:
+            raise NapkinError(
+                f"config has kv_lora_rank (MLA) but no {key!r}", file=source, field=key
+            )
     return MLA(
         kv_lora_rank=config["kv_lora_rank"],
         q_lora_rank=config.get("q_lora_rank"),
@@ -86,7 +125,8 @@ def _sliding(config: dict[str, Any], layers: int) -> tuple[int | None, int | Non
 
 def model_from_hf_config(config: dict[str, Any], name: str, source: str | None = None) -> Model:
     """Map a `config.json` dict to a Model; raises NapkinError naming a missing key."""
-    lm = _language_part(config)
+    lm = dict(_language_part(config))
+    _check_counts(lm, source)
     hidden = _first(lm, "hidden_size", "n_embd", "d_model")
     heads = _first(lm, "num_attention_heads", "n_head")
     layers = _first(lm, "num_hidden_layers", "n_layer", "num_layers")
@@ -125,7 +165,7 @@ def model_from_hf_config(config: dict[str, Any], name: str, source: str | None =
             sliding_window_layers=windowed,
             attention_bias=bool(lm.get("attention_bias") or model_type.startswith("qwen2")),
             moe=_moe(lm),
-            mla=_mla(lm),
+            mla=_mla(lm, source),
         )
     except ValidationError as error:
         first = error.errors()[0]

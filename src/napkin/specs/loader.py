@@ -178,6 +178,7 @@ def model_in(annotation: Any) -> Any:
 def explain(error: ValidationError, file: str | None) -> NapkinError:
     """Turn pydantic's report into napkin's: field path, what was given, what is allowed."""
     lines = []
+    paths: list[str] = []
     for item in error.errors():
         loc = tuple(item["loc"])
         message = item["msg"]
@@ -185,6 +186,7 @@ def explain(error: ValidationError, file: str | None) -> NapkinError:
             given = item["input"].get("kind") if isinstance(item["input"], dict) else None
             problem = f"unknown kind {given!r}" if given is not None else "required field"
             lines.append(f"kind: {problem}; allowed: {', '.join(KINDS)}")
+            paths.append("kind")
             continue
         if item["type"] == "extra_forbidden":
             allowed = _allowed_fields(loc)
@@ -194,8 +196,10 @@ def explain(error: ValidationError, file: str | None) -> NapkinError:
         elif "input" in item and not isinstance(item["input"], dict | list):
             message += f" (got {item['input']!r})"
         lines.append(f"{_field_path(loc) or '(top level)'}: {message}")
+        paths.append(_field_path(loc))
     text = lines[0] if len(lines) == 1 else "\n  " + "\n  ".join(lines)
-    return NapkinError(text, file=file)
+    # `field` is the first problem's path (for the Python API); the text already names it
+    return NapkinError(text, file=file, field=paths[0] if paths else None, show_field=False)
 
 
 def _check_catalog_references(design: Design) -> None:

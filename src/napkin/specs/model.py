@@ -9,17 +9,19 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+WHY = "a whole number at most 1e5-1e10 per field: past every published model by far"
+
 
 class MoE(BaseModel):
     """Mixture-of-experts FFN: each token is routed to `num_active_experts` of `num_experts`."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    num_experts: int = Field(gt=0)
-    num_active_experts: int = Field(gt=0)
-    expert_ffn_size: int = Field(gt=0)
-    num_shared_experts: int = Field(default=0, ge=0)
-    first_dense_layers: int = Field(default=0, ge=0)
+    num_experts: int = Field(gt=0, le=1_000_000, description=WHY)
+    num_active_experts: int = Field(gt=0, le=1_000_000, description=WHY)
+    expert_ffn_size: int = Field(gt=0, le=100_000_000, description=WHY)
+    num_shared_experts: int = Field(default=0, ge=0, le=1_000_000, description=WHY)
+    first_dense_layers: int = Field(default=0, ge=0, le=100_000, description=WHY)
 
     @model_validator(mode="after")
     def _active_within_total(self) -> MoE:
@@ -34,11 +36,11 @@ class MLA(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    kv_lora_rank: int = Field(gt=0)
-    q_lora_rank: int | None = Field(default=None, gt=0)
-    qk_rope_head_dim: int = Field(gt=0)
-    qk_nope_head_dim: int = Field(gt=0)
-    v_head_dim: int = Field(gt=0)
+    kv_lora_rank: int = Field(gt=0, le=1_000_000, description=WHY)
+    q_lora_rank: int | None = Field(default=None, gt=0, le=1_000_000, description=WHY)
+    qk_rope_head_dim: int = Field(gt=0, le=100_000, description=WHY)
+    qk_nope_head_dim: int = Field(gt=0, le=100_000, description=WHY)
+    v_head_dim: int = Field(gt=0, le=100_000, description=WHY)
 
 
 class Model(BaseModel):
@@ -50,20 +52,24 @@ class Model(BaseModel):
     aliases: tuple[str, ...] = ()
     hf_repo: str | None = None
     source: str | None = None
-    params_b: float | None = Field(default=None, gt=0, description="publisher's stated total")
-    active_params_b: float | None = Field(default=None, gt=0)
+    params_b: float | None = Field(
+        default=None, ge=1e-6, le=1e6, description="publisher's stated total; 1e-6 to 1e6 B"
+    )
+    active_params_b: float | None = Field(
+        default=None, ge=1e-6, le=1e6, description="1e-6 to 1e6 B"
+    )
     params_source: str | None = None
-    num_layers: int = Field(gt=0)
-    hidden_size: int = Field(gt=0)
-    num_attention_heads: int = Field(gt=0)
-    num_kv_heads: int = Field(gt=0)
-    head_dim: int = Field(gt=0)
-    ffn_size: int = Field(gt=0)
+    num_layers: int = Field(gt=0, le=100_000, description=WHY)
+    hidden_size: int = Field(gt=0, le=10_000_000, description=WHY)
+    num_attention_heads: int = Field(gt=0, le=1_000_000, description=WHY)
+    num_kv_heads: int = Field(gt=0, le=1_000_000, description=WHY)
+    head_dim: int = Field(gt=0, le=100_000, description=WHY)
+    ffn_size: int = Field(gt=0, le=100_000_000, description=WHY)
     ffn_gated: bool = True
-    vocab_size: int = Field(gt=0)
+    vocab_size: int = Field(gt=0, le=1_000_000_000, description=WHY)
     tie_word_embeddings: bool = False
-    max_context: int = Field(gt=0)
-    sliding_window: int | None = Field(default=None, gt=0)
+    max_context: int = Field(gt=0, le=10_000_000_000, description=WHY)
+    sliding_window: int | None = Field(default=None, gt=0, le=10_000_000_000, description=WHY)
     sliding_window_layers: int | None = Field(
         default=None, ge=0, description="layers using the window; default all when set"
     )

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from napkin.specs.bounds import at_most
+
+DAY_S = 86_400.0
+BOUNDS = "seconds, above 0 and at most a day (no interactive target is longer)"
+Seconds = Annotated[float | None, at_most(DAY_S, "s (a day)")]
 
 
 class SLA(BaseModel):
@@ -15,10 +23,10 @@ class SLA(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    ttft_p50_s: float | None = Field(default=None, gt=0)
-    ttft_p99_s: float | None = Field(default=None, gt=0)
-    tpot_s: float | None = Field(default=None, gt=0)
-    e2e_p99_s: float | None = Field(default=None, gt=0)
+    ttft_p50_s: Seconds = Field(default=None, gt=0, description=BOUNDS)
+    ttft_p99_s: Seconds = Field(default=None, gt=0, description=BOUNDS)
+    tpot_s: Seconds = Field(default=None, gt=0, description=BOUNDS)
+    e2e_p99_s: Seconds = Field(default=None, gt=0, description=BOUNDS)
 
     @model_validator(mode="after")
     def _some_target(self) -> SLA:

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from math import exp, log
 from statistics import NormalDist
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    model_validator,
+)
+
+from napkin.specs.bounds import at_least
 
 if TYPE_CHECKING:  # numpy loads only when a simulation samples lengths
     import numpy as np
     from numpy.random import Generator
+
+
+MAX_TOKENS = 1e8
+"""No prompt or generation is longer: 1e8 tokens is past every model's context window."""
 
 
 class LogNormalLength(BaseModel):
@@ -23,7 +37,9 @@ class LogNormalLength(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     kind: Literal["lognormal"] = "lognormal"
-    sigma: float = Field(gt=0, le=5)
+    sigma: float = Field(
+        gt=0, le=5, description="log-space spread; > 5 puts the p99 past 1e5x the mean"
+    )
 
     def quantile(self, mean: float, q: float) -> float:
         mu = log(mean) - self.sigma**2 / 2
@@ -58,8 +74,12 @@ class EmpiricalLength(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     kind: Literal["empirical"] = "empirical"
-    values: tuple[float, ...] = Field(min_length=1)
-    weights: tuple[float, ...] | None = None
+    values: tuple[Annotated[float, Field(le=MAX_TOKENS)], ...] = Field(
+        min_length=1, description="observed token counts; each ≤ 1e8 (past any context window)"
+    )
+    weights: tuple[Annotated[float, Field(ge=0, le=1e15)], ...] | None = Field(
+        default=None, description="relative weights, ≥ 0 and ≤ 1e15, not all zero"
+    )
 
     @model_validator(mode="after")
     def _weights_match(self) -> EmpiricalLength:
@@ -69,6 +89,8 @@ class EmpiricalLength(BaseModel):
             len(self.weights) != len(self.values) or any(w < 0 for w in self.weights)
         ):
             raise ValueError("weights must be non-negative and as many as values")
+        if self.weights is not None and sum(self.weights) <= 0:
+            raise ValueError("weights must not all be zero (nothing would ever be drawn)")
         return self
 
     def _pairs(self) -> list[tuple[float, float]]:
@@ -97,8 +119,33 @@ class EmpiricalLength(BaseModel):
         return self._pairs()[-1][0]
 
 
+LENGTH_KINDS = ("lognormal", "exponential", "empirical")
+
+
+def _length_kind(value: Any) -> str:
+    """The union's tag: a known `kind`, else "kind" (which reports the bad kind by name)."""
+    kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+    return kind if kind in LENGTH_KINDS else "kind"
+
+
+def _unknown_kind(value: Any) -> Any:
+    """Refuse a distribution whose `kind` is missing or unknown, naming the allowed kinds
+    (the error's path ends in `.kind`: the tag this branch is chosen under)."""
+    if not isinstance(value, dict):
+        problem = "a distribution is a mapping with a kind"
+    elif value.get("kind") is None:
+        problem = "required"
+    else:
+        problem = f"unknown kind {value['kind']!r}"
+    raise ValueError(f"{problem}; allowed: {', '.join(LENGTH_KINDS)}")
+
+
 Length = Annotated[
-    LogNormalLength | ExponentialLength | EmpiricalLength, Field(discriminator="kind")
+    Annotated[LogNormalLength, Tag("lognormal")]
+    | Annotated[ExponentialLength, Tag("exponential")]
+    | Annotated[EmpiricalLength, Tag("empirical")]
+    | Annotated[Any, AfterValidator(_unknown_kind), Tag("kind")],
+    Discriminator(_length_kind),
 ]
 
 
@@ -116,12 +163,28 @@ class Workload(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    dau: float = Field(gt=0, description="daily active users")
-    sessions_per_user_per_day: float = Field(gt=0)
-    turns_per_session: float = Field(gt=0)
-    input_tokens_per_turn: float = Field(gt=0, description="mean prompt tokens per request")
-    output_tokens_per_turn: float = Field(gt=0, description="mean generated tokens per request")
-    peak_to_average: float = Field(default=1.0, ge=1, description="peak QPS / average QPS")
+    dau: Annotated[float, at_least(1, "user")] = Field(
+        gt=0,
+        le=1e11,
+        description="daily active users; 1 to 1e11 (more than the world's population x10)",
+    )
+    sessions_per_user_per_day: float = Field(
+        ge=1e-3, le=1e4, description="1e-3 (one a few years) to 1e4 (one every ~9 s all day)"
+    )
+    turns_per_session: float = Field(
+        ge=1, le=1e5, description="requests per session; at least one, at most 1e5"
+    )
+    input_tokens_per_turn: Annotated[float, at_least(1, "token")] = Field(
+        gt=0, le=MAX_TOKENS, description="mean prompt tokens per request; 1 to 1e8"
+    )
+    output_tokens_per_turn: float = Field(
+        ge=1,
+        le=MAX_TOKENS,
+        description="mean generated tokens per request; at least one token, at most 1e8",
+    )
+    peak_to_average: float = Field(
+        default=1.0, ge=1, le=1e3, description="peak QPS / average QPS; 1 to 1e3"
+    )
     input_tokens_distribution: Length | None = None
     output_tokens_distribution: Length | None = None
 
