@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from napkin.capacity.queueing import erlang_c, wait_quantile_s
+from napkin.capacity.queueing import erlang_c, gg_wait_quantile_s
 from napkin.errors import NapkinError
 from napkin.perf import operating_point as op
 from napkin.perf.batching import Engine
@@ -49,9 +49,12 @@ def test_wait_quantile_by_hand():
     # M/M/1 (c = 1): C = ρ. λ = 0.5, μ = 1: P(W > t) = 0.5 e^(−0.5 t) = 0.01
     # → t = ln(0.5 / 0.01) / 0.5 = 2 ln 50 = 7.824 s.
     assert erlang_c(1, 0.5) == pytest.approx(0.5)
-    assert wait_quantile_s(1, 0.5, 1.0, 0.99) == pytest.approx(2 * log(50))
+    # Peakedness 1 is M/M/c itself.
+    assert gg_wait_quantile_s(1, 0.5, 1.0, 0.99, 1.0) == pytest.approx(2 * log(50))
     # At the median: C = 0.5 ≤ 1 − 0.5, so no wait.
-    assert wait_quantile_s(1, 0.5, 1.0, 0.50) == 0.0
+    assert gg_wait_quantile_s(1, 0.5, 1.0, 0.50, 1.0) == 0.0
+    # Fixed service and regular arrivals (peakedness → 0) wait only at full load.
+    assert gg_wait_quantile_s(1, 0.5, 1.0, 0.99, 0.0) == 0.0
 
 
 def test_gap_below_is_the_erlang_cdf():

@@ -117,22 +117,6 @@ def servers_for_wait(
     return high
 
 
-def wait_quantile_s(
-    servers: int, arrival_rate: float, service_rate: float, quantile: float
-) -> float:
-    """The wait W_q not exceeded with probability `quantile` in M/M/c:
-    t = ln(C(c, A) / (1 − quantile)) / (c μ − λ) when C(c, A) > 1 − quantile, else 0.
-
-    From P(W > t) = C(c, A) exp(−(c μ − λ) t); infinite when unstable."""
-    load = arrival_rate / service_rate
-    if load >= servers:
-        return float("inf")
-    waits = erlang_c(servers, load)
-    if waits <= 1 - quantile:
-        return 0.0
-    return log(waits / (1 - quantile)) / (servers * service_rate - arrival_rate)
-
-
 def gg_wait_quantile_s(
     servers: int, arrival_rate: float, service_rate: float, quantile: float, peakedness: float
 ) -> float:

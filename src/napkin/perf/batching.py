@@ -1,9 +1,9 @@
-"""The operating point of one replica under continuous batching with chunked prefill.
+"""A model on a replica (`Engine`): the step-time questions every caller asks.
 
-In steady state each request contributes `input` prefill tokens and `output` decode tokens,
-so a step that decodes `batch` sequences also carries batch x input / output prefill tokens
-(vLLM's chunked prefill mixes both into one step). Sequences are, on average, half-way
-through their output, so each attends to input + output / 2 tokens.
+`mixed_step` is the smooth steady state — a step decoding `batch` sequences also carries
+batch x input / output prefill tokens, as if prompts were spread over every step — which
+calibration uses for its max-load rows. The planner's operating point, with prompts in
+whole chunks as the engine schedules them, is `perf/operating_point.py`.
 """
 
 from __future__ import annotations
@@ -49,65 +49,3 @@ class Engine:
         """One prompt alone on an idle replica: the time to its first token."""
         work = prefill_batch(prompt_tokens, self.model.sliding_window)
         return step_time(self.model, self.gpu, self.deployment, self.efficiency, work)
-
-
-@dataclass(frozen=True)
-class OperatingPoint:
-    """The batch a replica runs at, its step, and what stopped the batch from growing."""
-
-    batch: int
-    step: StepTime
-    limit: str
-
-
-def choose_batch(
-    engine: Engine,
-    input_tokens: float,
-    output_tokens: float,
-    context_tokens: float,
-    memory_limit: int,
-    tpot_budget_s: float | None,
-    cap: int = 4096,
-) -> OperatingPoint:
-    """Largest batch whose mixed step meets the time-per-token budget and whose KV fits.
-
-    Step time grows monotonically with batch, so a bisection finds the largest batch with
-    step <= budget. With no budget, the batch is memory-limited (or `cap`).
-    """
-    fixed = engine.deployment.max_batch
-    if fixed is not None:
-        return OperatingPoint(
-            fixed,
-            engine.mixed_step(fixed, input_tokens, output_tokens, context_tokens),
-            "deployment.max_batch",
-        )
-    upper = min(memory_limit, cap)
-    limit = "KV-cache memory" if memory_limit <= cap else f"napkin's batch cap ({cap})"
-    if upper < 1:
-        return OperatingPoint(
-            0, engine.mixed_step(1, input_tokens, output_tokens, context_tokens), "KV-cache memory"
-        )
-
-    def meets(batch: int) -> bool:
-        return tpot_budget_s is None or (
-            engine.mixed_step(batch, input_tokens, output_tokens, context_tokens).total_s
-            <= tpot_budget_s
-        )
-
-    if meets(upper):
-        best = upper
-    elif not meets(1):
-        return OperatingPoint(
-            1,
-            engine.mixed_step(1, input_tokens, output_tokens, context_tokens),
-            "time-per-token SLA (missed even at batch 1)",
-        )
-    else:
-        low, high = 1, upper  # meets(low) and not meets(high)
-        while high - low > 1:
-            middle = (low + high) // 2
-            low, high = (middle, high) if meets(middle) else (low, middle)
-        best, limit = low, "time-per-token SLA"
-    return OperatingPoint(
-        best, engine.mixed_step(best, input_tokens, output_tokens, context_tokens), limit
-    )
