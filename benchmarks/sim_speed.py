@@ -50,7 +50,7 @@ def case_b() -> None:
             print(f"  ... {t:5.0f} s simulated", flush=True)
             mark[0] = next(marks, 10**9)
 
-    sim = simulate(result, SimOptions(duration_s=600, seed=1), progress=progress)
+    sim = simulate(result, SimOptions(duration_s=600, seed=1), progress=progress, budget=None)
     _report(f"(b) chatbot planned fleet, {sim.summary['replicas']} replicas, 10 min at peak", sim)
 
 

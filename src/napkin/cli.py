@@ -5,7 +5,6 @@ Bad input prints one clear message (file, field, allowed values) and exits with 
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from collections.abc import Callable, Iterator
@@ -62,21 +61,11 @@ def _steps(quiet: bool, total: int | None = None) -> Iterator[Callable[[str], No
         yield step
 
 
-def _finite(value: object) -> object:
-    """A copy with every NaN or infinite float replaced by None (JSON null)."""
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return [_finite(item) for item in value]
-    return value
-
-
 def _json(value: object) -> str:
-    """Strict JSON (RFC 8259): a value that would be NaN or infinite is written as null, so
-    every parser reads the output; `allow_nan=False` guards the rule."""
-    return json.dumps(_finite(value), indent=2, allow_nan=False)
+    """Strict JSON (`napkin.strict_json`): NaN and infinities are written as null."""
+    from napkin import strict_json
+
+    return strict_json.dumps(value)
 
 
 def _write(path: Path, text: str) -> None:
@@ -269,13 +258,22 @@ def drill_command(
     set_: Annotated[list[str] | None, typer.Option("--set", help="override a field")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="run even when estimated over 2 min or 4 GB")
+    ] = False,
 ) -> None:
     """Inject each failure mode into the simulation: baseline, failure, failure + mitigation."""
     import yaml
     from pydantic import ValidationError
 
     from napkin.drills.jobs import JOB_DRILLS, JOB_HOURS, JOB_PARAMS, run_job_drill
-    from napkin.drills.run import check_params, register_drills, run_drill, unknown_params
+    from napkin.drills.run import (
+        check_params,
+        register_drills,
+        require_drill_size,
+        run_drill,
+        unknown_params,
+    )
     from napkin.drills.serving import DRILLS, PARAMS
     from napkin.planner import plan
     from napkin.sim.options import SimOptions
@@ -322,6 +320,10 @@ def drill_command(
             mine = declared[drill]
             given = {k: v for k, v in extra.items() if k in mine}
             check_params(drill, given, mine, {**limits, "slots": math.inf})
+        if serving and runnable and not yes:
+            from napkin.sim.footprint import DEFAULT_BUDGET
+
+            require_drill_size(planned, options, len(runnable), DEFAULT_BUDGET)
         skipped = [
             (mode, drill, "not simulated: no model of this failure")
             for mode, drill, _ in register
@@ -335,7 +337,7 @@ def drill_command(
                 result = (
                     run_job_drill(planned, drill, merged, JOB_HOURS, seed)
                     if jobs
-                    else run_drill(planned, drill, merged, options)
+                    else run_drill(planned, drill, merged, options, budget=None)
                 )
                 results.append((mode, result))
         if failure is not None and not results:
@@ -591,11 +593,15 @@ def simulate_command(
     tenant_qps: Annotated[float | None, typer.Option(help="per-tenant rate limit")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print one JSON object")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="run even when estimated over 2 min or 4 GB")
+    ] = False,
 ) -> None:
     """Simulate the planned fleet: latency percentiles, goodput, queues, plan vs simulation."""
     from pydantic import ValidationError
 
     from napkin.planner import plan
+    from napkin.sim.footprint import DEFAULT_BUDGET
     from napkin.sim.options import SimOptions
     from napkin.sim.run import simulate
     from napkin.specs.loader import load_design
@@ -625,10 +631,11 @@ def simulate_command(
         return
     try:
         planned = plan(load_design(design, set_ or (), profile))
+        budget = None if yes else DEFAULT_BUDGET
         if as_json or quiet:
-            result = simulate(planned, options, trace)
+            result = simulate(planned, options, trace, budget=budget)
         else:
-            result = _simulate_with_progress(planned, options, trace)
+            result = _simulate_with_progress(planned, options, trace, budget)
     except NapkinError as error:
         _fail(error)
         return
@@ -662,14 +669,16 @@ def _option_error(error: Exception) -> NapkinError:
     return NapkinError(item["msg"], field=SIM_FLAGS.get(name, "--" + name.replace("_", "-")))
 
 
-def _simulate_with_progress(planned, options, trace):  # noqa: ANN001, ANN202
+def _simulate_with_progress(planned, options, trace, budget):  # noqa: ANN001, ANN202
     from rich.progress import Progress
 
     from napkin.sim.run import simulate
 
     with Progress(transient=True, console=_console_err()) as bar:
         task = bar.add_task("simulating", total=options.duration_s)
-        result = simulate(planned, options, trace, progress=lambda t: bar.update(task, completed=t))
+        result = simulate(
+            planned, options, trace, lambda t: bar.update(task, completed=t), budget=budget
+        )
     return result
 
 
@@ -729,6 +738,9 @@ def report_command(
     ] = True,
     force: Annotated[bool, typer.Option("--force", help="overwrite existing files")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress messages")] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="run even when estimated over 2 min or 4 GB")
+    ] = False,
 ) -> None:
     """Write a shareable report: sheet, whiteboard, claims, SLA, charts, risks, cost levers.
 
@@ -753,9 +765,13 @@ def report_command(
         if simulate_s < 0:
             raise NapkinError("must be zero or more seconds", field="--simulate")
         from napkin.report.contents import gather
+        from napkin.sim.footprint import DEFAULT_BUDGET
 
         with _steps(quiet) as step:
-            contents = gather(design, tuple(set_ or ()), simulate_s, optimize, drills, step, verify)
+            budget = None if yes else DEFAULT_BUDGET
+            contents = gather(
+                design, tuple(set_ or ()), simulate_s, optimize, drills, step, verify, budget
+            )
     except NapkinError as error:
         _fail(error)
         return

@@ -96,3 +96,25 @@ def test_a_bad_value_is_refused_before_any_drill_runs(monkeypatch) -> None:
 
     monkeypatch.setattr(run, "run_drill", never)
     refused(["drill", "chatbot", "--at", "1e9", "--json"], "--at", "between 0 and 300")
+
+
+@pytest.mark.parametrize("name", ["chatbot", "coding-agent", "code-completion", "finetune-service"])
+def test_built_in_registers_pass_only_parameters_their_drills_read(name: str) -> None:
+    from napkin.drills.run import register_drills
+    from napkin.planner import plan
+    from napkin.specs.loader import load_design
+
+    assert register_drills(plan(load_design(name)))  # raises on a key a drill ignores
+
+
+def test_a_register_parameter_no_drill_reads_is_an_error() -> None:
+    from napkin.drills.run import register_drills
+    from napkin.planner import plan
+    from napkin.specs.loader import raw_design, resolve_design
+
+    data = raw_design("chatbot")
+    data["failure_modes"][0]["drill"]["params"]["backoff"] = "none"
+    with pytest.raises(NapkinError) as raised:
+        register_drills(plan(resolve_design(data)))
+    assert raised.value.field == "failure_modes.0.drill.params"
+    assert "reads no backoff" in str(raised.value) and "prompt_tokens (int" in str(raised.value)

@@ -15,6 +15,7 @@ import numpy as np
 
 from napkin.calibration.measurement import Measurement
 from napkin.calibration.predict import predict
+from napkin.errors import NapkinError
 from napkin.figures import Source
 from napkin.perf.efficiency import (
     DEFAULT_ALLREDUCE_LATENCY_S,
@@ -74,6 +75,27 @@ def _residuals(params: np.ndarray, rows: list[Measurement]) -> np.ndarray:
     return np.array([log(predict(m, eff) / m.value) for m in rows])
 
 
+def _require_predictable(rows: list[Measurement]) -> None:
+    """Refuse rows napkin cannot predict at the starting knobs (a zero or infinite
+    prediction: a model that does not fit, lengths far past any context): no fit can
+    explain them, and the optimiser would stop on a non-finite residual."""
+    eff = efficiency_of(np.array(START), "fit")
+    bad = []
+    for m in rows:
+        try:
+            finite = np.isfinite(log(predict(m, eff) / m.value))
+        except (ValueError, ZeroDivisionError, OverflowError):
+            finite = False
+        if not finite:
+            bad.append(m.id)
+    if bad:
+        raise NapkinError(
+            f"napkin cannot predict rows {', '.join(bad[:10])} (zero or infinite at any "
+            "efficiency): check their model, GPU, tp and token lengths",
+            field="rows",
+        )
+
+
 def _jacobian(params: np.ndarray, rows: list[Measurement]) -> np.ndarray:
     """d residual / d parameter with steps of 1% of each range, pointing into the bounds
     (the optimiser's own Jacobian degenerates for a parameter sitting on a bound)."""
@@ -114,6 +136,7 @@ def fit(rows: list[Measurement], gpu: str) -> Fit:
     mine = [m for m in rows if m.gpu == gpu]
     if not mine:
         raise ValueError(f"no measurements for {gpu}")
+    _require_predictable(mine)
     result = least_squares(
         _residuals,
         np.array(START),

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from napkin.calibration.measurement import Measurement, Metric, read_csv
 from napkin.errors import NapkinError
 from napkin.units import Precision
@@ -172,8 +174,14 @@ def _read(path: Path, conditions: Conditions | None) -> list[Measurement]:
             return from_guidellm(data, conditions, str(path))
         if isinstance(data, dict) and "output_throughput" in data:
             return from_vllm(data, conditions, str(path))
-    except (KeyError, TypeError, ZeroDivisionError) as error:
-        raise NapkinError(f"missing or malformed field {error}", file=str(path)) from None
+    except ValidationError as error:  # a value out of range (e.g. max_concurrency: -64)
+        item = error.errors()[0]
+        field = ".".join(str(p) for p in item["loc"])
+        raise NapkinError(
+            f"{item['msg']} (got {item.get('input')!r})", file=str(path), field=field
+        ) from None
+    except (KeyError, TypeError, ValueError, ZeroDivisionError, OverflowError) as error:
+        raise NapkinError(f"missing or malformed field: {error}", file=str(path)) from None
     raise NapkinError(
         "not a vLLM bench result (output_throughput, completed, ...) nor a "
         "GuideLLM report (benchmarks[])",

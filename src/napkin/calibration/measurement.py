@@ -35,13 +35,13 @@ class Measurement(BaseModel):
     id: str
     gpu: str
     model: str
-    tp: int = Field(ge=1)
+    tp: int = Field(ge=1, le=64, description="1 to 64, as a deployment's tp")
     precision: Precision
-    input_tokens: float = Field(gt=0)
-    output_tokens: float = Field(gt=0)
-    concurrency: int | None = Field(default=None, ge=1)
+    input_tokens: float = Field(gt=0, le=1e7, description="mean prompt tokens, up to 10M")
+    output_tokens: float = Field(gt=0, le=1e7, description="mean output tokens, up to 10M")
+    concurrency: int | None = Field(default=None, ge=1, le=1_000_000)
     metric: Metric
-    value: float = Field(gt=0)
+    value: float = Field(gt=0, le=1e12, description="SI units; 1e12 bounds every metric")
     engine: str = ""
     software: str = Field(default="", description="engine generation a profile is fitted to")
     trust: str = ""

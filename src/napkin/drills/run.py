@@ -8,12 +8,22 @@ from difflib import get_close_matches
 from math import isfinite
 from typing import Any
 
+from napkin import strict_json
 from napkin.drills.outcome import UserView, recovery_s, timeline, window_stats
 from napkin.drills.serving import DRILLS, PARAMS, Arm, Context, Param, Params
 from napkin.errors import NapkinError
 from napkin.perf.sizing import SLICE_REPLICAS
 from napkin.planner import Plan
 from napkin.sim.fleet import Fleet
+from napkin.sim.footprint import (
+    DEFAULT_BUDGET,
+    Budget,
+    Footprint,
+    footprint,
+    over,
+    require_within,
+    shrink,
+)
 from napkin.sim.metrics import Targets
 from napkin.sim.options import SimOptions, fleet_of, steps_of, traffic_of
 from napkin.sim.requests import Outcome
@@ -32,13 +42,15 @@ class DrillResult:
     wall_s: float
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        """Strict JSON: an open window's infinite end, or a NaN (no data), is None."""
+        out = {
             "drill": self.name,
             "params": self.params,
             "replicas": self.replicas,
             "arms": self.arms,
             "wall_s": self.wall_s,
         }
+        return strict_json.finite(out)  # type: ignore[return-value]
 
 
 def _goodput(view: UserView, targets: Targets) -> float:
@@ -82,7 +94,7 @@ def _measure(arm: Arm, steps: Any, targets: Targets, baseline_p99: float | None)
     return out
 
 
-def drill_context(plan: Plan, options: SimOptions) -> Context:
+def drill_slice(plan: Plan, options: SimOptions) -> SimOptions:
     """The slice: up to SLICE_REPLICAS replicas at the planned per-replica peak load."""
     if "model_replicas_provisioned" not in plan.figures:
         raise NapkinError(
@@ -93,15 +105,48 @@ def drill_context(plan: Plan, options: SimOptions) -> Context:
     planned = int(plan.figures["model_replicas_provisioned"].value)
     replicas = min(options.replicas or SLICE_REPLICAS, planned)
     qps = options.qps or plan.figures["peak_qps"].value * replicas / planned
-    sliced = options.model_copy(update={"replicas": replicas, "qps": qps})
+    return options.model_copy(update={"replicas": replicas, "qps": qps})
+
+
+def drill_cost(plan: Plan, options: SimOptions, drills: int = 1) -> Footprint:
+    """`drills` drills of three arms each, every arm a run of the slice (`sim.footprint`)."""
+    sliced = drill_slice(plan, options)
+    one = footprint(float(sliced.qps or 0) * sliced.duration_s, int(sliced.replicas or 1))
+    return one.times(len(ARMS) * drills)
+
+
+def require_drill_size(plan: Plan, options: SimOptions, drills: int, budget: Budget) -> None:
+    """Refuse drills over `budget` before the first arm runs, with a smaller run to ask for."""
+    cost = drill_cost(plan, options, drills)
+    if not over(cost, budget):
+        return
+    scale = shrink(cost, budget)
+    seconds = max(options.duration_s * scale, 1)
+    replicas = int(cost.replicas * scale)
+    fewer = f"--replicas {replicas:,} or " if replicas >= 1 else ""
+    require_within(cost, budget, f"Drill with {fewer}--duration {seconds:,.0f} or less")
+
+
+def drill_context(plan: Plan, options: SimOptions) -> Context:
+    """The slice's seeded workload and fleet, shared by the three arms."""
+    sliced = drill_slice(plan, options)
     requests = generate(traffic_of(plan, sliced), sliced.duration_s, sliced.seed)
     return Context(requests, fleet_of(plan, sliced), sliced.duration_s, sliced.seed)
 
 
-def run_drill(plan: Plan, name: str, params: Params, options: SimOptions) -> DrillResult:
-    """Baseline, failure and failure with mitigation, on the same seeded workload."""
+def run_drill(
+    plan: Plan,
+    name: str,
+    params: Params,
+    options: SimOptions,
+    budget: Budget | None = DEFAULT_BUDGET,
+) -> DrillResult:
+    """Baseline, failure and failure with mitigation, on the same seeded workload (refused
+    before it starts when estimated over `budget`; None runs it anyway)."""
     if name not in DRILLS:
         raise NapkinError(f"no drill {name!r}; drills: {', '.join(DRILLS)}", field="--failure")
+    if budget is not None:
+        require_drill_size(plan, options, 1, budget)
     started = time.perf_counter()
     ctx = drill_context(plan, options)
     limits = {"replicas": ctx.config.replicas, "duration_s": ctx.duration_s}
@@ -171,10 +216,23 @@ def check_params(
 
 
 def register_drills(plan: Plan) -> list[tuple[str, str, Params]]:
-    """(failure mode, drill, params) for every entry of the design's register."""
-    return [
-        (mode.name, mode.drill.name, dict(mode.drill.params)) for mode in plan.design.failure_modes
-    ]
+    """(failure mode, drill, params) for every entry of the design's register. A simulated
+    drill's params must be ones it reads: a key it ignores would change nothing, silently."""
+    from napkin.drills.jobs import JOB_PARAMS
+
+    known = JOB_PARAMS if plan.design.kind == "finetune-service" else PARAMS
+    out = []
+    for number, mode in enumerate(plan.design.failure_modes):
+        declared = known.get(mode.drill.name)
+        unread = sorted(set(mode.drill.params) - set(declared or mode.drill.params))
+        if unread:
+            raise NapkinError(
+                f"drill {mode.drill.name!r} reads no {', '.join(unread)}; its parameters: "
+                f"{describe_params(declared or {})}",
+                field=f"failure_modes.{number}.drill.params",
+            )
+        out.append((mode.name, mode.drill.name, dict(mode.drill.params)))
+    return out
 
 
 def _during(arm: dict[str, Any], key: str) -> float:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from napkin.planner import Plan, plan
+from napkin.sim.footprint import DEFAULT_BUDGET, Budget
 from napkin.specs.design import SERVING_KINDS
 from napkin.specs.loader import load_design
 
@@ -77,13 +78,17 @@ def gather(
     drills: bool = False,
     say: Callable[[str], None] = lambda stage: None,
     verify: bool = True,
+    budget: Budget | None = DEFAULT_BUDGET,
 ) -> Contents:
     """Plan the design; for serving designs also decide the fleet in simulation (`verify`:
     the smallest that meets every target, `sim.sla_check`), simulate a slice for the charts,
-    search and weigh levers. `say` is told each stage as it starts, for progress.
+    search and weigh levers. `say` is told each stage as it starts, for progress. The slice
+    and the drills are sized first and refused over `budget` (None: no limit).
     """
     say("planning")
     planned = plan(load_design(design, overrides))
+    if budget is not None:
+        require_report_size(planned, simulate_s, drills, budget)
     rec = planned.recommendation
     if verify and rec is not None and rec.feasible:
         from napkin.sim.sla_check import verified
@@ -99,7 +104,7 @@ def gather(
         from napkin.sim.run import simulate
 
         say(f"simulating {simulate_s:g} s")
-        contents.simulation = simulate(planned, slice_options(planned, simulate_s))
+        contents.simulation = simulate(planned, slice_options(planned, simulate_s), budget=None)
     if searchable and optimize:
         from napkin.optimize.search import optimize as search
         from napkin.optimize.space import Space, design_prices
@@ -117,6 +122,26 @@ def gather(
     return contents
 
 
+def require_report_size(planned: Plan, simulate_s: float, drills: bool, budget: Budget) -> None:
+    """Refuse, before any work, a report whose slice and drills are estimated over `budget`
+    (`sim.footprint`; the SLA check and the search are small by construction)."""
+    from napkin.drills.run import drill_cost, register_drills
+    from napkin.drills.serving import DRILLS
+    from napkin.sim.footprint import footprint, require_within
+    from napkin.sim.options import SimOptions
+
+    if planned.design.kind not in SERVING_KINDS or "model_replicas_provisioned" not in (
+        planned.figures
+    ):
+        return
+    sliced = slice_options(planned, simulate_s)
+    cost = footprint(float(sliced.qps or 0) * simulate_s, int(sliced.replicas or 1))
+    if drills:
+        count = sum(drill in DRILLS for _, drill, _ in register_drills(planned))
+        cost = cost.then(drill_cost(planned, SimOptions(duration_s=DRILL_S), count))
+    require_within(cost, budget, "Report with a shorter --simulate, or without --drills")
+
+
 def serving_drills(
     planned: Plan, say: Callable[[str], None] = lambda stage: None
 ) -> list[tuple[str, DrillResult]]:
@@ -130,7 +155,7 @@ def serving_drills(
         if drill in DRILLS:
             say(f"drill: {mode}")
             results.append(
-                (mode, run_drill(planned, drill, params, SimOptions(duration_s=DRILL_S)))
+                (mode, run_drill(planned, drill, params, SimOptions(duration_s=DRILL_S), None))
             )
     return results
 

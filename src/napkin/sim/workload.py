@@ -116,17 +116,18 @@ def generate(traffic: Traffic, duration_s: float, seed: int) -> Requests:
 class TraceRow(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", allow_inf_nan=False)
 
-    timestamp: float = Field(ge=0)
-    input_tokens: int = Field(gt=0)
-    output_tokens: int = Field(gt=0)
-    tenant: int = Field(default=0, ge=0)
-    session: int = Field(default=-1)
-    prefix_tokens: int = Field(default=0, ge=0)
+    timestamp: float = Field(ge=0, le=1e10, description="seconds; up to ~300 years")
+    input_tokens: int = Field(gt=0, le=10**8)
+    output_tokens: int = Field(gt=0, le=10**8)
+    tenant: int = Field(default=0, ge=0, le=2**62, description="a label, renumbered 0..k-1")
+    session: int = Field(default=-1, ge=-(2**62), le=2**62)
+    prefix_tokens: int = Field(default=0, ge=0, le=10**8)
 
 
 def read_trace(path: str | Path) -> Requests:
     """A trace as JSONL (one object per line) or CSV: timestamp (s), input_tokens,
-    output_tokens, and optionally tenant, session, prefix_tokens."""
+    output_tokens, and optionally tenant, session, prefix_tokens. Tenants are labels: they
+    are renumbered 0..k-1 in increasing order (a tenant id of 10^9 costs nothing)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -167,7 +168,7 @@ def read_trace(path: str | Path) -> Requests:
         np.array([r.timestamp - start for r in rows]),
         np.array([r.input_tokens for r in rows], np.int64),
         np.array([r.output_tokens for r in rows], np.int64),
-        np.array([r.tenant for r in rows], np.int32),
+        np.unique([r.tenant for r in rows], return_inverse=True)[1].astype(np.int32),
         np.array(session, np.int64),
         np.array([min(r.prefix_tokens, r.input_tokens) for r in rows], np.int64),
         np.full(len(rows), np.inf),

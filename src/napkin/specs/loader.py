@@ -181,7 +181,7 @@ def explain(error: ValidationError, file: str | None) -> NapkinError:
     paths: list[str] = []
     for item in error.errors():
         loc = tuple(item["loc"])
-        message = item["msg"]
+        message = item["msg"].removeprefix("Value error, ")  # pydantic's wrapper of our text
         if item["type"] in ("union_tag_not_found", "union_tag_invalid"):
             given = item["input"].get("kind") if isinstance(item["input"], dict) else None
             problem = f"unknown kind {given!r}" if given is not None else "required field"

@@ -57,12 +57,15 @@ def claims(planned: Plan) -> None:
 
 
 def simulate(planned: Plan) -> None:
+    from napkin.errors import NapkinError
     from napkin.report.charts import latency_cdf, queue_over_time
     from napkin.report.contents import slice_options
+    from napkin.sim.footprint import DEFAULT_BUDGET
     from napkin.sim.run import simulate
 
     seconds = st.number_input("Simulated seconds", value=60.0, min_value=1.0)
     seed = st.number_input("Random seed", value=0, min_value=0)
+    large = st.checkbox("run even when estimated over 2 minutes or 4 GB")
     if not st.button("run simulation"):
         return
     options = slice_options(planned, seconds, int(seed))
@@ -71,13 +74,19 @@ def simulate(planned: Plan) -> None:
         "per-replica peak load"
     )
     bar = st.progress(0.0, text="simulating")
-    result = simulate(
-        planned,
-        options,
-        progress=lambda t: bar.progress(min(t / seconds, 1.0), text=f"simulated {t:,.0f} s"),
-    )
+    try:
+        result = simulate(
+            planned,
+            options,
+            progress=lambda t: bar.progress(min(t / seconds, 1.0), text=f"simulated {t:,.0f} s"),
+            budget=None if large else DEFAULT_BUDGET,
+        )
+    except NapkinError as error:  # too large: what it would cost, and a smaller run
+        bar.empty()
+        st.error(str(error).replace("pass --yes", "tick the box above"))
+        return
     bar.empty()
-    summary = result.to_json()["summary"]
+    summary = result.summary
     left, middle, right, last = st.columns(4)
     left.metric("Simulated time to first token, P99", f"{summary['ttft_s']['p99']:.3g} s")
     middle.metric("Simulated end-to-end latency, P99", f"{summary['e2e_s']['p99']:.3g} s")
