@@ -118,8 +118,8 @@ def test_calibrate_refuses_a_name_that_is_not_a_plain_file_name(
 
 
 def test_save_profile_refuses_a_folder_in_the_name(tmp_path: Path, monkeypatch):
-    from napkin.calibration.profile import check_profile_name
     from napkin.errors import NapkinError
+    from napkin.specs.profile import check_profile_name
 
     with pytest.raises(NapkinError, match="plain file name"):
         check_profile_name("../x")

@@ -12,9 +12,8 @@ from pathlib import Path
 
 import yaml
 
-from napkin.calibration.fit import fit
+from napkin.calibration.fit import fit, profile_from_fit
 from napkin.calibration.measurement import read_csv
-from napkin.calibration.profile import Profile
 
 PUBLISHED = Path("src/napkin/calibration/published.csv")
 OUT = Path("src/napkin/specs/catalog/calibrations.yaml")
@@ -38,7 +37,7 @@ def main() -> None:
             f"published.csv rows {', '.join(result.rows)} ({software}, trust A; "
             "sources in shared/calibration/measured.csv)"
         )
-        profiles.append(Profile.from_fit(result, name, software, fitted_on))
+        profiles.append(profile_from_fit(result, name, software, fitted_on))
     for gpu in {p.gpu for p in profiles}:
         mine = sorted(
             (p for p in profiles if p.gpu == gpu), key=lambda p: NEWEST_FIRST.index(p.software)

@@ -877,8 +877,8 @@ def validate_command(
 ) -> None:
     """Measured vs predicted for every row, then median and P90 error per metric."""
     from napkin.calibration.ingest import read_measurements
-    from napkin.calibration.profile import load_profile
     from napkin.calibration.validate import compare, statistics, unexplained
+    from napkin.specs.profile import load_profile
 
     try:
         source = path or PUBLISHED
@@ -925,10 +925,10 @@ def calibrate_command(
     force: Annotated[bool, typer.Option("--force", help="replace a profile of this name")] = False,
 ) -> None:
     """Fit the efficiency knobs to your own benchmark runs and save a named profile."""
-    from napkin.calibration.fit import fit
+    from napkin.calibration.fit import fit, profile_from_fit
     from napkin.calibration.ingest import read_measurements
-    from napkin.calibration.profile import Profile, check_profile_name, save_profile
     from napkin.calibration.validate import compare, statistics
+    from napkin.specs.profile import check_profile_name, save_profile
 
     try:
         check_profile_name(name)
@@ -937,7 +937,7 @@ def calibrate_command(
         if len(gpus) != 1:
             raise NapkinError(f"a profile is for one GPU; this file has {gpus}", file=str(path))
         result = fit(rows, gpus[0])
-        profile = Profile.from_fit(result, name, engine, f"{path} ({len(rows)} rows)")
+        profile = profile_from_fit(result, name, engine, f"{path} ({len(rows)} rows)")
         saved = save_profile(profile, force)
     except NapkinError as error:
         _fail(error)

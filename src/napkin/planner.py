@@ -15,6 +15,7 @@ from typing import Any
 from napkin.claim_check import ClaimCheck, check_claims
 from napkin.figures import Figure, Sheet
 from napkin.recommendation import Recommendation, Verdict, recommend
+from napkin.relaxation import cheapest_relaxation
 from napkin.scenarios.chatbot import plan_chatbot
 from napkin.scenarios.coding_agent import plan_coding_agent
 from napkin.scenarios.completion import plan_completion
@@ -175,4 +176,7 @@ def plan(design: Design, relax: bool = True) -> Plan:
     result = Plan(design, figures, claims, sla, outcome.fits, outcome.fit_reason, notes)
     if outcome.search is None or design.kind not in SERVING_KINDS:
         return result
-    return replace(result, recommendation=recommend(result, outcome, relax))
+    rec = recommend(result, outcome)
+    if relax and not rec.feasible:
+        rec = rec.with_(relaxation=cheapest_relaxation(result, plan))
+    return replace(result, recommendation=rec)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from napkin.calibration.uncertainty import Interval
 from napkin.perf.operating_point import BATCH_CAP
 from napkin.perf.sizing import MAX_UTILIZATION
 
@@ -36,20 +37,6 @@ def overall(verdicts: list[Verdict]) -> Verdict:
     if not set_:
         return Verdict.not_set
     return Verdict.met if all(v is Verdict.met for v in set_) else Verdict.missed
-
-
-@dataclass(frozen=True)
-class Interval:
-    """A model-derived figure with its P10-P90 band from the calibration's leave-one-out
-    residuals; `basis` says which residuals (metric, profile, or the uncalibrated set)."""
-
-    value: float
-    low: float
-    high: float
-    basis: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {"value": self.value, "low": self.low, "high": self.high, "basis": self.basis}
 
 
 @dataclass(frozen=True)
@@ -246,8 +233,9 @@ def constraints(plan: Plan, sizing: Sizing) -> tuple[list[Constraint], list[Cons
     return batch, fleet
 
 
-def recommend(plan: Plan, outcome: Outcome, relax: bool = True) -> Recommendation:
-    """The one recommended deployment of a serving plan (closed form); see the module doc."""
+def recommend(plan: Plan, outcome: Outcome) -> Recommendation:
+    """The one recommended deployment of a serving plan (closed form); see the module doc.
+    An infeasible one says why; the planner adds its cheapest fix (`relaxation`)."""
     from napkin.calibration.uncertainty import interval_for
 
     d, f = plan.design, plan.figures
@@ -265,9 +253,7 @@ def recommend(plan: Plan, outcome: Outcome, relax: bool = True) -> Recommendatio
     sizing = outcome.search.sizing if outcome.search else None
     if not plan.fits or sizing is None or "model_monthly_cost_usd" not in f:
         why = outcome.infeasible or f"the model does not fit: {plan.fit_reason}"
-        from napkin.optimize.relax import cheapest_relaxation
-
-        return base.with_(infeasible=why, relaxation=cheapest_relaxation(plan) if relax else None)
+        return base.with_(infeasible=why)
     batch, fleet = constraints(plan, sizing)
     batch_bind = min(batch, key=lambda c: c.slack)
     fleet_bind = min(fleet, key=lambda c: c.slack)

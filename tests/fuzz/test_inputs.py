@@ -17,9 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
 
-from napkin.calibration.fit import fit
+from napkin.calibration.fit import fit, profile_from_fit
 from napkin.calibration.ingest import Conditions, read_measurements
-from napkin.calibration.profile import Profile
 from napkin.errors import NapkinError
 from napkin.planner import Plan, plan
 from napkin.render.terminal import render_plan
@@ -191,7 +190,7 @@ def _fitted(path: Path, conditions: Conditions | None) -> None:
     gpus = sorted({m.gpu for m in rows})
     if len(gpus) == 1:
         result = fit(rows, gpus[0])
-        profile = Profile.from_fit(result, "fuzzed", "user", "runs.csv")
+        profile = profile_from_fit(result, "fuzzed", "user", "runs.csv")
         strict_json(profile.model_dump(mode="json"))
 
 

@@ -6,10 +6,11 @@ import pytest
 
 from napkin.figures import Source
 from napkin.perf.communication import allreduce_time_s, step_communication_s
-from napkin.perf.efficiency import Efficiency, resolve
+from napkin.perf.efficiency import resolve
 from napkin.perf.ops import decode_batch, prefill_batch
 from napkin.perf.roofline import step_time
 from napkin.specs.deployment import Deployment
+from napkin.specs.profile import Efficiency
 
 
 def test_allreduce_by_hand(h100):

@@ -13,11 +13,11 @@ from tests import samples
 from tests.samples import recommendation
 from typer.testing import CliRunner
 
+from napkin.calibration.uncertainty import Interval
 from napkin.cli import PUBLISHED, app
 from napkin.planner import Plan, plan
 from napkin.recommendation import (
     Constraint,
-    Interval,
     Recommendation,
     Relaxation,
     TargetCheck,

@@ -8,11 +8,11 @@ from dataclasses import replace
 
 import pytest
 
+from napkin.calibration.uncertainty import Interval
 from napkin.optimize.search import Optimum, Screened
 from napkin.planner import Plan, plan
 from napkin.recommendation import (
     Constraint,
-    Interval,
     Recommendation,
     Relaxation,
     TargetCheck,

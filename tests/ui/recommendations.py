@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from napkin.recommendation import Interval, Recommendation, TargetCheck, Verdict
+from napkin.calibration.uncertainty import Interval
+from napkin.recommendation import Recommendation, TargetCheck, Verdict
 from tests.samples import infeasible as _infeasible
 from tests.samples import recommendation as _recommendation
 

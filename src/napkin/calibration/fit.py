@@ -23,6 +23,7 @@ from napkin.perf.efficiency import (
     Origin,
     ResolvedEfficiency,
 )
+from napkin.specs.profile import Profile
 
 PARAMETERS = ("compute_fraction", "bandwidth_fraction", "step_overhead_s")
 LOWER = (0.05, 0.10, 0.0)
@@ -156,3 +157,22 @@ def fit(rows: list[Measurement], gpu: str) -> Fit:
         warnings.append(f"only {len(mine)} rows for {len(PARAMETERS)} parameters")
     rmse = float(np.sqrt(np.mean(result.fun**2)))
     return Fit(gpu, *map(float, result.x), tuple(m.id for m in mine), rmse, tuple(warnings))
+
+
+def profile_from_fit(
+    fit: Fit, name: str, software: str, fitted_on: str, default: bool = False
+) -> Profile:
+    """The fit as a named profile to save (`napkin calibrate`) or ship (`tools/`)."""
+    return Profile(
+        name=name,
+        gpu=fit.gpu,
+        software=software,
+        compute_fraction=round(fit.compute_fraction, 4),
+        bandwidth_fraction=round(fit.bandwidth_fraction, 4),
+        step_overhead_s=round(fit.step_overhead_s, 6),
+        rows=len(fit.rows),
+        log_rmse=round(fit.log_rmse, 4),
+        fitted_on=fitted_on,
+        warnings=fit.warnings,
+        default=default,
+    )

@@ -31,8 +31,6 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from napkin.recommendation import Interval
-
 if TYPE_CHECKING:
     from napkin.calibration.measurement import Measurement
     from napkin.specs.design import DesignBase
@@ -50,6 +48,20 @@ LOW_Q, HIGH_Q = 0.10, 0.90
 POOLED = "pooled"
 UNCALIBRATED = "uncalibrated"
 FITTED_KNOBS = ("compute_fraction", "bandwidth_fraction", "step_overhead_s")
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A model-derived figure with its P10-P90 band from the calibration's leave-one-out
+    residuals; `basis` says which residuals (metric, profile, or the uncalibrated set)."""
+
+    value: float
+    low: float
+    high: float
+    basis: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"value": self.value, "low": self.low, "high": self.high, "basis": self.basis}
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from typing import Any
 
 from napkin.calibration.measurement import Measurement, Metric
 from napkin.calibration.predict import predict
-from napkin.calibration.profile import Profile
 from napkin.perf.efficiency import resolve
 from napkin.specs.catalog import calibration_for, find_gpu
+from napkin.specs.profile import Profile
 
 # Rows off by more than this factor need a written reason (the row's `note`).
 FACTOR_LIMIT = 2.0

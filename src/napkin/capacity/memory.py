@@ -5,9 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from math import floor
 
-from napkin.perf.ops import kv_bytes_per_token_per_layer
 from napkin.specs.model import Model
 from napkin.units import GIB, Precision
+
+
+def kv_bytes_per_token_per_layer(model: Model, kv: Precision) -> float:
+    """KV-cache bytes one token adds to one layer.
+
+    Standard/GQA/MQA: 2 (K and V) x kv_heads x head_dim x bytes.
+    MLA: (kv_lora_rank + qk_rope_head_dim) x bytes — one latent shared by K and V
+    (DeepSeek-V2 paper, sec. 2.1.3).
+    """
+    if model.mla is not None:
+        return (model.mla.kv_lora_rank + model.mla.qk_rope_head_dim) * kv.bytes_per_value
+    return 2 * model.num_kv_heads * model.head_dim * kv.bytes_per_value
 
 
 def weight_bytes(params_total: float, bytes_per_weight: float) -> float:

@@ -6,12 +6,8 @@ from itertools import product
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from napkin.specs.axes import DEFAULT_BATCH_CAPS, DEFAULT_GPUS, DEFAULT_PRECISIONS, DEFAULT_TPS
 from napkin.specs.design import Design
-
-DEFAULT_GPUS = ("H100-SXM", "H200", "A100-80GB", "L40S", "B200", "MI300X")
-DEFAULT_PRECISIONS = ("bf16", "fp8", "int4")
-DEFAULT_TPS = (1, 2, 4, 8)
-DEFAULT_BATCH_CAPS = (None, 32, 64, 128, 256)
 
 
 def design_prices(design: Design) -> dict[str, float]:

@@ -9,16 +9,11 @@ the GPU's catalog microbenchmark, or napkin's default below (whose source is sta
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
-from pydantic import BaseModel, ConfigDict, Field
 
 from napkin.errors import NapkinError
 from napkin.figures import Source
 from napkin.specs.hardware import GPU
-
-if TYPE_CHECKING:
-    from napkin.calibration.profile import Profile
+from napkin.specs.profile import Efficiency, Profile
 
 # Median of the large-GEMM fractions measured in shared/calibration (rows 159/162/164/166:
 # 0.70 H100 fp8, 0.69 H200 fp8, 0.82 A100 bf16, 0.44 MI300X fp8), used for GPUs without
@@ -46,18 +41,6 @@ DEFAULT_SOURCES = {
     "step_overhead_s": "GPT-J 6B batch-1 decode minus its weight-read time (rows 115-116)",
     "allreduce_latency_s": "assumption for a one-shot NVLink all-reduce, not yet measured",
 }
-
-
-class Efficiency(BaseModel):
-    """Design-file overrides; a field left out falls back to catalog, then to the default."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
-
-    compute_fraction: float | None = Field(default=None, gt=0, le=1)
-    bandwidth_fraction: float | None = Field(default=None, gt=0, le=1)
-    link_fraction: float | None = Field(default=None, gt=0, le=1)
-    step_overhead_s: float | None = Field(default=None, ge=0)
-    allreduce_latency_s: float | None = Field(default=None, ge=0)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from rich.rule import Rule
 from rich.table import Table
 from rich.text import Text
 
-from napkin.recommendation import Constraint, Interval, Recommendation, TargetCheck, Verdict
+from napkin.calibration.uncertainty import Interval
+from napkin.recommendation import Constraint, Recommendation, TargetCheck, Verdict
 from napkin.render.format import format_value, value_range
 
 MARK = {Verdict.met: ("✓", "green"), Verdict.missed: ("✗", "red bold")}

@@ -10,9 +10,10 @@ from __future__ import annotations
 from math import isfinite
 from typing import Any
 
+from napkin.calibration.uncertainty import Interval
 from napkin.errors import NapkinError
 from napkin.planner import Plan
-from napkin.recommendation import Interval, Recommendation, TargetCheck, Verdict, overall
+from napkin.recommendation import Recommendation, TargetCheck, Verdict, overall
 from napkin.render.format import format_value
 from napkin.render.optimize import named, saving_text
 from napkin.specs.design import SERVING_KINDS

@@ -23,10 +23,11 @@ from statistics import mean, stdev
 
 import numpy as np
 
+from napkin.calibration.uncertainty import Interval
 from napkin.figures import Figure, Source
 from napkin.perf.sizing import SLA_MARGIN, SLICE_REPLICAS
 from napkin.planner import Plan
-from napkin.recommendation import Interval, TargetCheck, Verdict
+from napkin.recommendation import TargetCheck, Verdict
 from napkin.sim.options import SimOptions
 from napkin.sim.requests import CANCELLED, COMPLETED
 from napkin.sim.run import simulate

@@ -19,7 +19,7 @@ from napkin.specs.hardware import GPU
 from napkin.specs.model import Model
 
 if TYPE_CHECKING:
-    from napkin.calibration.profile import Profile
+    from napkin.specs.profile import Profile
 
 CATALOG_DIR = Path(__file__).parent / "catalog"
 GPUS_FILE = CATALOG_DIR / "gpus.yaml"
@@ -86,7 +86,7 @@ def find_model(name: str, field: str | None = None) -> Model:
 @cache
 def calibrations() -> tuple[Profile, ...]:
     """Shipped efficiency profiles fitted on the published measurements."""
-    from napkin.calibration.profile import Profile
+    from napkin.specs.profile import Profile
 
     if not CALIBRATIONS_FILE.exists():
         return ()

@@ -10,8 +10,6 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from napkin.calibration.profile import Profile
-from napkin.perf.efficiency import Efficiency
 from napkin.specs.agent_workload import AgentWorkload
 from napkin.specs.claims import Claim
 from napkin.specs.completion_workload import CompletionWorkload
@@ -21,6 +19,7 @@ from napkin.specs.failure_mode import FailureMode
 from napkin.specs.finetune_workload import FinetuneWorkload
 from napkin.specs.hardware import GPU
 from napkin.specs.model import Model
+from napkin.specs.profile import Efficiency, Profile
 from napkin.specs.rule_of_thumb import RuleOfThumb
 from napkin.specs.sla import SLA
 from napkin.specs.whiteboard import Whiteboard

@@ -16,11 +16,11 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from napkin.calibration.profile import load_profile
 from napkin.errors import NapkinError
 from napkin.specs import catalog
 from napkin.specs.design import KINDS, CompletionDesign, Design, FinetuneDesign
 from napkin.specs.hf_config import load_hf_config
+from napkin.specs.profile import load_profile
 
 DESIGN = TypeAdapter(Design)
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from napkin.calibration.uncertainty import Interval
 from napkin.claim_check import ClaimCheck, check_claim
 from napkin.planner import Plan
-from napkin.recommendation import Interval, Recommendation, Verdict, overall
+from napkin.recommendation import Recommendation, Verdict, overall
 from napkin.render.format import format_value
 from napkin.specs.claims import Claim
 

@@ -3,16 +3,18 @@
 Searched over the optimizer's axes one at a time (`optimize.space`): tensor parallelism,
 weight precision and GPU, each with the design's other fields unchanged, plus loosening the
 SLA target that no fleet meets (× 1.25, 1.5, 2, 3, 5). Each variant is planned in closed
-form; the cheapest feasible one by monthly cost wins.
+form; the cheapest feasible one by monthly cost wins. Part of the plan stage: `plan()`
+attaches it to an infeasible recommendation (the optimizer searches many changes at once).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from napkin.errors import NapkinError
-from napkin.optimize.space import DEFAULT_GPUS, DEFAULT_PRECISIONS, DEFAULT_TPS
 from napkin.recommendation import Relaxation
+from napkin.specs.axes import DEFAULT_GPUS, DEFAULT_PRECISIONS, DEFAULT_TPS
 from napkin.specs.loader import resolve_design
 
 if TYPE_CHECKING:
@@ -40,10 +42,9 @@ def variants(plan: Plan) -> list[tuple[str, tuple[str, ...]]]:
     return out
 
 
-def cheapest_relaxation(plan: Plan) -> Relaxation | None:
-    """The cheapest feasible variant, or None when no single change is enough."""
-    from napkin.planner import plan as plan_design
-
+def cheapest_relaxation(plan: Plan, plan_design: Callable[..., Plan]) -> Relaxation | None:
+    """The cheapest feasible variant, or None when no single change is enough. Each variant
+    is planned with `plan_design` (the planner, passed in: it calls this)."""
     data = plan.design.model_dump(mode="json", exclude_none=True)
     best: Relaxation | None = None
     for change, overrides in variants(plan):

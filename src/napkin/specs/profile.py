@@ -1,6 +1,10 @@
-"""A fitted efficiency profile: the knobs for one GPU and engine generation, and what they
-were fitted on. napkin ships profiles for the published set (`specs/catalog/
-calibrations.yaml`); `napkin calibrate` saves a user's own under the profiles folder."""
+"""How efficiently kernels use a GPU, as a design states it: `Efficiency` (a design's own
+knobs) and `Profile` (knobs fitted for one GPU and engine generation, and what they were
+fitted on). napkin ships profiles for the published set (`catalog/calibrations.yaml`);
+`napkin calibrate` saves a user's own in the profiles folder, read here by name.
+
+The knobs are resolved into the performance model by `perf.efficiency`; profiles are fitted
+by `calibration.fit`."""
 
 from __future__ import annotations
 
@@ -8,15 +12,23 @@ import os
 import re
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from napkin.errors import NapkinError
 
-if TYPE_CHECKING:
-    from napkin.calibration.fit import Fit
+
+class Efficiency(BaseModel):
+    """Design-file overrides; a field left out falls back to catalog, then to the default."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
+
+    compute_fraction: float | None = Field(default=None, gt=0, le=1)
+    bandwidth_fraction: float | None = Field(default=None, gt=0, le=1)
+    link_fraction: float | None = Field(default=None, gt=0, le=1)
+    step_overhead_s: float | None = Field(default=None, ge=0)
+    allreduce_latency_s: float | None = Field(default=None, ge=0)
 
 
 class Profile(BaseModel):
@@ -34,24 +46,6 @@ class Profile(BaseModel):
     warnings: tuple[str, ...] = ()
     fitted: str = Field(default_factory=lambda: date.today().isoformat())
     default: bool = False
-
-    @classmethod
-    def from_fit(
-        cls, fit: Fit, name: str, software: str, fitted_on: str, default: bool = False
-    ) -> Profile:
-        return cls(
-            name=name,
-            gpu=fit.gpu,
-            software=software,
-            compute_fraction=round(fit.compute_fraction, 4),
-            bandwidth_fraction=round(fit.bandwidth_fraction, 4),
-            step_overhead_s=round(fit.step_overhead_s, 6),
-            rows=len(fit.rows),
-            log_rmse=round(fit.log_rmse, 4),
-            fitted_on=fitted_on,
-            warnings=fit.warnings,
-            default=default,
-        )
 
     @property
     def description(self) -> str:
