@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import napkin.cli
+import napkin.cli.reporting
 from napkin.cli import app
 
 runner = CliRunner()
@@ -128,7 +128,7 @@ def test_save_profile_refuses_a_folder_in_the_name(tmp_path: Path, monkeypatch):
 
 def _ui_command(monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[list[str], dict]:
     calls: list[tuple[list[str], dict]] = []
-    monkeypatch.setattr(napkin.cli, "_exec_streamlit", lambda cmd, env: calls.append((cmd, env)))
+    monkeypatch.setattr(napkin.cli.reporting, "_exec_streamlit", lambda cmd, env: calls.append((cmd, env)))
     result = run("ui", *args)
     assert result.exit_code == 0, result.output
     assert len(calls) == 1
@@ -169,5 +169,5 @@ def test_ui_replaces_itself_with_streamlit(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setattr(subprocess, "call", no_child)
     monkeypatch.setattr(subprocess, "Popen", no_child)
     with pytest.raises(Replaced):
-        napkin.cli._exec_streamlit(["/bin/python", "-m", "streamlit"], {"A": "1"})
+        napkin.cli.reporting._exec_streamlit(["/bin/python", "-m", "streamlit"], {"A": "1"})
     assert execs == [("/bin/python", ["/bin/python", "-m", "streamlit"])]

@@ -10,7 +10,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from enum import Enum
 from typing import Any, Protocol
+
+
+class ExecutorKind(str, Enum):
+    """Where `napkin optimize` plans its candidates: `LocalExecutor` or `RayExecutor`."""
+
+    local = "local"
+    ray = "ray"
 
 
 class Executor(Protocol):

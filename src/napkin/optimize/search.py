@@ -12,6 +12,7 @@ from typing import Any
 
 from napkin.errors import NapkinError
 from napkin.optimize.executor import Executor, LocalExecutor
+from napkin.optimize.objective import Objective
 from napkin.optimize.quality import quality
 from napkin.optimize.space import Space, candidates
 from napkin.specs.design import SERVING_KINDS
@@ -177,7 +178,7 @@ class Optimum:
 
         return {
             "design": self.design,
-            "objective": self.objective,
+            "objective": Objective(self.objective).value,
             "wall_s": self.wall_s,
             "candidates": len(self.screened),
             "as_written": row(self.as_written),
@@ -200,12 +201,13 @@ def optimize(
     base: tuple[str, ...] = (),
     executor: Executor | None = None,
     verify: int = 3,
-    objective: str = "cost",
+    objective: Objective = Objective.cost,
     user_quality: dict[tuple[str, str], float] | None = None,
     verify_fn: Any = None,
 ) -> Optimum:
     """Search the space; `verify_fn(overrides) -> (passed, why)` checks in simulation."""
     require_serving(kind, design)
+    objective = Objective(objective)  # a plain "cpqu" from Python is accepted too
     space = checked_space(space)
     started = time.perf_counter()
     executor = executor or LocalExecutor()
@@ -214,7 +216,7 @@ def optimize(
     screened = [_with_quality(s, user_quality) for s in screened]
     as_written = _with_quality(screen_one(design, (), base), user_quality)
     front = pareto(screened)
-    key = (lambda s: s.cpqu) if objective == "cpqu" else (lambda s: s.monthly_cost_usd)
+    key = (lambda s: s.cpqu) if objective == Objective.cpqu else (lambda s: s.monthly_cost_usd)
     ranked = sorted((s for s in screened if s.feasible), key=key)
     verified: list[tuple[Screened, bool, str]] = []
     chosen = None

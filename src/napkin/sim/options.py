@@ -15,6 +15,7 @@ from napkin.perf.operating_point import CANCEL_AFTER_S, DEFAULT_TOKEN_BUDGET
 from napkin.perf.speculation import drafting_of
 from napkin.perf.step_model import StepModel
 from napkin.planner import Plan
+from napkin.sim.arrival import ArrivalKind
 from napkin.sim.fleet import FleetConfig
 from napkin.sim.gateway import GatewayConfig
 from napkin.sim.replica import ReplicaConfig, Speculation
@@ -34,7 +35,7 @@ class SimOptions(BaseModel):
     replicas: int | None = Field(default=None, ge=1)
     router: Router = Router.round_robin
     central_queue: bool = False
-    arrival: str = Field(default="poisson", pattern="^(poisson|gamma|diurnal)$")
+    arrival: ArrivalKind = ArrivalKind.poisson
     cv: float = Field(default=1.0, gt=0)
     max_seqs: int | None = Field(default=None, ge=1)
     token_budget: int = Field(default=DEFAULT_TOKEN_BUDGET, ge=1)

@@ -6,12 +6,12 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from napkin.errors import NapkinError
+from napkin.sim.arrival import ArrivalKind
 from napkin.sim.requests import Requests
 from napkin.specs.workload import Length, sample_lengths
 
@@ -24,7 +24,7 @@ class Arrivals(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    kind: Literal["poisson", "gamma", "diurnal"] = "poisson"
+    kind: ArrivalKind = ArrivalKind.poisson
     qps: float = Field(gt=0)
     cv: float = Field(default=1.0, gt=0)
     hourly: tuple[float, ...] | None = Field(default=None, min_length=24, max_length=24)

@@ -1,0 +1,138 @@
+"""`napkin validate` and `napkin calibrate`: napkin against measurements, and fitting its
+knobs to yours."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from napkin.cli.shell import (
+    PUBLISHED,
+    JsonOut,
+    _console,
+    _fail,
+    _json,
+    app,
+)
+from napkin.errors import NapkinError
+from napkin.units import Precision
+
+
+def _conditions(  # noqa: ANN202 - Conditions is imported lazily
+    gpu: str | None, model: str | None, tp: int, precision: Precision, engine: str
+):
+    from napkin.calibration.ingest import Conditions
+    from napkin.specs.catalog import find_gpu, find_model
+
+    if gpu is None or model is None:
+        return None
+    return Conditions(
+        find_gpu(gpu, "--gpu").name,
+        find_model(model, "--model").name,
+        tp,
+        precision,
+        engine,
+        engine,
+    )
+
+
+@app.command("validate")
+def validate_command(
+    path: Annotated[
+        Path | None,
+        typer.Argument(
+            help="measurements: napkin CSV, vLLM bench JSON or GuideLLM JSON "
+            "(default: the shipped published set)"
+        ),
+    ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option("--profile", help="predict with this profile instead of the shipped ones"),
+    ] = None,
+    gpu: Annotated[str | None, typer.Option(help="GPU the JSON benchmark ran on")] = None,
+    model: Annotated[str | None, typer.Option(help="model the JSON benchmark ran")] = None,
+    tp: Annotated[int, typer.Option(min=1, help="tensor-parallel degree")] = 1,
+    precision: Annotated[Precision, typer.Option(help="weight precision")] = Precision.bf16,
+    as_json: JsonOut = False,
+) -> None:
+    """Measured vs predicted for every row, then median and P90 error per metric."""
+    from napkin.calibration.ingest import read_measurements
+    from napkin.calibration.validate import compare, statistics, unexplained
+    from napkin.specs.profile import load_profile
+
+    try:
+        source = path or PUBLISHED
+        rows = compare(
+            read_measurements(source, _conditions(gpu, model, tp, precision, "")),
+            load_profile(profile) if profile else None,
+        )
+    except NapkinError as error:
+        _fail(error)
+        return
+    stats = statistics(rows)
+    if as_json:
+        typer.echo(
+            _json(
+                {
+                    "source": str(source),
+                    "rows": [r.to_json() for r in rows],
+                    "stats": [s.to_json() for s in stats],
+                    "unexplained": [r.measurement.id for r in unexplained(rows)],
+                }
+            )
+        )
+        return
+    from napkin.render.validation import render_validation
+
+    _console().print(render_validation(rows, stats))
+    missing = unexplained(rows)
+    if missing:
+        typer.echo(
+            f"rows off by more than 2x with no explanation: "
+            f"{', '.join(r.measurement.id for r in missing)}"
+        )
+
+
+@app.command("calibrate")
+def calibrate_command(
+    path: Annotated[Path, typer.Argument(help="napkin CSV, vLLM bench JSON or GuideLLM JSON")],
+    name: Annotated[str, typer.Option("--name", help="name to save the profile under")],
+    gpu: Annotated[str | None, typer.Option(help="GPU the benchmark ran on")] = None,
+    model: Annotated[str | None, typer.Option(help="model the benchmark ran")] = None,
+    tp: Annotated[int, typer.Option(min=1, help="tensor-parallel degree")] = 1,
+    precision: Annotated[Precision, typer.Option(help="weight precision")] = Precision.bf16,
+    engine: Annotated[str, typer.Option(help="engine and version, for the record")] = "user",
+    force: Annotated[bool, typer.Option("--force", help="replace a profile of this name")] = False,
+) -> None:
+    """Fit the efficiency knobs to your own benchmark runs and save a named profile."""
+    from napkin.calibration.fit import fit, profile_from_fit
+    from napkin.calibration.ingest import read_measurements
+    from napkin.calibration.validate import compare, statistics
+    from napkin.specs.profile import check_profile_name, save_profile
+
+    try:
+        check_profile_name(name)
+        rows = read_measurements(path, _conditions(gpu, model, tp, precision, engine))
+        gpus = sorted({m.gpu for m in rows})
+        if len(gpus) != 1:
+            raise NapkinError(f"a profile is for one GPU; this file has {gpus}", file=str(path))
+        result = fit(rows, gpus[0])
+        profile = profile_from_fit(result, name, engine, f"{path} ({len(rows)} rows)")
+        saved = save_profile(profile, force)
+    except NapkinError as error:
+        _fail(error)
+        return
+    for stat in statistics(compare(rows, profile)):
+        typer.echo(
+            f"{stat.metric.value}: {stat.rows} rows, median error {stat.median_ape:.1%},"
+            f" P90 {stat.p90_ape:.1%}"
+        )
+    typer.echo(
+        f"compute_fraction {profile.compute_fraction}, bandwidth_fraction "
+        f"{profile.bandwidth_fraction}, step_overhead_s {profile.step_overhead_s}"
+    )
+    for warning in profile.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    typer.echo(f"saved {saved}; use it with: napkin plan DESIGN --profile {name}")

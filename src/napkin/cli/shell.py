@@ -1,0 +1,111 @@
+"""What every command shares: the Typer app, the console, progress, strict JSON output,
+writing files, and turning a NapkinError into one message and exit status 2."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from napkin.errors import NapkinError
+
+app = typer.Typer(
+    name="napkin",
+    help="LLM systems-design napkin math you can trust: every figure with unit and provenance.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+USAGE_ERROR = 2
+PUBLISHED = Path(__file__).parents[1] / "calibration" / "published.csv"
+
+
+def _console():  # noqa: ANN202 - rich is imported lazily to keep start-up fast
+    from rich.console import Console
+
+    return Console()
+
+
+@contextmanager
+def _steps(quiet: bool, total: int | None = None) -> Iterator[Callable[[str], None]]:
+    """A Rich progress bar on stderr; each `step(text)` names the stage now running and counts
+    the one before it done. Silent under --quiet or --json, so scripts get clean output."""
+    if quiet:
+        yield lambda text: None
+        return
+    from rich.progress import Progress
+
+    with Progress(transient=True, console=_console_err()) as bar:
+        task = bar.add_task("starting", total=total)
+        begun: list[bool] = []
+
+        def step(text: str) -> None:
+            bar.update(task, description=text, advance=1 if begun else 0)
+            begun.append(True)
+
+        yield step
+
+
+def _json(value: object) -> str:
+    """Strict JSON (`napkin.strict_json`): NaN and infinities are written as null."""
+    from napkin import strict_json
+
+    return strict_json.dumps(value)
+
+
+def _write(path: Path, text: str) -> None:
+    """Write text to a file; an OS error becomes one message naming the path."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise NapkinError(f"cannot write: {error.strerror or error}", file=str(path)) from None
+
+
+def _fail(error: NapkinError) -> None:
+    typer.echo(f"napkin: error: {error}", err=True)
+    raise typer.Exit(USAGE_ERROR)
+
+
+def _csv(text: str | None) -> tuple[str, ...] | None:
+    return tuple(x.strip() for x in text.split(",") if x.strip()) if text else None
+
+
+SIM_FLAGS = {
+    "duration_s": "--duration",
+    "prefix_cache_fraction": "--prefix-cache",
+    "queue_timeout_s": "--queue-timeout",
+    "max_context_tokens": "--max-context",
+}
+
+
+def _check_seed(seed: int) -> None:
+    """A seed numpy accepts: 0 to 2**32 - 1 (bounded, not mapped, so runs stay comparable)."""
+    if not 0 <= seed < 2**32:
+        raise NapkinError(f"must be between 0 and {2**32 - 1}, got {seed}", field="--seed")
+
+
+def _option_error(error: Exception) -> NapkinError:
+    """The first pydantic error of SimOptions, naming the real CLI flag."""
+    item = error.errors()[0]  # type: ignore[attr-defined]
+    name = str(item["loc"][0]) if item["loc"] else ""
+    return NapkinError(item["msg"], field=SIM_FLAGS.get(name, "--" + name.replace("_", "-")))
+
+
+def _console_err():  # noqa: ANN202
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+# Options every family shares, defined once (help text included).
+Overrides = Annotated[
+    list[str] | None, typer.Option("--set", help="override a field, e.g. deployment.tp=4")
+]
+JsonOut = Annotated[bool, typer.Option("--json", help="print one JSON object")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]
+Seed = Annotated[int, typer.Option(help="seed for every random draw (0 to 2**32 - 1)")]
+Force = Annotated[bool, typer.Option("--force", help="overwrite an existing file")]
+Yes = Annotated[bool, typer.Option("--yes", help="run even when estimated over 2 min or 4 GB")]

@@ -1,0 +1,124 @@
+"""`napkin simulate`: the planned fleet (or a trace) through the discrete-event simulator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from napkin.cli.shell import (
+    JsonOut,
+    Overrides,
+    Quiet,
+    Seed,
+    Yes,
+    _check_seed,
+    _console,
+    _console_err,
+    _fail,
+    _json,
+    _option_error,
+    app,
+)
+from napkin.errors import NapkinError
+from napkin.sim.arrival import ArrivalKind
+from napkin.sim.router import Router
+
+
+@app.command("simulate")
+def simulate_command(
+    design: Annotated[str, typer.Argument(help="built-in serving design or a YAML file")],
+    set_: Overrides = None,
+    profile: Annotated[str | None, typer.Option(help="efficiency profile")] = None,
+    qps: Annotated[float | None, typer.Option(help="arrival rate (default: planned peak)")] = None,
+    duration: Annotated[float, typer.Option(help="simulated seconds of arrivals")] = 600.0,
+    seed: Seed = 0,
+    replicas: Annotated[int | None, typer.Option(help="replicas (default: planned)")] = None,
+    router: Annotated[Router, typer.Option(help="routing policy")] = Router.round_robin,
+    central_queue: Annotated[
+        bool,
+        typer.Option(
+            "--central-queue", help="hold requests at the gateway until a replica has a slot"
+        ),
+    ] = False,
+    arrival: Annotated[ArrivalKind, typer.Option(help="arrival process")] = ArrivalKind.poisson,
+    cv: Annotated[float, typer.Option(help="gamma arrivals: coefficient of variation")] = 1.0,
+    trace: Annotated[Path | None, typer.Option(help="replay a JSONL/CSV trace instead")] = None,
+    max_seqs: Annotated[int | None, typer.Option(help="sequences per replica")] = None,
+    prefix_cache: Annotated[
+        float, typer.Option(help="fraction of KV kept for session prefixes (0 disables)")
+    ] = 0.0,
+    queue_timeout: Annotated[
+        float | None, typer.Option(help="seconds before a waiting request times out")
+    ] = None,
+    max_context: Annotated[float | None, typer.Option(help="gateway context limit")] = None,
+    tenant_qps: Annotated[float | None, typer.Option(help="per-tenant rate limit")] = None,
+    as_json: JsonOut = False,
+    quiet: Quiet = False,
+    yes: Yes = False,
+) -> None:
+    """Simulate the planned fleet: latency percentiles, goodput, queues, plan vs simulation."""
+    from pydantic import ValidationError
+
+    from napkin.planner import plan
+    from napkin.sim.footprint import DEFAULT_BUDGET
+    from napkin.sim.options import SimOptions
+    from napkin.sim.run import simulate
+    from napkin.specs.loader import load_design
+
+    try:
+        _check_seed(seed)
+        options = SimOptions(
+            duration_s=duration,
+            seed=seed,
+            qps=qps,
+            replicas=replicas,
+            router=router,
+            central_queue=central_queue,
+            arrival=arrival,
+            cv=cv,
+            max_seqs=max_seqs,
+            prefix_cache_fraction=prefix_cache,
+            queue_timeout_s=queue_timeout,
+            max_context_tokens=max_context,
+            tenant_qps=tenant_qps,
+        )
+    except ValidationError as error:
+        _fail(_option_error(error))
+        return
+    except NapkinError as error:
+        _fail(error)
+        return
+    try:
+        planned = plan(load_design(design, set_ or (), profile))
+        budget = None if yes else DEFAULT_BUDGET
+        if as_json or quiet:
+            result = simulate(planned, options, trace, budget=budget)
+        else:
+            result = _simulate_with_progress(planned, options, trace, budget)
+    except NapkinError as error:
+        _fail(error)
+        return
+    if as_json:
+        typer.echo(_json(result.to_json()))
+        return
+    from napkin.render.simulation import render_simulation
+
+    _console().print(render_simulation(result))
+
+
+# SimOptions fields -> the flags that set them, so a message names what the user typed.
+
+
+def _simulate_with_progress(planned, options, trace, budget):  # noqa: ANN001, ANN202
+    from rich.progress import Progress
+
+    from napkin.sim.run import simulate
+
+    with Progress(transient=True, console=_console_err()) as bar:
+        task = bar.add_task("simulating", total=options.duration_s)
+        result = simulate(
+            planned, options, trace, lambda t: bar.update(task, completed=t), budget=budget
+        )
+    return result
