@@ -128,7 +128,9 @@ def test_save_profile_refuses_a_folder_in_the_name(tmp_path: Path, monkeypatch):
 
 def _ui_command(monkeypatch: pytest.MonkeyPatch, *args: str) -> tuple[list[str], dict]:
     calls: list[tuple[list[str], dict]] = []
-    monkeypatch.setattr(napkin.cli.reporting, "_exec_streamlit", lambda cmd, env: calls.append((cmd, env)))
+    monkeypatch.setattr(
+        napkin.cli.reporting, "_exec_streamlit", lambda cmd, env: calls.append((cmd, env))
+    )
     result = run("ui", *args)
     assert result.exit_code == 0, result.output
     assert len(calls) == 1
@@ -140,6 +142,8 @@ def test_ui_listens_on_localhost_by_default(monkeypatch: pytest.MonkeyPatch):
     assert command[command.index("--server.address") + 1] == "127.0.0.1"
     assert command[command.index("--server.port") + 1] == "8501"
     assert env["NAPKIN_UI_DESIGN"] == "chatbot"
+    page = next(part for part in command if part.endswith("app.py"))
+    assert Path(page).is_file(), page  # the Streamlit page it runs exists
 
 
 def test_ui_host_option(monkeypatch: pytest.MonkeyPatch):

@@ -152,7 +152,7 @@ def ui_command(
         load_design(design)
     except NapkinError as error:
         _fail(error)
-    page = Path(__file__).parent / "ui" / "app.py"
+    page = Path(__file__).parents[1] / "ui" / "app.py"
     command = [
         sys.executable,
         "-m",

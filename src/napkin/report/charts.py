@@ -1,13 +1,36 @@
-"""The report's plots, drawn by Matplotlib as inline SVG (no network, no JavaScript)."""
+"""The report's plots, drawn by Matplotlib as inline SVG (no network, no JavaScript).
+
+Matplotlib is the `charts` extra (`pip install 'napkin[charts]'`): without it each chart is
+a one-line note saying so, and the rest of the report is unchanged."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
+from functools import wraps
+from importlib.util import find_spec
 from typing import Any
 
 import numpy as np
 
 from napkin.sim.requests import Outcome
+
+MISSING = (
+    '<p class="note">(chart not drawn: Matplotlib is not installed; '
+    "<code>pip install 'napkin[charts]'</code> adds it)</p>"
+)
+
+
+def chart(draw: Callable[..., str]) -> Callable[..., str]:
+    """Draw the chart, or say what to install when Matplotlib is missing."""
+
+    @wraps(draw)
+    def drawn(*args: Any, **kwargs: Any) -> str:
+        if find_spec("matplotlib") is None:
+            return MISSING
+        return draw(*args, **kwargs)
+
+    return drawn
 
 
 def _svg(figure: Any) -> str:
@@ -34,6 +57,7 @@ def _figure(title: str) -> tuple[Any, Any]:
     return figure, axes
 
 
+@chart
 def latency_cdf(simulation: Any) -> str:
     """CDFs of TTFT and end-to-end latency of the completed requests."""
     rec, req = simulation.run.records, simulation.requests
@@ -52,6 +76,7 @@ def latency_cdf(simulation: Any) -> str:
     return _svg(figure)
 
 
+@chart
 def queue_over_time(simulation: Any) -> str:
     series = simulation.run.series
     figure, axes = _figure("requests waiting and running (simulation)")
@@ -67,6 +92,7 @@ def _finite(points: list[Any]) -> list[Any]:
     return [s for s in points if np.isfinite(s.monthly_cost_usd) and np.isfinite(s.p99_s)]
 
 
+@chart
 def pareto(optimum: Any) -> str:
     """Cost against P99 of the feasible candidates, the front, the design as written and the
     chosen design, labelled; '' when there is nothing to plot."""
@@ -125,6 +151,7 @@ def _label_chosen(axes: Any, optimum: Any) -> None:
     )
 
 
+@chart
 def cost_breakdown(levers: list[Any]) -> str:
     figure, axes = _figure("monthly cost by lever (napkin performance model)")
     named = [lever for lever in levers if lever.monthly_cost_usd == lever.monthly_cost_usd]
