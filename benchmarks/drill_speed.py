@@ -12,7 +12,7 @@ import time
 from datetime import date
 
 from napkin.drills.jobs import JOB_DRILLS, JOB_HOURS, run_job_drill
-from napkin.drills.run import register_drills, run_drill, target_of
+from napkin.drills.runner import register_drills, run_drill, target_of
 from napkin.drills.serving import DRILLS
 from napkin.planner import plan
 from napkin.sim.options import SimOptions

@@ -76,7 +76,7 @@ def imports() -> list[tuple[str, str, str]]:
 
 
 def package_of(module: str) -> str:
-    """napkin.sim.fleet -> napkin.sim; a top-level module is its own package."""
+    """napkin.sim.event_loop -> napkin.sim; a top-level module is its own package."""
     parts = module.split(".")
     return ".".join(parts[:2]) if len(parts) > 1 else module
 
@@ -127,6 +127,6 @@ def test_the_checks_can_fail() -> None:
     """Mutation guards: a cycle is found, and a late stage is later than an early one."""
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": {"c"}}) is None
-    assert stage_of("napkin.sim.fleet") > stage_of("napkin.planner") > stage_of("napkin.specs")
+    assert stage_of("napkin.sim.event_loop") > stage_of("napkin.planner") > stage_of("napkin.specs")
     with pytest.raises(AssertionError):
         stage_of("napkin_elsewhere.x")

@@ -21,7 +21,7 @@ from napkin.scenarios.coding_agent import plan_coding_agent
 from napkin.scenarios.completion import plan_completion
 from napkin.scenarios.eval_harness import plan_eval_harness
 from napkin.scenarios.finetune import plan_finetune
-from napkin.sections.serving import Outcome
+from napkin.sections.pipeline import PlanOutcome
 from napkin.specs.claims import Claim
 from napkin.specs.design import (
     SERVING_KINDS,
@@ -34,7 +34,7 @@ from napkin.specs.design import (
 )
 from napkin.specs.failure_mode import FailureMode
 
-SCENARIOS: dict[type, Callable[[Sheet, Any], Outcome]] = {
+SCENARIOS: dict[type, Callable[[Sheet, Any], PlanOutcome]] = {
     ChatbotDesign: plan_chatbot,
     CodingAgentDesign: plan_coding_agent,
     FinetuneDesign: plan_finetune,
@@ -108,7 +108,7 @@ class Plan:
         }
 
 
-def _sla_checks(sheet: Sheet, design: Design, outcome: Outcome) -> list[SLACheck]:
+def _sla_checks(sheet: Sheet, design: Design, outcome: PlanOutcome) -> list[SLACheck]:
     """Each SLA target the design sets, against the sheet's estimate for it; when no fleet
     meets them, against the best value the deployment reaches (batch 1, no queueing)."""
     sla = getattr(design, "sla", None)

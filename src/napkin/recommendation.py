@@ -20,7 +20,7 @@ from napkin.perf.sizing import MAX_UTILIZATION
 if TYPE_CHECKING:
     from napkin.perf.sizing import Sizing
     from napkin.planner import Plan
-    from napkin.sections.serving import Outcome
+    from napkin.sections.pipeline import PlanOutcome
 
 
 class Verdict(str, Enum):
@@ -233,7 +233,7 @@ def constraints(plan: Plan, sizing: Sizing) -> tuple[list[Constraint], list[Cons
     return batch, fleet
 
 
-def recommend(plan: Plan, outcome: Outcome) -> Recommendation:
+def recommend(plan: Plan, outcome: PlanOutcome) -> Recommendation:
     """The one recommended deployment of a serving plan (closed form); see the module doc.
     An infeasible one says why; the planner adds its cheapest fix (`relaxation`)."""
     from napkin.calibration.uncertainty import interval_for

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from napkin.drills.run import TARGETS, run_drill, target_of
+from napkin.drills.runner import TARGETS, run_drill, target_of
 from napkin.drills.serving import DRILLS
 from napkin.planner import plan
 from napkin.sim.options import SimOptions

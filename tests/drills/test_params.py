@@ -7,8 +7,8 @@ from typer.testing import CliRunner
 
 from napkin.cli import app
 from napkin.drills.jobs import JOB_DRILLS, JOB_PARAMS
-from napkin.drills.run import check_params, unknown_params
-from napkin.drills.serving import DRILLS, PARAMS
+from napkin.drills.params import PARAMS, check_params, unknown_params
+from napkin.drills.serving import DRILLS
 from napkin.errors import NapkinError
 from napkin.specs.loader import builtin_designs, load_design
 
@@ -89,7 +89,7 @@ def test_job_drill_parameters_are_checked() -> None:
 
 
 def test_a_bad_value_is_refused_before_any_drill_runs(monkeypatch) -> None:
-    import napkin.drills.run as run
+    import napkin.drills.runner as run
 
     def never(*args, **kwargs):
         raise AssertionError("a drill ran before --at was checked")
@@ -100,7 +100,7 @@ def test_a_bad_value_is_refused_before_any_drill_runs(monkeypatch) -> None:
 
 @pytest.mark.parametrize("name", ["chatbot", "coding-agent", "code-completion", "finetune-service"])
 def test_built_in_registers_pass_only_parameters_their_drills_read(name: str) -> None:
-    from napkin.drills.run import register_drills
+    from napkin.drills.runner import register_drills
     from napkin.planner import plan
     from napkin.specs.loader import load_design
 
@@ -108,7 +108,7 @@ def test_built_in_registers_pass_only_parameters_their_drills_read(name: str) ->
 
 
 def test_a_register_parameter_no_drill_reads_is_an_error() -> None:
-    from napkin.drills.run import register_drills
+    from napkin.drills.runner import register_drills
     from napkin.planner import plan
     from napkin.specs.loader import raw_design, resolve_design
 

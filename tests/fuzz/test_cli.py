@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 import napkin.sim.footprint
 from napkin.cli import app
-from napkin.drills.serving import PARAMS
+from napkin.drills.params import PARAMS
 from napkin.sim.footprint import Budget
 
 from .harness import CASES, Defect, fuzz, strict_parse, survive

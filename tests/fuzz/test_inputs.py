@@ -22,7 +22,7 @@ from napkin.calibration.ingest import Conditions, read_measurements
 from napkin.errors import NapkinError
 from napkin.planner import Plan, plan
 from napkin.render.terminal import render_plan
-from napkin.sim import workload
+from napkin.sim import traffic as workload
 from napkin.sim.footprint import Budget
 from napkin.sim.options import SimOptions
 from napkin.sim.run import simulate

@@ -11,7 +11,7 @@ from hypothesis import Phase, given, settings
 
 import napkin.capacity.queueing as queueing
 import napkin.sim.footprint
-import napkin.sim.workload as workload
+import napkin.sim.traffic as workload
 import napkin.specs.hf_config
 import napkin.strict_json
 from napkin.errors import NapkinError

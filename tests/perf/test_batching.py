@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from napkin.perf.batching import Engine
 from napkin.perf.efficiency import resolve
-from napkin.perf.operating_point import Replica, Request, largest_batch, point_at
+from napkin.perf.operating_point import ReplicaSetup, Request, largest_batch, point_at
 from napkin.specs.deployment import Deployment
 
 CHAT = Request(prompt=200, output=300, context=500, prompt_p99=200, output_p99=300)
 
 
 def _replica(model, gpu, **deployment):
-    return Replica(Engine(model, gpu, Deployment(**deployment), resolve(None, gpu)))
+    return ReplicaSetup(Engine(model, gpu, Deployment(**deployment), resolve(None, gpu)))
 
 
 def test_batch_is_largest_meeting_budget(llama70b, h100):

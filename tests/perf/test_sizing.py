@@ -72,7 +72,7 @@ def test_long_prompt_steady_step_by_hand():
         prompt=10_000, output=250, context=10_250, prompt_p99=10_000, output_p99=250
     )
     batch, budget = 10, 4096
-    replica = op.Replica(engine, token_budget=budget)
+    replica = op.ReplicaSetup(engine, token_budget=budget)
     chunk = budget - batch  # 4,086 rows for prompts
     full, rest = 2, 10_000 - 2 * 4_086  # 2 chunks of 4,086 and 1,828 left
     a = batch / 250  # 0.04 prompts a step
@@ -96,7 +96,7 @@ def test_chunked_prefill_is_slower_than_the_smooth_average():
     design = load_design(RAG, ["deployment.tp=4"])
     engine = _engine(design)
     request = op.Request(4000, 250, 4250, 4000, 250)
-    chunked = op.steady_step(op.Replica(engine), 19, request)[0].total_s
+    chunked = op.steady_step(op.ReplicaSetup(engine), 19, request)[0].total_s
     smooth = engine.mixed_step(19, 4000, 250, 4250).total_s
     assert chunked > 1.25 * smooth
 
@@ -202,8 +202,8 @@ def test_speculation_divides_the_step_by_the_tokens_it_keeps():
     drafting = drafting_of(design)
     assert drafting.rows == 5 and drafting.tokens_per_step == pytest.approx(2.7731, abs=1e-4)
     request = op.Request(1500, 30, 1530, 1500, 30)
-    plain = op.point_at(op.Replica(_engine(design)), 4, request)
-    spec = op.point_at(op.Replica(_engine(design), drafting=drafting), 4, request)
+    plain = op.point_at(op.ReplicaSetup(_engine(design)), 4, request)
+    spec = op.point_at(op.ReplicaSetup(_engine(design), drafting=drafting), 4, request)
     assert spec.tpot_s == pytest.approx(spec.step.total_s / drafting.tokens_per_step)
     assert spec.step.total_s > plain.step.total_s  # more rows and the draft passes
     assert spec.tpot_s < plain.tpot_s  # but fewer steps a token

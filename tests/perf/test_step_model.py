@@ -20,8 +20,10 @@ def _engine(model="llama-3.1-70b", gpu="H100-SXM", tp=4, precision="bf16"):
     return Engine(find_model(model), g, Deployment(tp=tp, precision=precision), resolve(None, g))
 
 
+# Dense models only: for MoE and sliding-window models `StepModel.time` *is*
+# `roofline.step_time` (test_step_paths.py tests those paths against hand arithmetic).
 @pytest.mark.parametrize(
-    "model, tp", [("llama-3.1-70b", 4), ("llama-3.1-8b", 1), ("deepseek-v3", 8), ("mistral-7b", 1)]
+    "model, tp", [("llama-3.1-70b", 4), ("llama-3.1-8b", 1), ("mistral-7b", 1)]
 )
 def test_step_equals_roofline(model, tp):
     engine = _engine(model, tp=tp, precision="fp8")

@@ -23,7 +23,7 @@ from napkin.recommendation import (
     TargetCheck,
     Verdict,
 )
-from napkin.render.recommendation import recommendation_panel, target_label
+from napkin.render.recommendation_box import recommendation_panel, target_label
 from napkin.render.terminal import render_plan
 from napkin.specs.loader import builtin_designs, load_design
 
@@ -203,7 +203,7 @@ def test_validation_is_legible():
 
 
 def test_drills_are_legible():
-    from napkin.drills.run import run_drill
+    from napkin.drills.runner import run_drill
     from napkin.render.drill import detail, summary
     from napkin.sim.options import SimOptions
 

@@ -9,7 +9,7 @@ import pytest
 
 from napkin.errors import NapkinError
 from napkin.planner import plan
-from napkin.render.whiteboard import GRAPHVIZ_HINT, Format, render
+from napkin.render.diagram import GRAPHVIZ_HINT, Format, render
 from napkin.specs.loader import builtin_designs, load_design
 
 PLANS = {name: plan(load_design(name)) for name in builtin_designs()}

@@ -11,7 +11,7 @@ from napkin.planner import plan
 from napkin.sim.options import SimOptions
 from napkin.sim.requests import Outcome
 from napkin.sim.router import Router
-from napkin.sim.run import simulate, targets_of
+from napkin.sim.run import goodput_limits_of, simulate
 from napkin.specs.loader import load_design
 
 SLICE = 8  # replicas simulated; round-robin makes each replica's load the fleet's share
@@ -37,7 +37,7 @@ def _meets(sim, targets) -> bool:
 
 def test_planned_fleet_meets_sla_and_30_percent_smaller_does_not(chatbot_plan):
     """A slice of the planned fleet at the planned per-replica peak load."""
-    targets = targets_of(chatbot_plan)
+    targets = goodput_limits_of(chatbot_plan)
     assert _meets(_slice(chatbot_plan, SLICE), targets)
     smaller = _slice(chatbot_plan, round(SLICE * 0.7))
     assert not _meets(smaller, targets)

@@ -52,10 +52,10 @@ def test_every_request_ends_exactly_once():
 def test_kv_never_exceeds_capacity_and_preempted_sequences_finish(small_plan):
     # A cache that holds only ~10 sequences forces preemptions.
     options = SimOptions(duration_s=20, qps=30, replicas=1, seed=1, max_seqs=64)
-    from napkin.sim.fleet import Fleet
+    from napkin.sim.event_loop import Fleet
     from napkin.sim.options import fleet_of, steps_of, traffic_of
     from napkin.sim.replica import ReplicaConfig
-    from napkin.sim.workload import generate
+    from napkin.sim.traffic import generate
 
     config = fleet_of(small_plan, options)
     tight = config.__class__(
@@ -73,7 +73,7 @@ def test_kv_never_exceeds_capacity_and_preempted_sequences_finish(small_plan):
     def watched() -> None:
         nonlocal peak
         original()
-        peak = max(peak, replica.kv_used + replica._blocks_margin())
+        peak = max(peak, replica.kv.used + replica.kv.margin(replica.held))
 
     replica.on_event = watched
     run = fleet.run()

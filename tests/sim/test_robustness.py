@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from scipy.stats import chisquare
 
-from napkin.sim import workload
-from napkin.sim.fleet import Fleet
+from napkin.sim import traffic as workload
+from napkin.sim.event_loop import Fleet
 from napkin.sim.options import SimOptions, fleet_of, steps_of, traffic_of
 from napkin.sim.replica import Replica
 from napkin.sim.requests import Requests
 from napkin.sim.run import simulate
-from napkin.sim.workload import Arrivals, Traffic, daily_curve, generate
+from napkin.sim.traffic import Arrivals, Traffic, daily_curve, generate
 
 
 def _traffic(**arrivals: Any) -> Traffic:

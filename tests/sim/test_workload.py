@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from napkin.sim.workload import Arrivals, Traffic, generate
+from napkin.sim.traffic import Arrivals, Traffic, generate
 from napkin.specs.workload import LogNormalLength
 
 

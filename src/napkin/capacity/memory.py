@@ -83,7 +83,7 @@ def max_sequences_by_memory(kv_cache_bytes_per_replica: float, kv_bytes_per_sequ
 
 
 @dataclass(frozen=True)
-class Fit:
+class MemoryFit:
     """Whether a model fits a replica, and the reason in one sentence."""
 
     fits: bool
@@ -97,11 +97,11 @@ def fit_verdict(
     longest_sequence_bytes: float,
     tp: int,
     gpu_name: str,
-) -> Fit:
+) -> MemoryFit:
     """Fits when the weights leave KV room for at least one longest sequence."""
     gib = GIB
     if weight_bytes_per_gpu >= usable_bytes_per_gpu:
-        return Fit(
+        return MemoryFit(
             False,
             (
                 f"weights need {weight_bytes_per_gpu / gib:.1f} GiB per GPU but only "
@@ -109,14 +109,14 @@ def fit_verdict(
             ),
         )
     if kv_cache_bytes_per_replica < longest_sequence_bytes:
-        return Fit(
+        return MemoryFit(
             False,
             (
                 f"weights fit, but the {kv_cache_bytes_per_replica / gib:.1f} GiB left for KV "
                 f"cache cannot hold one longest sequence ({longest_sequence_bytes / gib:.2f} GiB)"
             ),
         )
-    return Fit(
+    return MemoryFit(
         True,
         (
             f"weights take {weight_bytes_per_gpu / gib:.1f} of {usable_bytes_per_gpu / gib:.1f} "

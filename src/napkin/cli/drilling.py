@@ -50,14 +50,9 @@ def drill_command(
     from pydantic import ValidationError
 
     from napkin.drills.jobs import JOB_DRILLS, JOB_HOURS, JOB_PARAMS, run_job_drill
-    from napkin.drills.run import (
-        check_params,
-        register_drills,
-        require_drill_size,
-        run_drill,
-        unknown_params,
-    )
-    from napkin.drills.serving import DRILLS, PARAMS
+    from napkin.drills.params import PARAMS, check_params, unknown_params
+    from napkin.drills.runner import register_drills, require_drill_size, run_drill
+    from napkin.drills.serving import DRILLS
     from napkin.planner import plan
     from napkin.sim.options import SimOptions
     from napkin.specs.design import SERVING_KINDS

@@ -84,7 +84,7 @@ def catalog_command(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
     """List the shipped GPU or model catalog, with sources."""
-    from napkin.render.catalog import render_gpus, render_models
+    from napkin.render.catalog_table import render_gpus, render_models
     from napkin.specs import catalog
 
     entries = catalog.gpus() if kind is CatalogKind.gpus else catalog.models()
@@ -127,7 +127,7 @@ def whiteboard_command(
 ) -> None:
     """The design's architecture, every box carrying the plan's numbers."""
     from napkin.planner import plan
-    from napkin.render.whiteboard import Format, render
+    from napkin.render.diagram import Format, render
     from napkin.specs.loader import load_design
 
     try:

@@ -15,12 +15,11 @@ from typing import Any
 
 import numpy as np
 
-from napkin.drills.run import DrillResult, check_params
-from napkin.drills.serving import Param
+from napkin.drills.params import Param, Params, check_params
+from napkin.drills.runner import DrillResult
 from napkin.errors import NapkinError
 from napkin.planner import Plan
 
-Params = dict[str, Any]
 JOB_HOURS = 24.0  # a simulated day of job arrivals per arm
 
 

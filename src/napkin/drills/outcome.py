@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from napkin.sim.fleet import FleetRun
+from napkin.sim.event_loop import FleetRun
 from napkin.sim.requests import Outcome, Requests
 
 RECOVERY_BUCKET_S = 10.0

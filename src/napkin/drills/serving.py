@@ -12,20 +12,12 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from math import inf
-from typing import Any
 
 import numpy as np
 
-from napkin.sim.fleet import Fleet, FleetConfig
+from napkin.drills.params import Params
+from napkin.sim.event_loop import Fleet, FleetConfig
 from napkin.sim.requests import PENDING, TIMED_OUT, Requests
-
-Params = dict[str, Any]
-# A declared parameter: (type, low, high, help). `high` may name a limit known only when the
-# drill runs: "replicas" (the slice's replicas) or "duration_s" (the simulated seconds).
-Param = tuple[type, float, "float | str", str]
-
-_AT: dict[str, Param] = {"at_s": (float, 0.0, "duration_s", "when the fault starts (s)")}
-_COUNT: dict[str, Param] = {"count": (int, 1, "replicas", "replicas the fault hits")}
 
 
 @dataclass(frozen=True)
@@ -385,65 +377,4 @@ DRILLS: dict[str, Callable[[Context, Params, bool], Arm]] = {
     "cold-start": cold_start,
     "cancellation": cancellation,
     "runaway-loop": runaway_loop,
-}
-
-PARAMS: dict[str, dict[str, Param]] = {
-    "replica-crash": {
-        **_AT,
-        **_COUNT,
-        "restart_s": (float, 0.0, 86_400.0, "seconds until a crashed replica is back"),
-        "spares": (int, 0, 1_000, "warm spare replicas (mitigation)"),
-    },
-    "stalled-replica": {
-        **_AT,
-        **_COUNT,
-        "stall_s": (float, 0.0, 86_400.0, "seconds the replicas stop progressing"),
-        "watchdog_s": (float, 0.0, 86_400.0, "no-progress seconds before a restart"),
-        "restart_s": (float, 0.0, 86_400.0, "seconds a watchdog restart takes"),
-    },
-    "long-prompt-oom": {
-        "prompt_tokens": (int, 1, 100_000_000, "tokens of each poison prompt"),
-        "fraction": (float, 0.0, 1.0, "fraction of requests that are poison"),
-        "restart_s": (float, 0.0, 86_400.0, "seconds until a crashed replica is back"),
-    },
-    "hot-tenant": {
-        **_AT,
-        "duration_s": (float, 0.0, "duration_s", "seconds the flood lasts"),
-        "tenant_share": (float, 0.0, 1.0, "the hot tenant's share of traffic"),
-        "multiplier": (float, 1.0, 1_000.0, "times its share it sends"),
-        "limit_factor": (float, 0.0, 1_000.0, "token bucket at this x the fair share"),
-    },
-    "retry-storm": {
-        **_AT,
-        "timeout_s": (float, 0.001, 86_400.0, "client timeout (s)"),
-        "retries": (int, 0, 100, "retries per user request"),
-        "outage_s": (float, 0.0, 86_400.0, "seconds a third of the replicas are down"),
-        "backoff_s": (float, 0.0, 86_400.0, "backoff base (s, mitigation)"),
-        "breaker_ratio": (float, 0.0, 1.0, "failed-check ratio that opens the breaker"),
-        "breaker_window_s": (float, 0.001, 86_400.0, "seconds of checks the breaker reads"),
-    },
-    "overload": {
-        **_AT,
-        "duration_s": (float, 0.0, "duration_s", "seconds the overload lasts"),
-        "overload_factor": (float, 1.0, 1_000.0, "arrivals x the planned peak"),
-        "queue_timeout_s": (float, 0.0, 86_400.0, "shed a request queued this long"),
-    },
-    "region-failover": {
-        **_AT,
-        "fraction": (float, 0.0, 1.0, "fraction of replicas in the lost region"),
-        "failover_delay_s": (float, 0.0, 86_400.0, "seconds until DNS/BGP moves traffic"),
-    },
-    "cold-start": {
-        **_AT,
-        "from_fraction": (float, 0.0, 0.999, "starting fraction of peak traffic"),
-        "ramp_s": (float, 0.001, 86_400.0, "seconds of the ramp to peak"),
-        "cold_start_s": (float, 0.0, 86_400.0, "seconds a new replica takes to start"),
-        "warm_spares": (int, 0, 1_000, "extra warm replicas (mitigation)"),
-    },
-    "cancellation": {},
-    "runaway-loop": {
-        "fraction": (float, 0.0, 1.0, "fraction of agent tasks that loop"),
-        "multiplier": (float, 1.0, 1_000.0, "times its calls a looping task issues"),
-        "cap_factor": (float, 1.0, 1_000.0, "tool-call cap, x a task's normal calls"),
-    },
 }

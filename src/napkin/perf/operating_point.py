@@ -60,7 +60,7 @@ class Request:
 
 
 @dataclass(frozen=True)
-class Replica:
+class ReplicaSetup:
     """How a replica runs: the engine, its token budget per step, the regularity of its
     arrivals (`gap_shape` = 1 / c_a²: 1 for Poisson, k for round-robin over k) and
     speculative decoding (`drafting`), exactly as the simulator's replica runs them."""
@@ -105,7 +105,7 @@ class Point:
 
 
 def _step(
-    replica: Replica, batch: float, context: float, prefill: float, prompt: float
+    replica: ReplicaSetup, batch: float, context: float, prefill: float, prompt: float
 ) -> StepTime:
     """One step: `batch` decodes (k + 1 verify rows each under speculation) and `prefill`
     prompt tokens; the draft's k passes are added without their fixed overhead."""
@@ -151,7 +151,7 @@ def _mix(parts: list[tuple[float, StepTime]]) -> StepTime:
     return replace(first, **mean)
 
 
-def _arrivals_per_step(replica: Replica, batch: int, request: Request) -> float:
+def _arrivals_per_step(replica: ReplicaSetup, batch: int, request: Request) -> float:
     """New prompts a step: a = b τ / output (τ tokens kept per step), raised by the faster
     turnover of slots that cancelled requests free early (estimated at the pure decode
     step)."""
@@ -165,7 +165,9 @@ def _arrivals_per_step(replica: Replica, batch: int, request: Request) -> float:
     return arrivals
 
 
-def steady_step(replica: Replica, batch: int, request: Request) -> tuple[StepTime, float] | None:
+def steady_step(
+    replica: ReplicaSetup, batch: int, request: Request
+) -> tuple[StepTime, float] | None:
     """(mean step, full-chunk step time) at `batch`, or None when prompts overflow the budget.
 
     See the module docstring for the formula."""
@@ -194,7 +196,7 @@ def steady_step(replica: Replica, batch: int, request: Request) -> tuple[StepTim
     return _mix(parts), heavy.total_s
 
 
-def prefill_s(replica: Replica, batch: int, context: float, prompt: float) -> float:
+def prefill_s(replica: ReplicaSetup, batch: int, context: float, prompt: float) -> float:
     """A prompt's own chunk steps beside `batch` decodes: ⌊P / C⌋ full chunks, then the rest."""
     chunk = max(replica.token_budget - batch * replica.rows, 1)
     full, rest = floor(prompt / chunk), prompt % chunk
@@ -231,7 +233,7 @@ def _overlap_p99(heavy_s: float, rate: float, shape: float) -> float:
     return heavy_s - low
 
 
-def point_at(replica: Replica, batch: int, request: Request) -> Point | None:
+def point_at(replica: ReplicaSetup, batch: int, request: Request) -> Point | None:
     """The replica at `batch` sequences, or None when its prompts cannot keep up."""
     steady = steady_step(replica, batch, request)
     if steady is None:
@@ -267,7 +269,7 @@ def point_at(replica: Replica, batch: int, request: Request) -> Point | None:
 
 
 def largest_batch(
-    replica: Replica, request: Request, limit: int, tpot_s: float | None = None
+    replica: ReplicaSetup, request: Request, limit: int, tpot_s: float | None = None
 ) -> int:
     """Largest batch ≤ `limit` whose prompts fit the budget and whose time per output token
     meets `tpot_s` (it grows with batch, so bisection); 0 when batch 1 already fails."""

@@ -32,7 +32,7 @@ from napkin.capacity.queueing import gg_wait_quantile_s
 from napkin.perf.operating_point import (
     BATCH_CAP,
     Point,
-    Replica,
+    ReplicaSetup,
     Request,
     largest_batch,
     point_at,
@@ -95,7 +95,7 @@ def occupancy_q99(mean: float, arrival_cv2: float, output_cv2: float) -> float:
     return mean + 2.326 * sqrt(max(variance, 0.0))
 
 
-def _points(replica: Replica, request: Request) -> Callable[[int], Point | None]:
+def _points(replica: ReplicaSetup, request: Request) -> Callable[[int], Point | None]:
     return lru_cache(maxsize=None)(lambda b: point_at(replica, b, request))
 
 
@@ -233,7 +233,7 @@ def _budget(targets: Targets, ttft_p99_s: float, output_p99: float) -> float | N
 
 
 def size_fleet(
-    replica: Replica,
+    replica: ReplicaSetup,
     request: Request,
     targets: Targets,
     load_qps: float,

@@ -10,7 +10,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from napkin.drills.run import ARMS, DrillResult, target_of
+from napkin.drills.runner import ARMS, DrillResult, target_of
 from napkin.render.format import format_value
 
 SECONDS = " (s)"

@@ -8,7 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from napkin.render.format import format_value
-from napkin.sim.run import Simulation, targets_of
+from napkin.sim.run import Simulation, goodput_limits_of
 
 
 def _ms(value: float) -> str:
@@ -52,7 +52,7 @@ def side_by_side(sim: Simulation) -> Table:
 
 
 def sla_table(sim: Simulation) -> Table:
-    targets = targets_of(sim.plan)
+    targets = goodput_limits_of(sim.plan)
     s = sim.summary
     table = Table(title="SLA in simulation (queueing included)", title_justify="left", expand=True)
     for column in ("target", "limit", "simulated", "meets"):

@@ -18,7 +18,7 @@ from rich.text import Text
 from napkin.figures import Figure, Source
 from napkin.planner import Plan
 from napkin.render.format import ByWidth, format_claim, format_value
-from napkin.render.recommendation import recommendation_panel
+from napkin.render.recommendation_box import recommendation_panel
 
 SOURCE_STYLE = {
     Source.assumption: "yellow",

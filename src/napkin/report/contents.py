@@ -13,7 +13,7 @@ from napkin.specs.design import SERVING_KINDS
 from napkin.specs.loader import load_design
 
 if TYPE_CHECKING:
-    from napkin.drills.run import DrillResult
+    from napkin.drills.runner import DrillResult
     from napkin.sim.options import SimOptions
 
 DRILL_S = 120.0  # simulated seconds per drill arm: enough for a fault, its effect and recovery
@@ -31,7 +31,7 @@ class Contents:
         """'metric: failed → mitigated' for the drill of a failure mode, and whether it helped."""
         for mode, result in self.drills:
             if mode == failure_mode:
-                from napkin.drills.run import target_of
+                from napkin.drills.runner import target_of
 
                 label, failed, mitigated, better = target_of(result)
                 return f"{label}: {failed:,.3g} → {mitigated:,.3g}", better
@@ -125,7 +125,7 @@ def gather(
 def require_report_size(planned: Plan, simulate_s: float, drills: bool, budget: Budget) -> None:
     """Refuse, before any work, a report whose slice and drills are estimated over `budget`
     (`sim.footprint`; the SLA check and the search are small by construction)."""
-    from napkin.drills.run import drill_cost, register_drills
+    from napkin.drills.runner import drill_cost, register_drills
     from napkin.drills.serving import DRILLS
     from napkin.sim.footprint import footprint, require_within
     from napkin.sim.options import SimOptions
@@ -146,7 +146,7 @@ def serving_drills(
     planned: Plan, say: Callable[[str], None] = lambda stage: None
 ) -> list[tuple[str, DrillResult]]:
     """Every simulated drill of the register, (failure mode, result); `say` names each."""
-    from napkin.drills.run import register_drills, run_drill
+    from napkin.drills.runner import register_drills, run_drill
     from napkin.drills.serving import DRILLS
     from napkin.sim.options import SimOptions
 

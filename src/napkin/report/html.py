@@ -5,8 +5,8 @@ from __future__ import annotations
 from html import escape
 
 from napkin.recommendation import Verdict
+from napkin.render.diagram import inline_svg
 from napkin.render.format import format_claim, format_value
-from napkin.render.whiteboard import inline_svg
 from napkin.report import charts, summary
 from napkin.report.contents import Contents, deployment_line
 

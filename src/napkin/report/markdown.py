@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from napkin.render.diagram import mermaid
 from napkin.render.format import format_claim, format_value
-from napkin.render.whiteboard import mermaid
 from napkin.report import summary
 from napkin.report.contents import Contents, deployment_line
 

@@ -19,7 +19,7 @@ from napkin.render.optimize import named, saving_text
 from napkin.specs.design import SERVING_KINDS
 
 NO_TARGETS = "no SLA targets set"
-# Figures that are the design's own rule of thumb where it states one (sections/fleet.py).
+# Figures that are the design's own rule of thumb where it states one (sections/provisioning.py).
 RULE_OF_THUMB_KEYS = ("replicas_provisioned", "gpus_provisioned", "monthly_cost_usd")
 
 
@@ -143,7 +143,7 @@ def constraint_rows(plan: Plan) -> list[list[str]]:
 
 def whiteboard_missing(plan: Plan) -> str | None:
     """Why the whiteboard cannot be drawn (the renderer's own reason), or None when it can."""
-    from napkin.render.whiteboard import whiteboard_of
+    from napkin.render.diagram import whiteboard_of
 
     if plan.design.whiteboard is None:
         return "the design has none"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from napkin.capacity import demand
 from napkin.figures import Sheet, Source
-from napkin.sections.serving import Outcome, serve
+from napkin.sections.pipeline import PlanOutcome, serve
 from napkin.specs.design import ChatbotDesign
 
 WORKLOAD_UNITS = {
@@ -71,7 +71,7 @@ def add_demand(sheet: Sheet, design: ChatbotDesign) -> None:
     sheet.derive(context_tokens_p99, "tokens")
 
 
-def plan_chatbot(sheet: Sheet, design: ChatbotDesign) -> Outcome:
+def plan_chatbot(sheet: Sheet, design: ChatbotDesign) -> PlanOutcome:
     """Demand from daily users, then the shared serving pipeline."""
     add_demand(sheet, design)
     return serve(sheet, design)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from math import ceil
 
 from napkin.figures import Sheet, Source
-from napkin.sections.serving import Outcome, serve
+from napkin.sections.pipeline import PlanOutcome, serve
 from napkin.specs.agent_workload import PrefixCaching
 from napkin.specs.design import CodingAgentDesign
 from napkin.units import SECONDS_PER_DAY
@@ -370,7 +370,7 @@ def add_agent_checks(sheet: Sheet, design: CodingAgentDesign) -> None:
     )
 
 
-def plan_coding_agent(sheet: Sheet, design: CodingAgentDesign) -> Outcome:
+def plan_coding_agent(sheet: Sheet, design: CodingAgentDesign) -> PlanOutcome:
     add_agent(sheet, design)
     outcome = serve(sheet, design)
     if "request_time_s" in sheet:

@@ -9,7 +9,7 @@ from napkin.perf.efficiency import resolve
 from napkin.perf.ops import Batch
 from napkin.perf.roofline import step_time
 from napkin.perf.speculation import expected_tokens_per_step
-from napkin.sections.serving import Outcome, serve
+from napkin.sections.pipeline import PlanOutcome, serve
 from napkin.specs.catalog import find_model
 from napkin.specs.deployment import Deployment
 from napkin.specs.design import CompletionDesign
@@ -236,7 +236,7 @@ def _add_batching_tradeoff(sheet: Sheet, design: CompletionDesign, engine: Engin
         )
 
 
-def plan_completion(sheet: Sheet, design: CompletionDesign) -> Outcome:
+def plan_completion(sheet: Sheet, design: CompletionDesign) -> PlanOutcome:
     _add_load(sheet, design)
     outcome = serve(sheet, design)
     _add_latency_budget(sheet, design)

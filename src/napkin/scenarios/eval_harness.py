@@ -6,11 +6,11 @@ from __future__ import annotations
 from math import ceil, sqrt
 from statistics import NormalDist
 
-from napkin.capacity.memory import Fit
+from napkin.capacity.memory import MemoryFit
 from napkin.figures import Sheet, Source
-from napkin.sections.memory import add_memory
+from napkin.sections.memory_budget import add_memory
 from napkin.sections.performance import add_performance
-from napkin.sections.serving import Outcome
+from napkin.sections.pipeline import PlanOutcome
 from napkin.specs.design import EvalDesign
 from napkin.units import SECONDS_PER_HOUR
 
@@ -102,7 +102,7 @@ def gate_gpu_hours_saved(
     return gpu_hours_per_suite * candidates * (1 - gate_pass_fraction - gate_cost_fraction)
 
 
-def plan_eval_harness(sheet: Sheet, design: EvalDesign) -> Outcome:
+def plan_eval_harness(sheet: Sheet, design: EvalDesign) -> PlanOutcome:
     sheet.section = "eval"
     e = design.eval
     for field, unit in ASSUMED.items():
@@ -142,7 +142,7 @@ def plan_eval_harness(sheet: Sheet, design: EvalDesign) -> Outcome:
         f"the suite needs {sheet['gpu_hours_per_suite']:,.0f} of {e.budget_gpu_hours:,.0f} "
         f"budgeted GPU-hours"
     )
-    return Outcome(
+    return PlanOutcome(
         fits,
         reason,
         (
@@ -152,7 +152,7 @@ def plan_eval_harness(sheet: Sheet, design: EvalDesign) -> Outcome:
     )
 
 
-def _not_runnable(sheet: Sheet, design: EvalDesign, fit: Fit) -> Outcome:
+def _not_runnable(sheet: Sheet, design: EvalDesign, fit: MemoryFit) -> PlanOutcome:
     """The verdict when the candidate cannot generate on this deployment: its weights leave
     no KV room (memory), or no batch fits the engine's token budget. No GPU-hours follow."""
     if fit.fits:
@@ -166,10 +166,10 @@ def _not_runnable(sheet: Sheet, design: EvalDesign, fit: Fit) -> Outcome:
         reason = f"{design.model.name} does not fit: {fit.reason}"
         if "min_tp_to_fit" in sheet and sheet["min_tp_to_fit"]:
             reason += f"; tp={sheet['min_tp_to_fit']:g} would fit"
-    return Outcome(False, reason, ("no GPU-hours: the candidate cannot run as deployed",))
+    return PlanOutcome(False, reason, ("no GPU-hours: the candidate cannot run as deployed",))
 
 
-def _add_model_throughput(sheet: Sheet, design: EvalDesign) -> Fit:
+def _add_model_throughput(sheet: Sheet, design: EvalDesign) -> MemoryFit:
     """Offline batch inference: the batch grows until KV memory is full (no latency SLA)."""
     e = design.eval
     sheet.section = "eval requests"

@@ -11,9 +11,9 @@ from math import ceil
 
 from napkin.capacity import memory, queueing
 from napkin.figures import Sheet, Source
-from napkin.sections.cost import add_price
-from napkin.sections.hardware import add_hbm, add_peak_flops
-from napkin.sections.serving import Outcome
+from napkin.sections.gpu_peaks import add_hbm, add_peak_flops
+from napkin.sections.pipeline import PlanOutcome
+from napkin.sections.pricing import add_price
 from napkin.specs.catalog import find_model
 from napkin.specs.design import FinetuneDesign
 from napkin.specs.model import Model
@@ -190,7 +190,7 @@ def _weighted(sheet: Sheet, design: FinetuneDesign, stem: str) -> float:
     )
 
 
-def plan_finetune(sheet: Sheet, design: FinetuneDesign) -> Outcome:
+def plan_finetune(sheet: Sheet, design: FinetuneDesign) -> PlanOutcome:
     sheet.section = "training"
     f, gpu = design.finetune, design.hardware
     for field, unit in ASSUMED.items():
@@ -209,7 +209,7 @@ def plan_finetune(sheet: Sheet, design: FinetuneDesign) -> Outcome:
         f"the largest base ({largest.model}) trains on {gpus} × {gpu.name} "
         f"({'within' if fits else 'beyond'} one {gpu.max_gpus_per_node}-GPU node)"
     )
-    return Outcome(fits, reason, ("queue wait modelled as M/M/c with exponential job times",))
+    return PlanOutcome(fits, reason, ("queue wait modelled as M/M/c with exponential job times",))
 
 
 def _add_fleet(sheet: Sheet, design: FinetuneDesign) -> None:

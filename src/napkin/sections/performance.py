@@ -9,14 +9,14 @@ from napkin.perf.efficiency import resolve
 from napkin.perf.operating_point import (
     BATCH_CAP,
     CANCEL_AFTER_S,
-    Replica,
+    ReplicaSetup,
     Request,
     largest_batch,
     point_at,
 )
 from napkin.perf.sizing import SLA_MARGIN, Search, Sizing, Targets, size_fleet
 from napkin.perf.speculation import drafting_of
-from napkin.sections.hardware import add_peak_flops
+from napkin.sections.gpu_peaks import add_peak_flops
 from napkin.specs.design import DesignBase
 
 
@@ -80,7 +80,7 @@ def add_performance(sheet: Sheet, design: DesignBase) -> Search:
     sheet.section = "performance"
     request = request_of(sheet, design)
     engine = _efficiency(sheet, design)
-    replica = Replica(engine, drafting=drafting_of(design))
+    replica = ReplicaSetup(engine, drafting=drafting_of(design))
     _assume_sla(sheet, design)
     if "peak_qps" not in sheet:  # offline batch inference (evals): throughput at the limit
         return _add_offline(sheet, design, replica, request)
@@ -118,7 +118,9 @@ def add_performance(sheet: Sheet, design: DesignBase) -> Search:
     return search
 
 
-def _add_offline(sheet: Sheet, design: DesignBase, replica: Replica, request: Request) -> Search:
+def _add_offline(
+    sheet: Sheet, design: DesignBase, replica: ReplicaSetup, request: Request
+) -> Search:
     """Every slot busy, no latency target: the batch is the memory or engine limit."""
     upper = min(sheet["max_sequences_by_memory"], BATCH_CAP, replica.token_budget - 1)
     if design.deployment.max_batch:

@@ -12,14 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from napkin.sim.fleet import FleetRun
+from napkin.sim.event_loop import FleetRun
 from napkin.sim.requests import Outcome, Requests
 
 QUANTILES = {"p50": 50, "p90": 90, "p99": 99, "max": 100}
 
 
 @dataclass(frozen=True)
-class Targets:
+class GoodputLimits:
     ttft_s: float | None = None
     tpot_s: float | None = None
     e2e_s: float | None = None
@@ -34,7 +34,7 @@ def _percentiles(values: np.ndarray) -> dict[str, float]:
 
 
 def summarize(
-    requests: Requests, run: FleetRun, targets: Targets, replicas: int, window_s: float
+    requests: Requests, run: FleetRun, targets: GoodputLimits, replicas: int, window_s: float
 ) -> dict[str, Any]:
     """Everything `napkin simulate` prints, as plain numbers (seconds, tokens, fractions)."""
     rec = run.records

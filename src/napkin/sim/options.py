@@ -16,11 +16,11 @@ from napkin.perf.speculation import drafting_of
 from napkin.perf.step_model import StepModel
 from napkin.planner import Plan
 from napkin.sim.arrival import ArrivalKind
-from napkin.sim.fleet import FleetConfig
+from napkin.sim.event_loop import FleetConfig
 from napkin.sim.gateway import GatewayConfig
-from napkin.sim.replica import ReplicaConfig, Speculation
+from napkin.sim.replica import DraftConfig, ReplicaConfig
 from napkin.sim.router import Router
-from napkin.sim.workload import Arrivals, Traffic, daily_curve
+from napkin.sim.traffic import Arrivals, Traffic, daily_curve
 from napkin.specs.design import ChatbotDesign, CodingAgentDesign, CompletionDesign
 
 
@@ -102,11 +102,11 @@ def steps_of(plan: Plan) -> StepModel:
     )
 
 
-def _speculation(plan: Plan) -> Speculation | None:
+def _speculation(plan: Plan) -> DraftConfig | None:
     drafting = drafting_of(plan.design)
     if drafting is None:
         return None
-    return Speculation(drafting.draft_tokens, drafting.tokens_per_step, StepModel(drafting.draft))
+    return DraftConfig(drafting.draft_tokens, drafting.tokens_per_step, StepModel(drafting.draft))
 
 
 def _planned(plan: Plan, key: str) -> int:

@@ -15,19 +15,17 @@ and contexts that grow by a fixed amount, so the segment's duration is a closed-
 from __future__ import annotations
 
 import heapq
-from array import array
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 from math import ceil, floor, inf
 
-import numpy as np
-
 from napkin.perf.step_model import StepModel, Vector
-from napkin.sim.requests import CANCELLED, COMPLETED, PENDING, TIMED_OUT, Records, Requests
+from napkin.sim.kv_cache import KVCache
+from napkin.sim.requests import CANCELLED, COMPLETED, PENDING, TIMED_OUT, Columns, Records
 
 
 @dataclass(frozen=True)
-class Speculation:
+class DraftConfig:
     """Speculative decoding: each step verifies `draft_tokens` + 1 rows per sequence and yields
     `tokens_per_step` tokens on average; `draft` prices the draft model's passes."""
 
@@ -50,32 +48,7 @@ class ReplicaConfig:
     block_tokens: int = 16
     prefix_cache_tokens: int = 0
     queue_timeout_s: float = inf
-    speculation: Speculation | None = None
-
-
-@dataclass(frozen=True)
-class Columns:
-    """The requests' fields as compact `array.array`s, built once and shared by every
-    replica: 8 bytes a value like NumPy, but indexed at Python-list speed in the hot loop."""
-
-    arrival: array
-    prompt: array
-    output: array
-    session: array
-    prefix: array
-
-    @classmethod
-    def of(cls, requests: Requests) -> Columns:
-        def pack(code: str, values: np.ndarray) -> array:
-            return array(code, values.astype("f8" if code == "d" else "i8").tobytes())
-
-        return cls(
-            pack("d", requests.arrival_s),
-            pack("q", requests.prompt_tokens),
-            pack("q", requests.output_tokens),
-            pack("q", requests.session),
-            pack("q", requests.prefix_tokens),
-        )
+    speculation: DraftConfig | None = None
 
 
 @dataclass
@@ -117,7 +90,7 @@ class Replica:
         self.heap: list[tuple[int, int, int]] = []  # (finish step, admission order, rid)
         self.decoding: dict[int, tuple[int, float, float, int]] = {}
         self.ctx_sum = 0.0  # Σ contexts of decoding sequences
-        self.kv_used = 0.0  # tokens held: decoding contexts + reserved prompts
+        self.kv = KVCache(config.kv_capacity_tokens, config.block_tokens)
         self.recompute: dict[int, float] = {}  # preempted rid -> tokens to prefill again
         self.cache: OrderedDict[int, float] = OrderedDict()  # session -> cached tokens
         self.cached_tokens = 0.0
@@ -158,7 +131,8 @@ class Replica:
         self.heap.clear()
         self.recompute.clear()
         self.cache.clear()
-        self.ctx_sum = self.kv_used = self.cached_tokens = 0.0
+        self.kv.clear()
+        self.ctx_sum = self.cached_tokens = 0.0
         self.segment, self.frozen_until = None, None
         self.now = max(self.now, time_s)
         return held
@@ -179,7 +153,7 @@ class Replica:
         for entry in self.prefilling:
             if entry[0] == rid:
                 self.prefilling.remove(entry)
-                self.kv_used -= self._prompt_of(rid)
+                self.kv.free(self._prompt_of(rid))
                 break
         else:
             if rid in self.decoding:
@@ -226,9 +200,10 @@ class Replica:
     def _prompt_of(self, rid: int) -> float:
         return self.recompute.get(rid, self.prompt[rid])
 
-    def _blocks_margin(self) -> float:
-        """Per-sequence rounding up to whole blocks, as an upper bound in tokens."""
-        return (len(self.decoding) + len(self.prefilling)) * (self.config.block_tokens - 1)
+    @property
+    def held(self) -> int:
+        """Sequences holding KV: decoding and part-way through their prompt."""
+        return len(self.decoding) + len(self.prefilling)
 
     def _admit(self) -> None:
         config, records = self.config, self.records
@@ -242,12 +217,11 @@ class Replica:
                 records.end(rid, TIMED_OUT, self.arrival[rid] + config.queue_timeout_s)
                 continue
             prompt = self._prompt_of(rid)
-            need = prompt + config.block_tokens
-            if self.kv_used + self._blocks_margin() + need > config.kv_capacity_tokens:
+            if not self.kv.can_allocate(prompt, self.held):
                 break  # head of line waits for KV, as vLLM's FCFS does
             self.waiting.popleft()
             hit = self._prefix_hit(rid)
-            self.kv_used += prompt
+            self.kv.allocate(prompt)
             self.prefilling.append([rid, max(1.0, prompt - hit), float(hit)])
 
     def _prefix_hit(self, rid: int) -> float:
@@ -293,7 +267,7 @@ class Replica:
     def _release(self, rid: int) -> None:
         context = self._context(rid)
         self.ctx_sum -= context
-        self.kv_used -= context
+        self.kv.free(context)
         del self.decoding[rid]  # its heap entry is skipped when it surfaces
 
     def _plan(self) -> None:
@@ -303,12 +277,12 @@ class Replica:
         self._admit()
         decodes = len(self.decoding)
         growth_kv = decodes * self.rate
-        free = self.config.kv_capacity_tokens - self.kv_used - self._blocks_margin()
+        free = self.kv.room(self.held)
         while decodes and free < growth_kv:
             self._preempt()
             decodes = len(self.decoding)
             growth_kv = decodes * self.rate
-            free = self.config.kv_capacity_tokens - self.kv_used - self._blocks_margin()
+            free = self.kv.room(self.held)
         budget = self.config.token_budget - decodes * self.rows
         prefill: list[tuple[list[float], int]] = []
         for entry in self.prefilling:
@@ -367,7 +341,7 @@ class Replica:
         self.step += steps
         grown = len(self.decoding) * self.rate * steps
         self.ctx_sum += grown
-        self.kv_used += grown
+        self.kv.allocate(grown)
         for entry, chunk in segment.prefill:
             entry[1] -= chunk * steps
             entry[2] += chunk * steps
@@ -385,7 +359,7 @@ class Replica:
             records.generated[rid] = 1
         generated = float(records.generated[rid])
         context = self._prompt_of(rid) if rid in self.recompute else self.prompt[rid] + 1.0
-        self.kv_used += context - self._prompt_of(rid)
+        self.kv.allocate(context - self._prompt_of(rid))  # the first token (or nothing)
         self.recompute.pop(rid, None)
         left = self.output[rid] - generated
         self.order += 1

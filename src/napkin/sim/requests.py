@@ -6,6 +6,7 @@ metrics be computed with NumPy. Every request ends in exactly one terminal state
 
 from __future__ import annotations
 
+from array import array
 from dataclasses import dataclass, fields
 from enum import IntEnum
 
@@ -83,3 +84,28 @@ class Records:
             raise RuntimeError(f"request {rid} ended twice")
         self.outcome[rid] = outcome
         self.finish_s[rid] = time_s
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The requests' fields as compact `array.array`s, built once and shared by every
+    replica: 8 bytes a value like NumPy, but indexed at Python-list speed in the hot loop."""
+
+    arrival: array
+    prompt: array
+    output: array
+    session: array
+    prefix: array
+
+    @classmethod
+    def of(cls, requests: Requests) -> Columns:
+        def pack(code: str, values: np.ndarray) -> array:
+            return array(code, values.astype("f8" if code == "d" else "i8").tobytes())
+
+        return cls(
+            pack("d", requests.arrival_s),
+            pack("q", requests.prompt_tokens),
+            pack("q", requests.output_tokens),
+            pack("q", requests.session),
+            pack("q", requests.prefix_tokens),
+        )

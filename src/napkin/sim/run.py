@@ -12,7 +12,7 @@ from typing import Any
 from napkin import strict_json
 from napkin.perf.sizing import SLICE_REPLICAS
 from napkin.planner import Plan
-from napkin.sim.fleet import Fleet, FleetRun
+from napkin.sim.event_loop import Fleet, FleetRun
 from napkin.sim.footprint import (
     DEFAULT_BUDGET,
     Budget,
@@ -23,10 +23,10 @@ from napkin.sim.footprint import (
     shrink,
     trace_rows,
 )
-from napkin.sim.metrics import Targets, summarize
+from napkin.sim.metrics import GoodputLimits, summarize
 from napkin.sim.options import SimOptions, fleet_of, steps_of, traffic_of
 from napkin.sim.requests import Requests
-from napkin.sim.workload import generate, read_trace
+from napkin.sim.traffic import generate, read_trace
 
 
 @dataclass
@@ -84,10 +84,10 @@ def plan_figures(plan: Plan) -> dict[str, float]:
     return {k: float(plan.figures[k].value) for k in PLAN_KEYS if k in plan.figures}
 
 
-def targets_of(plan: Plan) -> Targets:
+def goodput_limits_of(plan: Plan) -> GoodputLimits:
     sla = getattr(plan.design, "sla", None)
     tpot = plan.figures.get("tpot_budget_s")
-    return Targets(
+    return GoodputLimits(
         ttft_s=(sla.ttft_p99_s or sla.ttft_p50_s) if sla else None,
         tpot_s=float(tpot.value) if tpot else None,
         e2e_s=sla.e2e_p99_s if sla else None,
@@ -170,7 +170,7 @@ def simulate(
     # Rates are over the time the run took to drain, not the arrival window: an overloaded
     # fleet finishes its last request long after the last arrival.
     window = max(run.end_s, float(requests.arrival_s[-1]) if len(requests) else 0.0)
-    summary = summarize(requests, run, targets_of(plan), config.replicas, max(window, 1e-9))
+    summary = summarize(requests, run, goodput_limits_of(plan), config.replicas, max(window, 1e-9))
     summary["replicas"] = config.replicas
     wall = time.perf_counter() - started
     return Simulation(plan, options, requests, run, summary, wall, _peak_rss_bytes(), cost)

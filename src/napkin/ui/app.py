@@ -14,7 +14,7 @@ import streamlit as st
 
 import napkin.planner as planner
 from napkin.errors import NapkinError
-from napkin.render.whiteboard import inline_svg
+from napkin.render.diagram import inline_svg
 from napkin.specs.design import SERVING_KINDS
 from napkin.specs.loader import builtin_designs, load_design
 from napkin.ui import panels

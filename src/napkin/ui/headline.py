@@ -38,7 +38,7 @@ GPUS = "GPUs provisioned"
 
 
 @dataclass(frozen=True)
-class Metric:
+class HeadlineMetric:
     label: str
     value: str
     help: str = ""
@@ -50,7 +50,7 @@ class Headline:
     design that cannot be served, the problem and the cheapest fix."""
 
     title: str
-    metrics: tuple[Metric, ...] = ()
+    metrics: tuple[HeadlineMetric, ...] = ()
     notes: tuple[str, ...] = ()
     problem: str = ""
     fix: str = ""
@@ -65,8 +65,8 @@ def band(name: str, interval: Interval) -> str:
     return f"{name}, P10–P90: {money(interval.low)} – {money(interval.high)} ({interval.basis})"
 
 
-def _deployment(rec: Recommendation) -> tuple[Metric, ...]:
-    return (Metric("GPU type", rec.gpu), Metric("Precision", rec.precision))
+def _deployment(rec: Recommendation) -> tuple[HeadlineMetric, ...]:
+    return (HeadlineMetric("GPU type", rec.gpu), HeadlineMetric("Precision", rec.precision))
 
 
 def recommended(rec: Recommendation) -> Headline:
@@ -74,18 +74,21 @@ def recommended(rec: Recommendation) -> Headline:
     if not rec.feasible:
         return _infeasible(rec)
     metrics = [
-        Metric(GPUS, format_value(rec.gpus or 0, "GPUs"), f"{rec.gpu} GPUs, {rec.source}"),
-        Metric("Replicas × tensor parallel", f"{rec.replicas or 0:,} × {rec.tp}"),
+        HeadlineMetric(GPUS, format_value(rec.gpus or 0, "GPUs"), f"{rec.gpu} GPUs, {rec.source}"),
+        HeadlineMetric("Replicas × tensor parallel", f"{rec.replicas or 0:,} × {rec.tp}"),
         *_deployment(rec),
     ]
     notes = []
     if rec.monthly_cost_usd is not None:
-        metrics.append(Metric(MONTHLY, money(rec.monthly_cost_usd.value)))
+        metrics.append(HeadlineMetric(MONTHLY, money(rec.monthly_cost_usd.value)))
         notes.append(band("Cost per month", rec.monthly_cost_usd))
     if rec.usd_per_million_output_tokens is not None:
-        metrics.append(Metric(PER_MTOK, money(rec.usd_per_million_output_tokens.value)))
+        metrics.append(HeadlineMetric(PER_MTOK, money(rec.usd_per_million_output_tokens.value)))
         notes.append(band("Cost per million output tokens", rec.usd_per_million_output_tokens))
-    metrics += [Metric(VERDICT, rec.verdict.value), Metric("Figures from", rec.source)]
+    metrics += [
+        HeadlineMetric(VERDICT, rec.verdict.value),
+        HeadlineMetric("Figures from", rec.source),
+    ]
     if rec.binding:
         notes.append(f"Binding constraint: {rec.binding}")
     title = (
@@ -102,8 +105,8 @@ def _infeasible(rec: Recommendation) -> Headline:
         fix = f"Cheapest fix: {r.change} — {r.gpus:,} GPUs, {money(r.monthly_cost_usd)} per month"
     metrics = (  # "cannot be met" is the verdict: no fleet, cost or SLA metric
         *_deployment(rec),
-        Metric("Tensor parallel (GPUs per replica)", str(rec.tp)),
-        Metric("Figures from", rec.source),
+        HeadlineMetric("Tensor parallel (GPUs per replica)", str(rec.tp)),
+        HeadlineMetric("Figures from", rec.source),
     )
     title = f"No recommendation: {rec.model} on {rec.gpu}, TP {rec.tp}, {rec.precision}"
     return Headline(title, metrics, rec.notes, f"cannot be met: {rec.infeasible}", fix)
@@ -117,22 +120,22 @@ def plan_verdict(planned: Plan) -> Verdict:
     return overall([Verdict.met if check.meets else Verdict.missed for check in planned.sla])
 
 
-def _figure(planned: Plan, key: str, label: str, unit: str | None = None) -> Metric | None:
+def _figure(planned: Plan, key: str, label: str, unit: str | None = None) -> HeadlineMetric | None:
     figure = planned.figures.get(key)
     if figure is None:
         return None
     why = f"{figure.source.value}: {figure.formula or figure.detail or ''}"
     unit = unit or ("USD" if figure.unit == "USD/month" else figure.unit)  # the label says
-    return Metric(label, format_value(figure.value, unit), why)
+    return HeadlineMetric(label, format_value(figure.value, unit), why)
 
 
-def _serving_figures(planned: Plan) -> list[Metric | None]:
+def _serving_figures(planned: Plan) -> list[HeadlineMetric | None]:
     d, figures = planned.design, planned.figures
     replicas = figures.get("model_replicas_provisioned")
     shape = f"{replicas.value:,.0f} × {d.deployment.tp}" if replicas else None
     return [
         _figure(planned, "model_gpus_provisioned", GPUS),
-        Metric("Replicas × tensor parallel", shape) if shape else None,
+        HeadlineMetric("Replicas × tensor parallel", shape) if shape else None,
         _figure(planned, "model_monthly_cost_usd", MONTHLY, "USD"),
         _figure(planned, "model_usd_per_million_output_tokens", PER_MTOK, "USD"),
     ]
@@ -148,12 +151,20 @@ def fallback(planned: Plan) -> Headline:
     if kind_figures is not None:
         found = [_figure(planned, key, label) for key, label in kind_figures]
         return Headline(title, tuple(m for m in found if m is not None))
-    deployment = (Metric("GPU type", d.hardware.name), Metric("Precision", precision))
+    deployment = (
+        HeadlineMetric("GPU type", d.hardware.name),
+        HeadlineMetric("Precision", precision),
+    )
     if not planned.fits:
         problem = f"cannot be met: does not fit: {planned.fit_reason}"
         return Headline(title, deployment, problem=problem)
     found = _serving_figures(planned)
-    metrics = (*found[:2], *deployment, *found[2:], Metric(VERDICT, plan_verdict(planned).value))
+    metrics = (
+        *found[:2],
+        *deployment,
+        *found[2:],
+        HeadlineMetric(VERDICT, plan_verdict(planned).value),
+    )
     return Headline(title, tuple(m for m in metrics if m is not None))
 
 

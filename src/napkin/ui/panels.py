@@ -98,7 +98,7 @@ def simulate(planned: Plan) -> None:
 
 
 def drills(planned: Plan) -> None:
-    from napkin.drills.run import target_of
+    from napkin.drills.runner import target_of
     from napkin.report.contents import serving_drills
 
     if not st.button("run drills"):

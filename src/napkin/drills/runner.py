@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from difflib import get_close_matches
 from math import isfinite
 from typing import Any
 
 from napkin import strict_json
 from napkin.drills.outcome import UserView, recovery_s, timeline, window_stats
-from napkin.drills.serving import DRILLS, PARAMS, Arm, Context, Param, Params
+from napkin.drills.params import PARAMS, Params, check_params, describe_params
+from napkin.drills.serving import DRILLS, Arm, Context
 from napkin.errors import NapkinError
 from napkin.perf.sizing import SLICE_REPLICAS
 from napkin.planner import Plan
-from napkin.sim.fleet import Fleet
+from napkin.sim.event_loop import Fleet
 from napkin.sim.footprint import (
     DEFAULT_BUDGET,
     Budget,
@@ -24,11 +24,11 @@ from napkin.sim.footprint import (
     require_within,
     shrink,
 )
-from napkin.sim.metrics import Targets
+from napkin.sim.metrics import GoodputLimits
 from napkin.sim.options import SimOptions, fleet_of, steps_of, traffic_of
 from napkin.sim.requests import Outcome
-from napkin.sim.run import targets_of
-from napkin.sim.workload import generate
+from napkin.sim.run import goodput_limits_of
+from napkin.sim.traffic import generate
 
 ARMS = ("baseline", "failure", "mitigated")
 
@@ -53,7 +53,7 @@ class DrillResult:
         return strict_json.finite(out)  # type: ignore[return-value]
 
 
-def _goodput(view: UserView, targets: Targets) -> float:
+def _goodput(view: UserView, targets: GoodputLimits) -> float:
     ok = view.outcome == Outcome.completed
     if targets.ttft_s is not None:
         ok &= view.ttft_s <= targets.ttft_s
@@ -62,7 +62,9 @@ def _goodput(view: UserView, targets: Targets) -> float:
     return float(ok.mean()) if len(ok) else float("nan")
 
 
-def _measure(arm: Arm, steps: Any, targets: Targets, baseline_p99: float | None) -> dict[str, Any]:
+def _measure(
+    arm: Arm, steps: Any, targets: GoodputLimits, baseline_p99: float | None
+) -> dict[str, Any]:
     fleet = Fleet(arm.config, steps, arm.requests, arm.spare_attempts)
     arm.install(fleet)
     run = fleet.run()
@@ -151,7 +153,7 @@ def run_drill(
     ctx = drill_context(plan, options)
     limits = {"replicas": ctx.config.replicas, "duration_s": ctx.duration_s}
     check_params(name, params, PARAMS[name], limits)
-    steps, targets = steps_of(plan), targets_of(plan)
+    steps, targets = steps_of(plan), goodput_limits_of(plan)
     failure = DRILLS[name](ctx, params, False)
     mitigated = DRILLS[name](ctx, params, True)
     baseline = Arm(ctx.requests, ctx.config, window=failure.window)
@@ -161,58 +163,6 @@ def run_drill(
     arms["failure"] = _measure(failure, steps, targets, p99)
     arms["mitigated"] = _measure(mitigated, steps, targets, p99)
     return DrillResult(name, params, ctx.config.replicas, arms, time.perf_counter() - started)
-
-
-def describe_params(declared: dict[str, Param]) -> str:
-    """One line per parameter: name, type, bounds and help."""
-    return (
-        "; ".join(
-            f"{key} ({kind.__name__}, {low}..{high}): {text}"
-            for key, (kind, low, high, text) in declared.items()
-        )
-        or "none"
-    )
-
-
-def unknown_params(name: str, keys: list[str], declared: dict[str, Param]) -> None:
-    """Refuse a user's parameter the drill does not declare, naming the known ones (closest
-    first)."""
-    for key in keys:
-        if key not in declared:
-            close = get_close_matches(key, declared, n=len(declared), cutoff=0.0)
-            ordered = {k: declared[k] for k in [*close, *declared]}
-            raise NapkinError(
-                f"drill {name!r} has no parameter {key!r}; known: {describe_params(ordered)}",
-                field="--param",
-            )
-
-
-def check_params(
-    name: str, params: Params, declared: dict[str, Param], limits: dict[str, float]
-) -> None:
-    """Check the type and bounds of every declared parameter given; `limits` resolves a
-    bound named by a string (e.g. "replicas"). Undeclared keys (a design register's notes)
-    are left alone: `unknown_params` refuses them where the user typed them."""
-    for key, (kind, low, high_spec, text) in declared.items():
-        if key not in params:
-            continue
-        value = params[key]
-        high = limits[high_spec] if isinstance(high_spec, str) else high_spec
-        ok_type = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if kind is int:
-            ok_type = ok_type and float(value).is_integer()
-        if not ok_type:
-            raise NapkinError(
-                f"drill {name!r}: {key} must be a {kind.__name__} ({text}), got {value!r}",
-                field=f"--param {key}",
-            )
-        if not (low <= value <= high) or value != value:
-            where = f" ({high_spec} = {high:g})" if isinstance(high_spec, str) else ""
-            bounds = f"between {low:g} and {high:g}{where}" if isfinite(high) else f">= {low:g}"
-            raise NapkinError(
-                f"drill {name!r}: {key} must be {bounds}, got {value!r}",
-                field=f"--param {key}",
-            )
 
 
 def register_drills(plan: Plan) -> list[tuple[str, str, Params]]:

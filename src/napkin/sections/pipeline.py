@@ -12,15 +12,15 @@ from dataclasses import dataclass
 
 from napkin.figures import Sheet
 from napkin.perf.sizing import SLA_MARGIN, Search
-from napkin.sections.cost import add_cost
-from napkin.sections.fleet import add_fleet, add_queueing, add_reference_method
-from napkin.sections.memory import add_memory
+from napkin.sections.memory_budget import add_memory
 from napkin.sections.performance import add_performance
+from napkin.sections.pricing import add_cost
+from napkin.sections.provisioning import add_fleet, add_queueing, add_reference_method
 from napkin.specs.design import ServingDesign
 
 
 @dataclass(frozen=True)
-class Outcome:
+class PlanOutcome:
     """A scenario's verdicts beside its figures. `search` is the serving sizing (None for
     kinds that do not serve); `infeasible` names the SLA target no fleet can meet."""
 
@@ -31,7 +31,7 @@ class Outcome:
     infeasible: str = ""
 
 
-def serve(sheet: Sheet, design: ServingDesign) -> Outcome:
+def serve(sheet: Sheet, design: ServingDesign) -> PlanOutcome:
     """Run the serving sections; stop before the fleet when no batch fits or no fleet meets
     the SLA (an infeasible deployment gets no fleet and no cost)."""
     fit = add_memory(sheet, design)
@@ -41,13 +41,15 @@ def serve(sheet: Sheet, design: ServingDesign) -> Outcome:
     if not fit.fits and sheet["min_tp_to_fit"]:
         reason += f"; tp={sheet['min_tp_to_fit']} would fit"
     if not fit.fits:
-        return Outcome(False, reason, search=search)
+        return PlanOutcome(False, reason, search=search)
     if search.sizing is None:
-        return Outcome(True, reason, search=search, infeasible=unmet(search, design))
+        return PlanOutcome(True, reason, search=search, infeasible=unmet(search, design))
     add_fleet(sheet, design, search.sizing)
     add_queueing(sheet)
     add_cost(sheet, design)
-    return Outcome(True, reason, (f"decode batch: {sheet.figures['decode_batch'].detail}",), search)
+    return PlanOutcome(
+        True, reason, (f"decode batch: {sheet.figures['decode_batch'].detail}",), search
+    )
 
 
 def unmet(search: Search, design: ServingDesign) -> str:

@@ -27,13 +27,14 @@ import numpy as np
 
 from napkin.perf.step_model import StepModel
 from napkin.sim.gateway import Gateway, GatewayConfig
-from napkin.sim.replica import Columns, Replica, ReplicaConfig
+from napkin.sim.replica import Replica, ReplicaConfig
 from napkin.sim.requests import (
     CANCELLED,
     FAILED,
     PENDING,
     REJECTED,
     UNFINISHED,
+    Columns,
     Records,
     Requests,
 )
@@ -320,7 +321,7 @@ class Fleet:
         series.time_s[row] = time_s
         series.waiting[row] = len(self.central) + sum(len(x.waiting) for x in self.replicas)
         series.running[row] = sum(len(x.decoding) + len(x.prefilling) for x in self.replicas)
-        series.kv_fraction[row] = sum(x.kv_used for x in self.replicas) / capacity
+        series.kv_fraction[row] = sum(x.kv.used for x in self.replicas) / capacity
 
     @staticmethod
     def _trim(series: Series, rows: int) -> Series:

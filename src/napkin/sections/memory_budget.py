@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from napkin.capacity import memory
 from napkin.figures import Sheet, Source, formula_of
-from napkin.sections.hardware import add_hbm
+from napkin.sections.gpu_peaks import add_hbm
 from napkin.specs.design import DesignBase
 from napkin.units import GIB
 
 
-def add_memory(sheet: Sheet, design: DesignBase) -> memory.Fit:
+def add_memory(sheet: Sheet, design: DesignBase) -> memory.MemoryFit:
     """Reads `context_tokens` and `context_tokens_p99` from the sheet."""
     sheet.section = "memory"
     model, gpu, dep = design.model, design.hardware, design.deployment
