@@ -22,6 +22,7 @@ from math import ceil, floor, inf
 from napkin.perf.step_model import StepModel, Vector
 from napkin.sim.kv_cache import KVCache
 from napkin.sim.requests import CANCELLED, COMPLETED, PENDING, TIMED_OUT, Columns, Records
+from napkin.sim.sequences import Decoding, Prefilling, Segment
 
 
 @dataclass(frozen=True)
@@ -51,20 +52,6 @@ class ReplicaConfig:
     speculation: DraftConfig | None = None
 
 
-@dataclass
-class Segment:
-    start_s: float
-    steps: int
-    first: Vector
-    growth: Vector
-    prefill: list[tuple[list[float], int]]  # (prefilling entry, tokens per step)
-    duration_s: float
-
-    @property
-    def end_s(self) -> float:
-        return self.start_s + self.duration_s
-
-
 class Replica:
     """A replica's queues, running sequences and KV use; see the module docstring."""
 
@@ -86,9 +73,9 @@ class Replica:
         self.now = 0.0
         self.step = 0
         self.waiting: deque[int] = deque()
-        self.prefilling: list[list[float]] = []  # [rid, remaining tokens, tokens done]
+        self.prefilling: list[Prefilling] = []
         self.heap: list[tuple[int, int, int]] = []  # (finish step, admission order, rid)
-        self.decoding: dict[int, tuple[int, float, float, int]] = {}
+        self.decoding: dict[int, Decoding] = {}
         self.ctx_sum = 0.0  # Σ contexts of decoding sequences
         self.kv = KVCache(config.kv_capacity_tokens, config.block_tokens)
         self.recompute: dict[int, float] = {}  # preempted rid -> tokens to prefill again
@@ -123,7 +110,7 @@ class Replica:
         if self.frozen_until is None:
             self.advance(time_s)
         held = [rid for rid in self.waiting if self.records.outcome[rid] == PENDING]
-        held += [int(entry[0]) for entry in self.prefilling]
+        held += [entry.rid for entry in self.prefilling]
         held += list(self.decoding)
         self.waiting.clear()
         self.prefilling.clear()
@@ -151,7 +138,7 @@ class Replica:
             self._plan()
             return
         for entry in self.prefilling:
-            if entry[0] == rid:
+            if entry.rid == rid:
                 self.prefilling.remove(entry)
                 self.kv.free(self._prompt_of(rid))
                 break
@@ -222,7 +209,7 @@ class Replica:
             self.waiting.popleft()
             hit = self._prefix_hit(rid)
             self.kv.allocate(prompt)
-            self.prefilling.append([rid, max(1.0, prompt - hit), float(hit)])
+            self.prefilling.append(Prefilling(rid, max(1.0, prompt - hit), float(hit)))
 
     def _prefix_hit(self, rid: int) -> float:
         if not self.config.prefix_cache_tokens or rid in self.recompute:
@@ -247,7 +234,7 @@ class Replica:
 
     def _preempt(self) -> None:
         """Recompute the most recently admitted sequence (frees its KV; it waits again)."""
-        rid = max(self.decoding, key=lambda r: self.decoding[r][3])
+        rid = max(self.decoding, key=lambda r: self.decoding[r].order)
         generated = self._generated(rid)
         self._release(rid)
         self.recompute[rid] = self.prompt[rid] + generated
@@ -284,11 +271,11 @@ class Replica:
             growth_kv = decodes * self.rate
             free = self.kv.room(self.held)
         budget = self.config.token_budget - decodes * self.rows
-        prefill: list[tuple[list[float], int]] = []
+        prefill: list[tuple[Prefilling, int]] = []
         for entry in self.prefilling:
             if budget <= 0:
                 break
-            chunk = int(min(entry[1], budget))
+            chunk = int(min(entry.remaining, budget))
             prefill.append((entry, chunk))
             budget -= chunk
         if not decodes and not prefill:
@@ -315,7 +302,7 @@ class Replica:
         if self.heap:
             steps = max(1, self.heap[0][0] - self.step)
         for entry, chunk in prefill:
-            steps = min(steps, max(1, ceil(entry[1] / chunk)))
+            steps = min(steps, max(1, ceil(entry.remaining / chunk)))
         if growth_kv > 0:
             steps = min(steps, max(1, floor(free / growth_kv)))
         return steps
@@ -325,12 +312,12 @@ class Replica:
     ) -> tuple[Vector, Vector]:
         """Step 0 of the segment, and how each later step differs from the one before."""
         chunk_tokens = sum(chunk for _, chunk in prefill)
-        attended = self.ctx_sum + sum(c * (e[2] + (c + 1) / 2) for e, c in prefill)
-        read = self.ctx_sum + sum(e[2] + c for e, c in prefill)
+        attended = self.ctx_sum + sum(c * (e.done + (c + 1) / 2) for e, c in prefill)
+        read = self.ctx_sum + sum(e.done + c for e, c in prefill)
         d_attended = decodes * self.rate + sum(c * c for _, c in prefill)
         d_read = decodes * self.rate + chunk_tokens
         # Rows through the LM head: every decode, and each prompt that finishes this step.
-        heads = decodes + sum(1 for entry, chunk in prefill if entry[1] <= chunk)
+        heads = decodes + sum(1 for entry, chunk in prefill if entry.remaining <= chunk)
         first = (decodes * self.rows + chunk_tokens, heads, attended, read, attended, read)
         return first, (0.0, 0.0, d_attended, d_read, d_attended, d_read)
 
@@ -343,12 +330,12 @@ class Replica:
         self.ctx_sum += grown
         self.kv.allocate(grown)
         for entry, chunk in segment.prefill:
-            entry[1] -= chunk * steps
-            entry[2] += chunk * steps
-        finished = [entry for entry, _ in segment.prefill if entry[1] <= 0]
+            entry.remaining -= chunk * steps
+            entry.done += chunk * steps
+        finished = [entry for entry, _ in segment.prefill if entry.remaining <= 0]
         for entry in finished:
             self.prefilling.remove(entry)
-            self._start_decoding(int(entry[0]))
+            self._start_decoding(entry.rid)
         self._complete_due()
 
     def _start_decoding(self, rid: int) -> None:
@@ -363,7 +350,7 @@ class Replica:
         self.recompute.pop(rid, None)
         left = self.output[rid] - generated
         self.order += 1
-        self.decoding[rid] = (self.step, context, generated, self.order)
+        self.decoding[rid] = Decoding(self.step, context, generated, self.order)
         self.ctx_sum += context
         if left <= 0:
             self._finish(rid)
@@ -373,7 +360,7 @@ class Replica:
     def _stale(self, entry: tuple[int, int, int]) -> bool:
         _, order, rid = entry
         current = self.decoding.get(rid)
-        return current is None or current[3] != order
+        return current is None or current.order != order
 
     def _complete_due(self) -> None:
         while self.heap and self.heap[0][0] <= self.step:
