@@ -160,7 +160,7 @@ def _patch(monkeypatch, target: str) -> None:
         (("optimize", "chatbot", "--json", "-q"), ["napkin.optimize.search.optimize"]),
         (
             ("drill", "chatbot", "--failure", "overload", "--json"),
-            ["napkin.drills.runner.run_drill"],
+            ["napkin.drills.selection.run_drill"],
         ),
         (("validate", "--json"), ["napkin.calibration.validate.statistics"]),
     ],

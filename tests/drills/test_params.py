@@ -89,7 +89,7 @@ def test_job_drill_parameters_are_checked() -> None:
 
 
 def test_a_bad_value_is_refused_before_any_drill_runs(monkeypatch) -> None:
-    import napkin.drills.runner as run
+    import napkin.drills.selection as run
 
     def never(*args, **kwargs):
         raise AssertionError("a drill ran before --at was checked")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from typing import Annotated
 
 import typer
@@ -49,13 +48,11 @@ def drill_command(
     import yaml
     from pydantic import ValidationError
 
-    from napkin.drills.jobs import JOB_DRILLS, JOB_HOURS, JOB_PARAMS, run_job_drill
-    from napkin.drills.params import PARAMS, check_params, unknown_params
-    from napkin.drills.runner import register_drills, require_drill_size, run_drill
-    from napkin.drills.serving import DRILLS
+    from napkin.drills.runner import require_drill_size
+    from napkin.drills.selection import run_selection, select_drills
     from napkin.planner import plan
+    from napkin.sim.footprint import DEFAULT_BUDGET
     from napkin.sim.options import SimOptions
-    from napkin.specs.design import SERVING_KINDS
     from napkin.specs.loader import load_design
 
     try:
@@ -66,64 +63,20 @@ def drill_command(
             raise _option_error(error) from None
         planned = plan(load_design(design, set_ or ()))
         _require_fleet(planned)
-        extra: dict[str, object] = {}
+        given: dict[str, object] = {}
         for text in param or ():
-            key, _, value = text.partition("=")
-            if not key or not _:
+            key, equals, value = text.partition("=")
+            if not key or not equals:
                 raise NapkinError(f"--param expects key=value, got {text!r}")
-            extra[key] = yaml.safe_load(value)
-        if at is not None:
-            extra["at_s"] = at
-        if count is not None:
-            extra["count"] = count
-        register = register_drills(planned)
-        if failure is not None:
-            params = next((p for _, d, p in register if d == failure), {})
-            register = [(failure, failure, params)]
-        results = []
-        jobs = planned.design.kind == "finetune-service"
-        serving = planned.design.kind in SERVING_KINDS
-        known = JOB_DRILLS if jobs else DRILLS if serving else {}
-        runnable = [entry for entry in register if entry[1] in known]
-        declared = JOB_PARAMS if jobs else PARAMS
-        if failure is not None and failure in known:
-            unknown_params(failure, list(extra), declared[failure])
-        elif runnable:  # every drill of the register: a key must fit one of them
-            union = {k: v for _, d, _ in runnable for k, v in declared[d].items()}
-            unknown_params("(any in the register)", list(extra), union)
-        # bounds known now (the slice's replicas and slots only when a drill runs): refuse
-        # a bad value before the first drill runs, not after the others
-        limits = {"duration_s": JOB_HOURS if jobs else duration, "replicas": math.inf}
-        for _, drill, _ in runnable:
-            mine = declared[drill]
-            given = {k: v for k, v in extra.items() if k in mine}
-            check_params(drill, given, mine, {**limits, "slots": math.inf})
-        if serving and runnable and not yes:
-            from napkin.sim.footprint import DEFAULT_BUDGET
-
-            require_drill_size(planned, options, len(runnable), DEFAULT_BUDGET)
-        skipped = [
-            (mode, drill, "not simulated: no model of this failure")
-            for mode, drill, _ in register
-            if drill not in known
-        ]
-        with _steps(quiet or as_json, len(runnable)) as step:
-            for mode, drill, params in runnable:
-                step(f"drill: {mode}")
-                mine = declared[drill]
-                merged = {**params, **{k: v for k, v in extra.items() if k in mine}}
-                result = (
-                    run_job_drill(planned, drill, merged, JOB_HOURS, seed)
-                    if jobs
-                    else run_drill(planned, drill, merged, options, budget=None)
-                )
-                results.append((mode, result))
-        if failure is not None and not results:
-            allowed = ", ".join(known) or "none (drills simulate serving and fine-tuning)"
-            raise NapkinError(
-                f"no drill {failure!r} for a {planned.design.kind} design; drills: {allowed}",
-                field="--failure",
-            )
+            given[key] = yaml.safe_load(value)
+        flagged = {"at_s": at, "count": count}
+        given |= {key: value for key, value in flagged.items() if value is not None}
+        selection = select_drills(planned, failure, given, duration)
+        if selection.runs and not selection.jobs and not yes:
+            require_drill_size(planned, options, len(selection.runs), DEFAULT_BUDGET)
+        with _steps(quiet or as_json, len(selection.runs)) as step:
+            results = run_selection(planned, selection, options, step)
+        skipped, jobs = selection.skipped, selection.jobs
     except NapkinError as error:
         flags = {"at_s": ("--at", at), "count": ("--count", count)}
         for key, (flag, value) in flags.items():

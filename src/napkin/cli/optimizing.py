@@ -14,6 +14,7 @@ from napkin.cli.shell import (
     Quiet,
     _console,
     _csv,
+    _emit,
     _fail,
     _json,
     _steps,
@@ -103,12 +104,9 @@ def optimize_command(
     except NapkinError as error:
         _fail(error)
         return
-    if as_json:
-        typer.echo(_json(result.to_json()))
-        return
     from napkin.render.optimize import render_optimum
 
-    _console().print(render_optimum(result))
+    _emit(result, as_json, lambda: render_optimum(result))
 
 
 def _prices(given: list[str] | None, as_written) -> dict[str, float]:  # noqa: ANN001

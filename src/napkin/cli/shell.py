@@ -64,6 +64,14 @@ def _write(path: Path, text: str) -> None:
         raise NapkinError(f"cannot write: {error.strerror or error}", file=str(path)) from None
 
 
+def _emit(result: object, as_json: bool, render: Callable[[], object]) -> None:
+    """Print `result` as strict JSON (`--json`), or what `render()` draws for the terminal."""
+    if as_json:
+        typer.echo(_json(result.to_json()))  # type: ignore[attr-defined]
+        return
+    _console().print(render())
+
+
 def _fail(error: NapkinError) -> None:
     typer.echo(f"napkin: error: {error}", err=True)
     raise typer.Exit(USAGE_ERROR)

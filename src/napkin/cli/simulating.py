@@ -14,10 +14,9 @@ from napkin.cli.shell import (
     Seed,
     Yes,
     _check_seed,
-    _console,
     _console_err,
+    _emit,
     _fail,
-    _json,
     _option_error,
     app,
 )
@@ -100,12 +99,9 @@ def simulate_command(
     except NapkinError as error:
         _fail(error)
         return
-    if as_json:
-        typer.echo(_json(result.to_json()))
-        return
     from napkin.render.simulation import render_simulation
 
-    _console().print(render_simulation(result))
+    _emit(result, as_json, lambda: render_simulation(result))
 
 
 # SimOptions fields -> the flags that set them, so a message names what the user typed.
