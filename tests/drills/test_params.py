@@ -118,3 +118,8 @@ def test_a_register_parameter_no_drill_reads_is_an_error() -> None:
         register_drills(plan(resolve_design(data)))
     assert raised.value.field == "failure_modes.0.drill.params"
     assert "reads no backoff" in str(raised.value) and "prompt_tokens (int" in str(raised.value)
+
+
+def test_a_parameter_for_a_register_with_no_simulated_drill_is_refused() -> None:
+    # found by the fuzzer: `drill eval-harness --at -5` ended in a ValueError
+    refused(["drill", "eval-harness", "--at", "-5"], "no simulated drill", "at_s")

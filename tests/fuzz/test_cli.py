@@ -19,7 +19,7 @@ from napkin.sim.footprint import Budget
 from .harness import CASES, Defect, fuzz, strict_parse, survive
 from .mutate import CATALOG, WORDS, scalars
 
-CLI_EXAMPLES = 300
+CLI_EXAMPLES = 600
 DESIGNS = ["chatbot", "coding-agent", "code-completion", "finetune-service", "eval-harness"]
 NUMBERS = ["0", "-1", "-5", "0.5", "1", "2", "5", "8", "20", "100", "1e9", "1e308", "nan", "abc"]
 SMALL_S = ["1", "2", "5", "10"]

@@ -100,12 +100,28 @@ def test_verification_can_reject_the_cheapest():
 
 
 def test_process_pool_equals_serial():
+    from napkin.optimize.executor import MIN_PARALLEL
+    from napkin.optimize.space import candidates
+
     space = Space(
-        gpus=("H100-SXM", "H200"), precisions=("bf16", "fp8"), tps=(4, 8), batch_caps=(None, 128)
+        gpus=("H100-SXM", "H200"),
+        precisions=("bf16", "fp8"),
+        tps=(2, 4, 8),
+        batch_caps=(None, 64, 128, 256),
     )
+    assert len(candidates(space, "chatbot")) >= MIN_PARALLEL  # the pool really runs
     serial = optimize("chatbot", space, "chatbot", executor=LocalExecutor(1), verify=0)
     pooled = optimize("chatbot", space, "chatbot", executor=LocalExecutor(2), verify=0)
     assert serial.screened == pooled.screened
+
+
+def test_verify_zero_simulates_nothing():
+    def never(overrides):
+        raise AssertionError("--verify 0 ran a simulation")
+
+    space = Space(gpus=("H100-SXM",), precisions=("fp8",), tps=(8,))
+    result = optimize("chatbot", space, "chatbot", verify=0, verify_fn=never)
+    assert result.chosen is not None and result.verified[0][2] == "not simulated"
 
 
 def test_ray_executor_agrees_with_local():

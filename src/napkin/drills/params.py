@@ -97,7 +97,7 @@ def unknown_params(name: str, keys: list[str], declared: dict[str, Param]) -> No
     first)."""
     for key in keys:
         if key not in declared:
-            close = get_close_matches(key, declared, n=len(declared), cutoff=0.0)
+            close = get_close_matches(key, declared, n=max(1, len(declared)), cutoff=0.0)
             ordered = {k: declared[k] for k in [*close, *declared]}
             raise NapkinError(
                 f"drill {name!r} has no parameter {key!r}; known: {describe_params(ordered)}",

@@ -53,6 +53,12 @@ def select_drills(plan: Plan, failure: str | None, given: Params, duration_s: fl
             f"no drill {failure!r} for a {plan.design.kind} design; drills: {allowed}",
             field="--failure",
         )
+    if given and not runnable:
+        raise NapkinError(
+            f"{plan.design.name}'s register has no simulated drill, so no parameter applies "
+            f"(given: {', '.join(given)})",
+            field="--param",
+        )
     union = {k: v for _, d, _ in runnable for k, v in declared[d].items()}
     unknown_params(failure or "(any in the register)", list(given), union)
     # bounds known now (the slice's replicas and slots only when a drill runs)

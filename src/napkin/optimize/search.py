@@ -220,8 +220,9 @@ def optimize(
     ranked = sorted((s for s in screened if s.feasible), key=key)
     verified: list[tuple[Screened, bool, str]] = []
     chosen = None
+    check = verify_fn if verify > 0 else None  # --verify 0: the closed form's cheapest
     for candidate in ranked[: max(verify, 1)]:
-        passed, why = verify_fn(candidate.overrides) if verify_fn else (True, "not simulated")
+        passed, why = check(candidate.overrides) if check else (True, "not simulated")
         verified.append((candidate, passed, why))
         if passed and chosen is None:
             chosen = candidate
