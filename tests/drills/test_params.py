@@ -123,3 +123,8 @@ def test_a_register_parameter_no_drill_reads_is_an_error() -> None:
 def test_a_parameter_for_a_register_with_no_simulated_drill_is_refused() -> None:
     # found by the fuzzer: `drill eval-harness --at -5` ended in a ValueError
     refused(["drill", "eval-harness", "--at", "-5"], "no simulated drill", "at_s")
+
+
+def test_a_parameter_that_is_not_yaml_is_a_clear_error() -> None:
+    # found by the fuzzer: control characters in --param ended in yaml's ReaderError
+    refused(["drill", "chatbot", "--param", "breaker_window_s=a\x94b"], "breaker_window_s")

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 from napkin.errors import NapkinError
 
@@ -44,6 +44,8 @@ def fuzz(examples: int) -> settings:
     the hang check), no stored database, same cases every run unless asked otherwise."""
     return settings(
         max_examples=max(1, int(examples * SCALE)),
+        # no explain phase: its line tracer slows a replay 5-10x, which reads as a hang
+        phases=[Phase.explicit, Phase.reuse, Phase.generate, Phase.target, Phase.shrink],
         deadline=None,
         derandomize=not RANDOM,
         database=None,

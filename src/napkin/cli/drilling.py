@@ -68,7 +68,10 @@ def drill_command(
             key, equals, value = text.partition("=")
             if not key or not equals:
                 raise NapkinError(f"--param expects key=value, got {text!r}")
-            given[key] = yaml.safe_load(value)
+            try:
+                given[key] = yaml.safe_load(value)  # numbers, booleans, lists as YAML reads them
+            except yaml.YAMLError:
+                given[key] = value  # not YAML: kept as text (the drill's type check names it)
         flagged = {"at_s": at, "count": count}
         given |= {key: value for key, value in flagged.items() if value is not None}
         selection = select_drills(planned, failure, given, duration)
