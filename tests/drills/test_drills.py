@@ -60,8 +60,8 @@ def test_mitigation_improves_its_target(name):
         assert arm["conserved"]
         total = arm["windows"]["all"]
         fates = ("completed", "rejected", "cancelled", "failed", "timed_out", "unfinished")
-        ended = sum(total[k] for k in fates)
-        assert ended == total["requests"]  # one fate per user request
+        ended = sum(getattr(total, k) for k in fates)
+        assert ended == total.requests  # one fate per user request
     label, failed, mitigated, improved = target_of(result)
     assert improved, label
     _, _, better = TARGETS[name]

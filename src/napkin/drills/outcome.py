@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from math import inf
 from typing import Any
 
@@ -58,19 +58,41 @@ def _p(values: np.ndarray, q: float) -> float:
     return float(np.percentile(values, q)) if len(values) else float("nan")
 
 
-def window_stats(view: UserView, mask: np.ndarray) -> dict[str, Any]:
+@dataclass(frozen=True)
+class WindowStats:
+    """One arm's user requests that arrived in one window (all, or before, during or after
+    the fault): how each ended, and the latency percentiles of the completed ones (s; NaN
+    when none completed)."""
+
+    requests: int
+    completed: int
+    rejected: int
+    cancelled: int
+    failed: int
+    timed_out: int
+    unfinished: int
+    ttft_p50_s: float
+    ttft_p99_s: float
+    e2e_p50_s: float
+    e2e_p99_s: float
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def window_stats(view: UserView, mask: np.ndarray) -> WindowStats:
     done = mask & (view.outcome == Outcome.completed)
     counts = {
         o.name: int((mask & (view.outcome == o)).sum()) for o in Outcome if o is not Outcome.pending
     }
-    return {
-        "requests": int(mask.sum()),
+    return WindowStats(
+        requests=int(mask.sum()),
         **counts,
-        "ttft_p50_s": _p(view.ttft_s[done], 50),
-        "ttft_p99_s": _p(view.ttft_s[done], 99),
-        "e2e_p50_s": _p(view.e2e_s[done], 50),
-        "e2e_p99_s": _p(view.e2e_s[done], 99),
-    }
+        ttft_p50_s=_p(view.ttft_s[done], 50),
+        ttft_p99_s=_p(view.ttft_s[done], 99),
+        e2e_p50_s=_p(view.e2e_s[done], 50),
+        e2e_p99_s=_p(view.e2e_s[done], 99),
+    )
 
 
 def recovery_s(view: UserView, fault_end_s: float, baseline_p99_s: float) -> float:

@@ -8,7 +8,7 @@ from math import isfinite
 from typing import Any
 
 from napkin import strict_json
-from napkin.drills.outcome import UserView, recovery_s, timeline, window_stats
+from napkin.drills.outcome import UserView, WindowStats, recovery_s, timeline, window_stats
 from napkin.drills.params import PARAMS, Params, check_params, describe_params
 from napkin.drills.serving import DRILLS, Arm, Context
 from napkin.errors import NapkinError
@@ -47,10 +47,20 @@ class DrillResult:
             "drill": self.name,
             "params": self.params,
             "replicas": self.replicas,
-            "arms": self.arms,
+            "arms": {name: _arm_json(arm) for name, arm in self.arms.items()},
             "wall_s": self.wall_s,
         }
         return strict_json.finite(out)  # type: ignore[return-value]
+
+
+def _arm_json(arm: dict[str, Any]) -> dict[str, Any]:
+    """An arm with its window records written out (serving arms; job arms are plain)."""
+    out = dict(arm)
+    if "windows" in out:
+        out["windows"] = {name: w.to_json() for name, w in out["windows"].items()}
+    if isinstance(out.get("other_tenants"), WindowStats):
+        out["other_tenants"] = out["other_tenants"].to_json()
+    return out
 
 
 def _goodput(view: UserView, targets: GoodputLimits) -> float:
@@ -159,7 +169,7 @@ def run_drill(
     baseline = Arm(ctx.requests, ctx.config, window=failure.window)
     arms: dict[str, dict[str, Any]] = {}
     arms["baseline"] = _measure(baseline, steps, targets, None)
-    p99 = arms["baseline"]["windows"]["all"]["ttft_p99_s"]
+    p99 = arms["baseline"]["windows"]["all"].ttft_p99_s
     arms["failure"] = _measure(failure, steps, targets, p99)
     arms["mitigated"] = _measure(mitigated, steps, targets, p99)
     return DrillResult(name, params, ctx.config.replicas, arms, time.perf_counter() - started)
@@ -187,7 +197,7 @@ def register_drills(plan: Plan) -> list[tuple[str, str, Params]]:
 
 def _during(arm: dict[str, Any], key: str) -> float:
     windows = arm["windows"]
-    return windows.get("during", windows["all"])[key]
+    return getattr(windows.get("during", windows["all"]), key)
 
 
 # What each drill's mitigation is for: (label, value of an arm, "lower" or "higher" is better)
@@ -197,14 +207,14 @@ TARGETS: dict[str, tuple[str, Any, str]] = {
     "long-prompt-oom": ("goodput", lambda a: a["goodput_fraction"], "higher"),
     "hot-tenant": (
         "other tenants' TTFT p99 (s)",
-        lambda a: a["other_tenants"]["ttft_p99_s"],
+        lambda a: a["other_tenants"].ttft_p99_s,
         "lower",
     ),
     "retry-storm": ("attempts per user request", lambda a: a["attempts_per_request"], "lower"),
     "overload": ("goodput", lambda a: a["goodput_fraction"], "higher"),
     "region-failover": (
         "TTFT p99 after failover (s)",
-        lambda a: a["windows"]["after"]["ttft_p99_s"],
+        lambda a: a["windows"]["after"].ttft_p99_s,
         "lower",
     ),
     "cold-start": ("TTFT p99 during the ramp (s)", lambda a: _during(a, "ttft_p99_s"), "lower"),

@@ -46,13 +46,13 @@ def detail(result: DrillResult) -> Group:
     for window in ("before", "during", "after", "all"):
         if window not in arms[1]["windows"]:
             continue
-        stats = [a["windows"].get(window, {}) for a in arms]
-        rows.append((f"{window}: requests", [f"{s.get('requests', 0):,}" for s in stats]))
+        stats = [a["windows"].get(window) for a in arms]
+        rows.append((f"{window}: requests", [f"{getattr(s, 'requests', 0):,}" for s in stats]))
         for key in ("completed", "failed", "rejected", "timed_out", "cancelled", "unfinished"):
-            rows.append((f"  {key}", [f"{s.get(key, 0):,}" for s in stats]))
+            rows.append((f"  {key}", [f"{getattr(s, key, 0):,}" for s in stats]))
         for key in ("ttft_p50_s", "ttft_p99_s", "e2e_p50_s", "e2e_p99_s"):
             label = f"  {key.removesuffix('_s')}"
-            rows.append((label, [_fmt(s.get(key, float("nan")), "s") for s in stats]))
+            rows.append((label, [_fmt(getattr(s, key, float("nan")), "s") for s in stats]))
     rows.append(("goodput", [f"{a['goodput_fraction']:.1%}" for a in arms]))
     rows.append(("attempts per request", [f"{a['attempts_per_request']:.2f}" for a in arms]))
     recovery = [_fmt(a.get("recovery_s", float("nan")), "s") for a in arms]
