@@ -123,7 +123,10 @@ def drill_slice(plan: Plan, options: SimOptions) -> SimOptions:
 def drill_cost(plan: Plan, options: SimOptions, drills: int = 1) -> Footprint:
     """`drills` drills of three arms each, every arm a run of the slice (`sim.footprint`)."""
     sliced = drill_slice(plan, options)
-    one = footprint(float(sliced.qps or 0) * sliced.duration_s, int(sliced.replicas or 1))
+    samples = sliced.duration_s / sliced.sample_interval_s
+    one = footprint(
+        float(sliced.qps or 0) * sliced.duration_s, int(sliced.replicas or 1), 0, samples
+    )
     return one.times(len(ARMS) * drills)
 
 

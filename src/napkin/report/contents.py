@@ -135,7 +135,8 @@ def require_report_size(planned: Plan, simulate_s: float, drills: bool, budget: 
     ):
         return
     sliced = slice_options(planned, simulate_s)
-    cost = footprint(float(sliced.qps or 0) * simulate_s, int(sliced.replicas or 1))
+    samples = simulate_s / sliced.sample_interval_s
+    cost = footprint(float(sliced.qps or 0) * simulate_s, int(sliced.replicas or 1), 0, samples)
     if drills:
         count = sum(drill in DRILLS for _, drill, _ in register_drills(planned))
         cost = cost.then(drill_cost(planned, SimOptions(duration_s=DRILL_S), count))
