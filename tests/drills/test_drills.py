@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from napkin.drills.outcome import ServingArm
 from napkin.drills.runner import TARGETS, run_drill, target_of
 from napkin.drills.serving import DRILLS
 from napkin.planner import plan
@@ -57,8 +58,8 @@ def test_mitigation_improves_its_target(name):
     params.update(STRONGER.get(name, {}))
     result = run_drill(planned, name, params, options)
     for arm in result.arms.values():
-        assert arm["conserved"]
-        total = arm["windows"]["all"]
+        assert isinstance(arm, ServingArm) and arm.conserved
+        total = arm.windows["all"]
         fates = ("completed", "rejected", "cancelled", "failed", "timed_out", "unfinished")
         ended = sum(getattr(total, k) for k in fates)
         assert ended == total.requests  # one fate per user request
@@ -125,7 +126,32 @@ def test_finetune_job_drills(name):
         (dict(m.drill.params) for m in planned.design.failure_modes if m.drill.name == name), {}
     )
     result = run_job_drill(planned, name, params, 24, 5)
-    assert all(arm["conserved"] for arm in result.arms.values())  # every job started
+    assert all(arm.conserved for arm in result.arms.values())  # every job started
     label, failed, mitigated, improved = target_of(result)
     assert improved and mitigated <= 0.5 * failed, (label, failed, mitigated)
     assert set(JOB_TARGETS) >= {name}
+
+
+def test_one_job_drill_prints_its_three_arms():
+    # A job drill's arms are JobArm records: one drill shows them side by side, as serving
+    # drills do (it used to fall back to the one-line summary).
+    from typer.testing import CliRunner
+
+    from napkin.cli import app
+
+    shown = CliRunner().invoke(
+        app, ["drill", "finetune-service", "--failure", "hot-tenant"], env={"COLUMNS": "120"}
+    )
+    assert shown.exit_code == 0, shown.output
+    assert "others' start wait p99" in shown.output and "every job started" in shown.output
+
+
+def test_mixed_arms_are_refused():
+    # target_of compares like with like: a serving arm against a job arm is a bug.
+    from napkin.drills.jobs import run_job_drill
+
+    result = run_job_drill(_plan("finetune-service"), "hot-tenant", {}, 24, 5)
+    serving = run_drill(_plan("chatbot"), "replica-crash", {}, SimOptions(duration_s=30))
+    result.arms["mitigated"] = serving.arms["mitigated"]
+    with pytest.raises(TypeError):
+        target_of(result)

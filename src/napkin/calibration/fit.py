@@ -9,6 +9,7 @@ either direction, and stay inside physical bounds.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from importlib.util import find_spec
 from math import log
 
 import numpy as np
@@ -132,6 +133,8 @@ def _warnings(jacobian: np.ndarray) -> list[str]:
 
 def fit(rows: list[Measurement], gpu: str) -> Fit:
     """Least-squares fit of the three knobs on the rows measured on `gpu`."""
+    if find_spec("scipy") is None:  # fitting is an extra: the core install plans without it
+        raise NapkinError("fitting needs SciPy: pip install 'napkin[fit]'", field="calibrate")
     from scipy.optimize import least_squares  # heavy: import only when fitting
 
     mine = [m for m in rows if m.gpu == gpu]

@@ -11,10 +11,10 @@ import typer
 from napkin.cli.shell import (
     PUBLISHED,
     JsonOut,
-    _console,
-    _fail,
-    _json,
     app,
+    fail,
+    json_text,
+    stdout_console,
 )
 from napkin.errors import NapkinError
 from napkin.units import Precision
@@ -69,12 +69,12 @@ def validate_command(
             load_profile(profile) if profile else None,
         )
     except NapkinError as error:
-        _fail(error)
+        fail(error)
         return
     stats = statistics(rows)
     if as_json:
         typer.echo(
-            _json(
+            json_text(
                 {
                     "source": str(source),
                     "rows": [r.to_json() for r in rows],
@@ -86,7 +86,7 @@ def validate_command(
         return
     from napkin.render.validation import render_validation
 
-    _console().print(render_validation(rows, stats))
+    stdout_console().print(render_validation(rows, stats))
     missing = unexplained(rows)
     if missing:
         typer.echo(
@@ -122,7 +122,7 @@ def calibrate_command(
         profile = profile_from_fit(result, name, engine, f"{path} ({len(rows)} rows)")
         saved = save_profile(profile, force)
     except NapkinError as error:
-        _fail(error)
+        fail(error)
         return
     for stat in statistics(compare(rows, profile)):
         typer.echo(

@@ -12,13 +12,13 @@ from napkin.cli.shell import (
     Quiet,
     Seed,
     Yes,
-    _check_seed,
-    _console,
-    _fail,
-    _json,
-    _option_error,
-    _steps,
     app,
+    check_seed,
+    fail,
+    json_text,
+    option_error,
+    progress_steps,
+    stdout_console,
 )
 from napkin.errors import NapkinError
 
@@ -45,7 +45,6 @@ def drill_command(
     yes: Yes = False,
 ) -> None:
     """Inject each failure mode into the simulation: baseline, failure, failure + mitigation."""
-    import yaml
     from pydantic import ValidationError
 
     from napkin.drills.runner import require_drill_size
@@ -56,40 +55,30 @@ def drill_command(
     from napkin.specs.loader import load_design
 
     try:
-        _check_seed(seed)
+        check_seed(seed)
         try:
             options = SimOptions(duration_s=duration, seed=seed, replicas=replicas)
         except ValidationError as error:
-            raise _option_error(error) from None
+            raise option_error(error) from None
         planned = plan(load_design(design, set_ or ()))
         _require_fleet(planned)
-        given: dict[str, object] = {}
-        for text in param or ():
-            key, equals, value = text.partition("=")
-            if not key or not equals:
-                raise NapkinError(f"--param expects key=value, got {text!r}")
-            try:
-                given[key] = yaml.safe_load(value)  # numbers, booleans, lists as YAML reads them
-            except yaml.YAMLError:
-                given[key] = value  # not YAML: kept as text (the drill's type check names it)
-        flagged = {"at_s": at, "count": count}
-        given |= {key: value for key, value in flagged.items() if value is not None}
+        given = _given_params(param or [], at, count)
         selection = select_drills(planned, failure, given, duration)
         if selection.runs and not selection.jobs and not yes:
             require_drill_size(planned, options, len(selection.runs), DEFAULT_BUDGET)
-        with _steps(quiet or as_json, len(selection.runs)) as step:
+        with progress_steps(quiet or as_json, len(selection.runs)) as step:
             results = run_selection(planned, selection, options, step)
-        skipped, jobs = selection.skipped, selection.jobs
+        skipped = selection.skipped
     except NapkinError as error:
         flags = {"at_s": ("--at", at), "count": ("--count", count)}
         for key, (flag, value) in flags.items():
             if error.field == f"--param {key}" and value is not None:
                 error.field = flag  # name what the user typed
-        _fail(error)
+        fail(error)
         return
     if as_json:
         typer.echo(
-            _json(
+            json_text(
                 {
                     "design": planned.design.name,
                     "drills": [{"failure_mode": m, **r.to_json()} for m, r in results],
@@ -102,11 +91,28 @@ def drill_command(
         return
     from napkin.render.drill import detail, summary
 
-    console = _console()
-    if failure is not None and results and not jobs:  # `detail` reads request windows
+    console = stdout_console()
+    if failure is not None and results:
         console.print(detail(results[0][1]))
     else:
         console.print(summary(results, skipped))
+
+
+def _given_params(param: list[str], at: float | None, count: int | None) -> dict[str, object]:
+    """--param key=value pairs (values as YAML reads them), then --at and --count."""
+    import yaml
+
+    given: dict[str, object] = {}
+    for text in param:
+        key, equals, value = text.partition("=")
+        if not key or not equals:
+            raise NapkinError(f"--param expects key=value, got {text!r}")
+        try:
+            given[key] = yaml.safe_load(value)  # numbers, booleans, lists as YAML reads them
+        except yaml.YAMLError:
+            given[key] = value  # not YAML: kept as text (the drill's type check names it)
+    flagged = {"at_s": at, "count": count}
+    return given | {key: value for key, value in flagged.items() if value is not None}
 
 
 def _require_fleet(planned) -> None:  # noqa: ANN001 - Plan is imported lazily

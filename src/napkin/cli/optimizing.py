@@ -12,14 +12,14 @@ from napkin.cli.shell import (
     JsonOut,
     Overrides,
     Quiet,
-    _console,
-    _csv,
-    _emit,
-    _fail,
-    _json,
-    _steps,
-    _write,
     app,
+    csv_items,
+    emit,
+    fail,
+    json_text,
+    progress_steps,
+    stdout_console,
+    write_new_file,
 )
 from napkin.errors import NapkinError, refuse_overwrite, writable
 from napkin.optimize.executor import ExecutorKind
@@ -71,9 +71,9 @@ def optimize_command(
         prices = _prices(price, as_written)
         fields: dict[str, object] = {"price_overrides": prices}
         for name, value in (
-            ("gpus", _csv(gpus)),
-            ("precisions", _csv(precisions)),
-            ("models", _csv(models)),
+            ("gpus", csv_items(gpus)),
+            ("precisions", csv_items(precisions)),
+            ("models", csv_items(models)),
         ):
             if value:
                 fields[name] = value
@@ -81,7 +81,7 @@ def optimize_command(
             fields["tps"] = _tps(tps)
         pool = RayExecutor(ray_address) if executor is ExecutorKind.ray else LocalExecutor()
         user = load_user_quality(quality_file) if quality_file else None
-        with _steps(quiet or as_json, verify + 1) as step:
+        with progress_steps(quiet or as_json, verify + 1) as step:
             step("screening candidates")
 
             def verified(overrides: tuple[str, ...]) -> tuple[bool, str]:
@@ -102,11 +102,11 @@ def optimize_command(
         if output is not None and result.chosen is not None:
             _write_chosen(design, base, result.chosen.overrides, output, force)
     except NapkinError as error:
-        _fail(error)
+        fail(error)
         return
     from napkin.render.optimize import render_optimum
 
-    _emit(result, as_json, lambda: render_optimum(result))
+    emit(result, as_json, lambda: render_optimum(result))
 
 
 def _prices(given: list[str] | None, as_written) -> dict[str, float]:  # noqa: ANN001
@@ -145,7 +145,7 @@ def _write_chosen(
         )
     lines.append("  claims dropped (they describe the original); YAML comments are not kept")
     header = "\n# ".join(lines)
-    _write(output, design_yaml(design, (*base, *overrides), header))
+    write_new_file(output, design_yaml(design, (*base, *overrides), header))
 
 
 def _field(data: dict, path: str) -> object:  # noqa: ANN401 - any YAML value
@@ -170,20 +170,20 @@ def levers_command(
     try:
         results = levers(design, tuple(set_ or ()))
     except NapkinError as error:
-        _fail(error)
+        fail(error)
         return
     if as_json:
-        typer.echo(_json([r.to_json() for r in results]))
+        typer.echo(json_text([r.to_json() for r in results]))
         return
     from napkin.render.optimize import render_levers
 
-    _console().print(render_levers(results))
+    stdout_console().print(render_levers(results))
 
 
 def _tps(text: str) -> tuple[int, ...]:
     """`--tps 4,8` as whole TP degrees; anything else names --tps and what was given."""
     out = []
-    for item in _csv(text) or ():
+    for item in csv_items(text) or ():
         try:
             out.append(int(item))
         except ValueError:

@@ -12,11 +12,11 @@ from napkin.cli.shell import (
     Force,
     JsonOut,
     Overrides,
-    _console,
-    _fail,
-    _json,
-    _write,
     app,
+    fail,
+    json_text,
+    stdout_console,
+    write_new_file,
 )
 from napkin.errors import NapkinError, writable
 
@@ -64,18 +64,18 @@ def plan_command(
     try:
         result = plan(load_design(design, set_ or (), profile))
     except NapkinError as error:
-        _fail(error)
+        fail(error)
         return
     if verify:
         from napkin.sim.sla_check import verified
 
         result = verified(result)
     if as_json:
-        typer.echo(_json(result.to_json()))
+        typer.echo(json_text(result.to_json()))
         return
     from napkin.render.terminal import render_plan
 
-    render_plan(result, _console(), explain, sheet)
+    render_plan(result, stdout_console(), explain, sheet)
 
 
 @app.command("catalog")
@@ -89,10 +89,10 @@ def catalog_command(
 
     entries = catalog.gpus() if kind is CatalogKind.gpus else catalog.models()
     if as_json:
-        typer.echo(_json([e.model_dump(mode="json") for e in entries]))
+        typer.echo(json_text([e.model_dump(mode="json") for e in entries]))
         return
     render = render_gpus if kind is CatalogKind.gpus else render_models
-    _console().print(render(entries))
+    stdout_console().print(render(entries))
 
 
 @app.command("designs")
@@ -136,9 +136,9 @@ def whiteboard_command(
             typer.echo(text, nl=False)
             return
         writable(output, force)
-        _write(output, text)
+        write_new_file(output, text)
     except NapkinError as error:
-        _fail(error)
+        fail(error)
 
 
 class Kind(str, Enum):
@@ -174,9 +174,9 @@ def new_command(
         )
         write_design(raw, path, force)
     except OSError as error:
-        _fail(NapkinError(f"cannot write: {error.strerror or error}", file=str(path)))
+        fail(NapkinError(f"cannot write: {error.strerror or error}", file=str(path)))
         return
     except NapkinError as error:
-        _fail(error)
+        fail(error)
         return
     typer.echo(f"wrote {path}; plan it with: napkin plan {path}")

@@ -13,11 +13,11 @@ from napkin.cli.shell import (
     Overrides,
     Quiet,
     Yes,
-    _fail,
-    _json,
-    _steps,
-    _write,
     app,
+    fail,
+    json_text,
+    progress_steps,
+    write_new_file,
 )
 from napkin.errors import NapkinError, writable
 
@@ -80,13 +80,13 @@ def report_command(
         from napkin.report.contents import gather
         from napkin.sim.footprint import DEFAULT_BUDGET
 
-        with _steps(quiet) as step:
+        with progress_steps(quiet) as step:
             budget = None if yes else DEFAULT_BUDGET
             contents = gather(
                 design, tuple(set_ or ()), simulate_s, optimize, drills, step, verify, budget
             )
     except NapkinError as error:
-        _fail(error)
+        fail(error)
         return
     for path, kind in chosen.items():
         if kind == "html":
@@ -98,11 +98,11 @@ def report_command(
 
             text = render_markdown(contents)
         else:
-            text = _json(contents.to_json())
+            text = json_text(contents.to_json())
         try:
-            _write(path, text)
+            write_new_file(path, text)
         except NapkinError as error:
-            _fail(error)
+            fail(error)
         if not quiet:
             typer.echo(f"napkin: wrote {path} ({len(text) / 1024:,.0f} KiB)", err=True)
 
@@ -145,13 +145,13 @@ def ui_command(
     import os
 
     if importlib.util.find_spec("streamlit") is None:
-        _fail(NapkinError("needs Streamlit: pip install 'napkin[ui]'", field="napkin ui"))
+        fail(NapkinError("needs Streamlit: pip install 'napkin[ui]'", field="napkin ui"))
     try:
         from napkin.specs.loader import load_design
 
         load_design(design)
     except NapkinError as error:
-        _fail(error)
+        fail(error)
     page = Path(__file__).parents[1] / "ui" / "app.py"
     command = [
         sys.executable,

@@ -23,14 +23,14 @@ USAGE_ERROR = 2
 PUBLISHED = Path(__file__).parents[1] / "calibration" / "published.csv"
 
 
-def _console():  # noqa: ANN202 - rich is imported lazily to keep start-up fast
+def stdout_console():  # noqa: ANN201 - rich is imported lazily to keep start-up fast
     from rich.console import Console
 
     return Console()
 
 
 @contextmanager
-def _steps(quiet: bool, total: int | None = None) -> Iterator[Callable[[str], None]]:
+def progress_steps(quiet: bool, total: int | None = None) -> Iterator[Callable[[str], None]]:
     """A Rich progress bar on stderr; each `step(text)` names the stage now running and counts
     the one before it done. Silent under --quiet or --json, so scripts get clean output."""
     if quiet:
@@ -38,7 +38,7 @@ def _steps(quiet: bool, total: int | None = None) -> Iterator[Callable[[str], No
         return
     from rich.progress import Progress
 
-    with Progress(transient=True, console=_console_err()) as bar:
+    with Progress(transient=True, console=stderr_console()) as bar:
         task = bar.add_task("starting", total=total)
         begun: list[bool] = []
 
@@ -49,14 +49,14 @@ def _steps(quiet: bool, total: int | None = None) -> Iterator[Callable[[str], No
         yield step
 
 
-def _json(value: object) -> str:
+def json_text(value: object) -> str:
     """Strict JSON (`napkin.strict_json`): NaN and infinities are written as null."""
     from napkin import strict_json
 
     return strict_json.dumps(value)
 
 
-def _write(path: Path, text: str) -> None:
+def write_new_file(path: Path, text: str) -> None:
     """Write text to a file; an OS error becomes one message naming the path."""
     try:
         path.write_text(text, encoding="utf-8")
@@ -64,20 +64,20 @@ def _write(path: Path, text: str) -> None:
         raise NapkinError(f"cannot write: {error.strerror or error}", file=str(path)) from None
 
 
-def _emit(result: object, as_json: bool, render: Callable[[], object]) -> None:
+def emit(result: object, as_json: bool, render: Callable[[], object]) -> None:
     """Print `result` as strict JSON (`--json`), or what `render()` draws for the terminal."""
     if as_json:
-        typer.echo(_json(result.to_json()))  # type: ignore[attr-defined]
+        typer.echo(json_text(result.to_json()))  # type: ignore[attr-defined]
         return
-    _console().print(render())
+    stdout_console().print(render())
 
 
-def _fail(error: NapkinError) -> None:
+def fail(error: NapkinError) -> None:
     typer.echo(f"napkin: error: {error}", err=True)
     raise typer.Exit(USAGE_ERROR)
 
 
-def _csv(text: str | None) -> tuple[str, ...] | None:
+def csv_items(text: str | None) -> tuple[str, ...] | None:
     return tuple(x.strip() for x in text.split(",") if x.strip()) if text else None
 
 
@@ -89,20 +89,20 @@ SIM_FLAGS = {
 }
 
 
-def _check_seed(seed: int) -> None:
+def check_seed(seed: int) -> None:
     """A seed numpy accepts: 0 to 2**32 - 1 (bounded, not mapped, so runs stay comparable)."""
     if not 0 <= seed < 2**32:
         raise NapkinError(f"must be between 0 and {2**32 - 1}, got {seed}", field="--seed")
 
 
-def _option_error(error: Exception) -> NapkinError:
+def option_error(error: Exception) -> NapkinError:
     """The first pydantic error of SimOptions, naming the real CLI flag."""
     item = error.errors()[0]  # type: ignore[attr-defined]
     name = str(item["loc"][0]) if item["loc"] else ""
     return NapkinError(item["msg"], field=SIM_FLAGS.get(name, "--" + name.replace("_", "-")))
 
 
-def _console_err():  # noqa: ANN202
+def stderr_console():  # noqa: ANN201 - as stdout_console
     from rich.console import Console
 
     return Console(stderr=True)

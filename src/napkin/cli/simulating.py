@@ -13,12 +13,12 @@ from napkin.cli.shell import (
     Quiet,
     Seed,
     Yes,
-    _check_seed,
-    _console_err,
-    _emit,
-    _fail,
-    _option_error,
     app,
+    check_seed,
+    emit,
+    fail,
+    option_error,
+    stderr_console,
 )
 from napkin.errors import NapkinError
 from napkin.sim.arrival import ArrivalKind
@@ -67,7 +67,7 @@ def simulate_command(
     from napkin.specs.loader import load_design
 
     try:
-        _check_seed(seed)
+        check_seed(seed)
         options = SimOptions(
             duration_s=duration,
             seed=seed,
@@ -84,10 +84,10 @@ def simulate_command(
             tenant_qps=tenant_qps,
         )
     except ValidationError as error:
-        _fail(_option_error(error))
+        fail(option_error(error))
         return
     except NapkinError as error:
-        _fail(error)
+        fail(error)
         return
     try:
         planned = plan(load_design(design, set_ or (), profile))
@@ -97,11 +97,11 @@ def simulate_command(
         else:
             result = _simulate_with_progress(planned, options, trace, budget)
     except NapkinError as error:
-        _fail(error)
+        fail(error)
         return
     from napkin.render.simulation import render_simulation
 
-    _emit(result, as_json, lambda: render_simulation(result))
+    emit(result, as_json, lambda: render_simulation(result))
 
 
 # SimOptions fields -> the flags that set them, so a message names what the user typed.
@@ -112,7 +112,7 @@ def _simulate_with_progress(planned, options, trace, budget):  # noqa: ANN001, A
 
     from napkin.sim.run import simulate
 
-    with Progress(transient=True, console=_console_err()) as bar:
+    with Progress(transient=True, console=stderr_console()) as bar:
         task = bar.add_task("simulating", total=options.duration_s)
         result = simulate(
             planned, options, trace, lambda t: bar.update(task, completed=t), budget=budget

@@ -10,11 +10,12 @@ from __future__ import annotations
 import heapq
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import numpy as np
 
+from napkin.drills.outcome import ServingArm
 from napkin.drills.params import Param, Params, check_params
 from napkin.drills.runner import DrillResult
 from napkin.errors import NapkinError
@@ -99,19 +100,36 @@ def _queue(
     return {"start_wait_h": start, "slot_hours": used, "wasted_slot_hours": wasted}
 
 
-def _summarise(jobs: Jobs, out: dict[str, Any], sla_h: float) -> dict[str, Any]:
+@dataclass(frozen=True)
+class JobArm:
+    """One arm of a job-queue drill: jobs that arrived in the simulated day, whether each
+    started, start-wait P99 (s) of all jobs and of the other tenants' (tenant ≠ 0), their
+    fraction started within the SLA, and GPU-slot-hours used and wasted."""
+
+    jobs: int
+    conserved: bool
+    start_wait_p99_s: float
+    others_start_wait_p99_s: float
+    others_within_sla: float
+    slot_hours: float
+    wasted_slot_hours: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": "jobs", **asdict(self)}
+
+
+def _summarise(jobs: Jobs, out: dict[str, Any], sla_h: float) -> JobArm:
     wait = out["start_wait_h"]
     others = jobs.tenant != 0
-    return {
-        "kind": "jobs",
-        "jobs": int(len(wait)),
-        "conserved": bool(np.isfinite(wait).all()),
-        "start_wait_p99_s": float(np.percentile(wait, 99) * 3600),
-        "others_start_wait_p99_s": float(np.percentile(wait[others], 99) * 3600),
-        "others_within_sla": float((wait[others] <= sla_h).mean()),
-        "slot_hours": out["slot_hours"],
-        "wasted_slot_hours": out["wasted_slot_hours"],
-    }
+    return JobArm(
+        jobs=int(len(wait)),
+        conserved=bool(np.isfinite(wait).all()),
+        start_wait_p99_s=float(np.percentile(wait, 99) * 3600),
+        others_start_wait_p99_s=float(np.percentile(wait[others], 99) * 3600),
+        others_within_sla=float((wait[others] <= sla_h).mean()),
+        slot_hours=out["slot_hours"],
+        wasted_slot_hours=out["wasted_slot_hours"],
+    )
 
 
 def _jobs(plan: Plan, hours: float, seed: int) -> Jobs:
@@ -137,7 +155,8 @@ def run_job_drill(plan: Plan, name: str, params: Params, hours: float, seed: int
     slots, sla_h = int(f["job_slots_for_start_sla"]), f["start_sla_s"] / 3600
     check_params(name, params, JOB_PARAMS[name], {"slots": slots})
     base = _jobs(plan, hours, seed)
-    arms = {"baseline": _summarise(base, _queue(base, slots, False, False, np.inf, 0, 0), sla_h)}
+    baseline = _summarise(base, _queue(base, slots, False, False, np.inf, 0, 0), sla_h)
+    arms: dict[str, ServingArm | JobArm] = {"baseline": baseline}
     for arm, mitigated in (("failure", False), ("mitigated", True)):
         jobs, kwargs = JOB_DRILLS[name](plan, base, params, mitigated, seed, slots)
         arms[arm] = _summarise(jobs, _queue(jobs, **kwargs), sla_h)
@@ -210,14 +229,14 @@ JOB_DRILLS: dict[str, Callable[..., tuple[Jobs, dict[str, Any]]]] = {
     "diverging-job": diverging_job,
     "replica-crash": spot_preemption,
 }
-JOB_TARGETS: dict[str, tuple[str, Any, str]] = {
+JOB_TARGETS: dict[str, tuple[str, Callable[[JobArm], float], str]] = {
     "hot-tenant": (
         "other tenants' start wait p99 (s)",
-        lambda a: a["others_start_wait_p99_s"],
+        lambda a: a.others_start_wait_p99_s,
         "lower",
     ),
-    "diverging-job": ("wasted GPU-slot-hours", lambda a: a["wasted_slot_hours"], "lower"),
-    "replica-crash": ("wasted GPU-slot-hours", lambda a: a["wasted_slot_hours"], "lower"),
+    "diverging-job": ("wasted GPU-slot-hours", lambda a: a.wasted_slot_hours, "lower"),
+    "replica-crash": ("wasted GPU-slot-hours", lambda a: a.wasted_slot_hours, "lower"),
 }
 
 # Declared parameters per job drill: (type, low, high, help); "slots" is the fleet's slots.

@@ -80,6 +80,46 @@ class WindowStats:
         return asdict(self)
 
 
+@dataclass(frozen=True)
+class ServingArm:
+    """One arm of a serving drill (baseline, failure or mitigated): its windows, goodput
+    (fraction of user requests completed within the SLA), retries, GPU-seconds busy,
+    whether every request ended once, the fault window (s), notes and a timeline for plots.
+    `other_tenants` only for multi-tenant traffic, `recovery_s` only after a closed fault."""
+
+    windows: dict[str, WindowStats]
+    goodput_fraction: float
+    attempts_per_request: float
+    gpu_busy_s: float
+    conserved: bool
+    window_s: tuple[float, float]
+    notes: list[str]
+    timeline: dict[str, list[float]]
+    other_tenants: WindowStats | None = None
+    recovery_s: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "windows": {name: w.to_json() for name, w in self.windows.items()},
+            "goodput_fraction": self.goodput_fraction,
+            "attempts_per_request": self.attempts_per_request,
+            "gpu_busy_s": self.gpu_busy_s,
+            "conserved": self.conserved,
+            "window_s": list(self.window_s),
+            "notes": self.notes,
+            "timeline": self.timeline,
+        }
+        if self.other_tenants is not None:
+            out["other_tenants"] = self.other_tenants.to_json()
+        if self.recovery_s is not None:
+            out["recovery_s"] = self.recovery_s
+        return out
+
+    def during(self) -> WindowStats:
+        """The fault's window, or every request when the fault has no window."""
+        return self.windows.get("during", self.windows["all"])
+
+
 def window_stats(view: UserView, mask: np.ndarray) -> WindowStats:
     done = mask & (view.outcome == Outcome.completed)
     counts = {

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from math import isfinite
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from napkin import strict_json
-from napkin.drills.outcome import UserView, WindowStats, recovery_s, timeline, window_stats
+from napkin.drills.outcome import ServingArm, UserView, recovery_s, timeline, window_stats
 from napkin.drills.params import PARAMS, Params, check_params, describe_params
 from napkin.drills.serving import DRILLS, Arm, Context
 from napkin.errors import NapkinError
@@ -30,6 +31,9 @@ from napkin.sim.requests import Outcome
 from napkin.sim.run import goodput_limits_of
 from napkin.sim.traffic import generate
 
+if TYPE_CHECKING:
+    from napkin.drills.jobs import JobArm
+
 ARMS = ("baseline", "failure", "mitigated")
 
 
@@ -38,7 +42,7 @@ class DrillResult:
     name: str
     params: Params
     replicas: int
-    arms: dict[str, dict[str, Any]]
+    arms: dict[str, ServingArm | JobArm]
     wall_s: float
 
     def to_json(self) -> dict[str, Any]:
@@ -47,20 +51,10 @@ class DrillResult:
             "drill": self.name,
             "params": self.params,
             "replicas": self.replicas,
-            "arms": {name: _arm_json(arm) for name, arm in self.arms.items()},
+            "arms": {name: arm.to_json() for name, arm in self.arms.items()},
             "wall_s": self.wall_s,
         }
         return strict_json.finite(out)  # type: ignore[return-value]
-
-
-def _arm_json(arm: dict[str, Any]) -> dict[str, Any]:
-    """An arm with its window records written out (serving arms; job arms are plain)."""
-    out = dict(arm)
-    if "windows" in out:
-        out["windows"] = {name: w.to_json() for name, w in out["windows"].items()}
-    if isinstance(out.get("other_tenants"), WindowStats):
-        out["other_tenants"] = out["other_tenants"].to_json()
-    return out
 
 
 def _goodput(view: UserView, targets: GoodputLimits) -> float:
@@ -74,7 +68,7 @@ def _goodput(view: UserView, targets: GoodputLimits) -> float:
 
 def _measure(
     arm: Arm, steps: Any, targets: GoodputLimits, baseline_p99: float | None
-) -> dict[str, Any]:
+) -> ServingArm:
     fleet = Fleet(arm.config, steps, arm.requests, arm.spare_attempts)
     arm.install(fleet)
     run = fleet.run()
@@ -88,22 +82,23 @@ def _measure(
             during=window_stats(view, (t >= start) & (t < end)),
             after=window_stats(view, t >= end),
         )
-    out: dict[str, Any] = {
-        "windows": stats,
-        "goodput_fraction": _goodput(view, targets),
-        "attempts_per_request": float(view.attempts.mean()) if len(view.attempts) else 1.0,
-        "gpu_busy_s": float(run.busy_s.sum()),
-        "conserved": bool((run.records.outcome != Outcome.pending).all()),
-        "window_s": [start, end],
-        "notes": arm.notes,
-        "timeline": timeline(view, run),
-    }
-    if "tenant" in arm.requests.__dataclass_fields__ and (view.tenant > 0).any():
-        others = view.tenant > 0
-        out["other_tenants"] = window_stats(view, others)
-    if baseline_p99 is not None and isfinite(end):
-        out["recovery_s"] = recovery_s(view, end, baseline_p99)
-    return out
+    tenants = "tenant" in arm.requests.__dataclass_fields__ and (view.tenant > 0).any()
+    return ServingArm(
+        windows=stats,
+        goodput_fraction=_goodput(view, targets),
+        attempts_per_request=float(view.attempts.mean()) if len(view.attempts) else 1.0,
+        gpu_busy_s=float(run.busy_s.sum()),
+        conserved=bool((run.records.outcome != Outcome.pending).all()),
+        window_s=(start, end),
+        notes=arm.notes,
+        timeline=timeline(view, run),
+        other_tenants=window_stats(view, view.tenant > 0) if tenants else None,
+        recovery_s=(
+            recovery_s(view, end, baseline_p99)
+            if baseline_p99 is not None and isfinite(end)
+            else None
+        ),
+    )
 
 
 def drill_slice(plan: Plan, options: SimOptions) -> SimOptions:
@@ -170,11 +165,13 @@ def run_drill(
     failure = DRILLS[name](ctx, params, False)
     mitigated = DRILLS[name](ctx, params, True)
     baseline = Arm(ctx.requests, ctx.config, window=failure.window)
-    arms: dict[str, dict[str, Any]] = {}
-    arms["baseline"] = _measure(baseline, steps, targets, None)
-    p99 = arms["baseline"]["windows"]["all"].ttft_p99_s
-    arms["failure"] = _measure(failure, steps, targets, p99)
-    arms["mitigated"] = _measure(mitigated, steps, targets, p99)
+    measured = _measure(baseline, steps, targets, None)
+    p99 = measured.windows["all"].ttft_p99_s
+    arms: dict[str, ServingArm | JobArm] = {
+        "baseline": measured,
+        "failure": _measure(failure, steps, targets, p99),
+        "mitigated": _measure(mitigated, steps, targets, p99),
+    }
     return DrillResult(name, params, ctx.config.replicas, arms, time.perf_counter() - started)
 
 
@@ -198,40 +195,41 @@ def register_drills(plan: Plan) -> list[tuple[str, str, Params]]:
     return out
 
 
-def _during(arm: dict[str, Any], key: str) -> float:
-    windows = arm["windows"]
-    return getattr(windows.get("during", windows["all"]), key)
-
-
 # What each drill's mitigation is for: (label, value of an arm, "lower" or "higher" is better)
-TARGETS: dict[str, tuple[str, Any, str]] = {
-    "replica-crash": ("goodput", lambda a: a["goodput_fraction"], "higher"),
-    "stalled-replica": ("E2E p99 during the stall (s)", lambda a: _during(a, "e2e_p99_s"), "lower"),
-    "long-prompt-oom": ("goodput", lambda a: a["goodput_fraction"], "higher"),
+TARGETS: dict[str, tuple[str, Callable[[ServingArm], float], str]] = {
+    "replica-crash": ("goodput", lambda a: a.goodput_fraction, "higher"),
+    "stalled-replica": ("E2E p99 during the stall (s)", lambda a: a.during().e2e_p99_s, "lower"),
+    "long-prompt-oom": ("goodput", lambda a: a.goodput_fraction, "higher"),
     "hot-tenant": (
         "other tenants' TTFT p99 (s)",
-        lambda a: a["other_tenants"].ttft_p99_s,
+        lambda a: a.other_tenants.ttft_p99_s if a.other_tenants else float("nan"),
         "lower",
     ),
-    "retry-storm": ("attempts per user request", lambda a: a["attempts_per_request"], "lower"),
-    "overload": ("goodput", lambda a: a["goodput_fraction"], "higher"),
+    "retry-storm": ("attempts per user request", lambda a: a.attempts_per_request, "lower"),
+    "overload": ("goodput", lambda a: a.goodput_fraction, "higher"),
     "region-failover": (
         "TTFT p99 after failover (s)",
-        lambda a: a["windows"]["after"].ttft_p99_s,
+        lambda a: a.windows["after"].ttft_p99_s,
         "lower",
     ),
-    "cold-start": ("TTFT p99 during the ramp (s)", lambda a: _during(a, "ttft_p99_s"), "lower"),
-    "cancellation": ("GPU-seconds of decode", lambda a: a["gpu_busy_s"], "lower"),
-    "runaway-loop": ("goodput", lambda a: a["goodput_fraction"], "higher"),
+    "cold-start": ("TTFT p99 during the ramp (s)", lambda a: a.during().ttft_p99_s, "lower"),
+    "cancellation": ("GPU-seconds of decode", lambda a: a.gpu_busy_s, "lower"),
+    "runaway-loop": ("goodput", lambda a: a.goodput_fraction, "higher"),
 }
 
 
 def target_of(result: DrillResult) -> tuple[str, float, float, bool]:
     """(metric, failure value, mitigated value, whether the mitigation improved it)."""
-    from napkin.drills.jobs import JOB_TARGETS
+    from napkin.drills.jobs import JOB_TARGETS, JobArm
 
-    targets = TARGETS if result.arms["failure"].get("kind") != "jobs" else JOB_TARGETS
-    label, value, better = targets[result.name]
-    failed, mitigated = value(result.arms["failure"]), value(result.arms["mitigated"])
+    failure, mitigation = result.arms["failure"], result.arms["mitigated"]
+    if isinstance(failure, JobArm) and isinstance(mitigation, JobArm):
+        label, job_value, better = JOB_TARGETS[result.name]
+        failed, mitigated = job_value(failure), job_value(mitigation)
+    elif isinstance(failure, ServingArm) and isinstance(mitigation, ServingArm):
+        label, value, better = TARGETS[result.name]
+        failed, mitigated = value(failure), value(mitigation)
+    else:
+        raise TypeError("a drill's arms are all serving arms or all job arms")
     improved = mitigated < failed if better == "lower" else mitigated > failed
     return label, failed, mitigated, improved
