@@ -1,9 +1,18 @@
 """One measured number with the conditions it was measured under, in napkin's CSV format.
 
-Columns: id, gpu, model, tp, precision, input_tokens, output_tokens, concurrency, metric,
-value, engine, software, trust, source, note, explanation. `concurrency` empty means maximum
-load (all requests queued at once); `value` is SI (seconds, tokens/s). Metric definitions
-follow vLLM's benchmark: TPOT = (E2E − TTFT) / (output tokens − 1).
+Columns: id, gpu, model, tp, precision, input_tokens, output_tokens, concurrency,
+request_rate, arrival, statistic, requests, input_tokens_cv, output_tokens_cv, metric, value,
+engine, software, trust, source, note, explanation. `value` is SI (seconds, tokens/s).
+
+How the benchmark loaded the replica (its load mode):
+- `concurrency` N: a closed loop of N clients, each sending its next request when the last
+  one ends (vLLM `--max-concurrency`, GenAI-Perf/AIPerf `--concurrency`, llmperf clients);
+- `request_rate` r (requests/s): an open loop, `arrival` poisson (the tools' default) or
+  constant;
+- neither: offline, every request queued at once (maximum load, `trtllm-bench`).
+`statistic` says which summary of the per-request values `value` is (mean by default).
+Metric definitions follow vLLM's benchmark: TPOT = (E2E − TTFT) / (output tokens − 1) per
+request; ITL is the gap between consecutive tokens, averaged over every gap of every request.
 """
 
 from __future__ import annotations
@@ -12,7 +21,7 @@ import csv
 from enum import Enum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from napkin.errors import NapkinError
 from napkin.units import Precision
@@ -25,8 +34,33 @@ class Metric(str, Enum):
     ttft_s = "ttft_s"
     tpot_s = "tpot_s"
     e2e_latency_s = "e2e_latency_s"
+    itl_s = "itl_s"  # inter-token latency: every gap between tokens, pooled
+    requests_per_s = "requests_per_s"  # completed requests per second, whole replica
     decode_step_s = "decode_step_s"  # one pure decode step: `concurrency` sequences, each
     # attending to `input_tokens` (a kernel-level measurement, no scheduler)
+
+
+class Statistic(str, Enum):
+    """Which summary of the per-request values a row reports."""
+
+    mean = "mean"
+    p50 = "p50"
+    p75 = "p75"
+    p90 = "p90"
+    p95 = "p95"
+    p99 = "p99"
+
+    @property
+    def quantile(self) -> float | None:
+        """The quantile in [0, 1], or None for the mean."""
+        return None if self is Statistic.mean else float(self.value[1:]) / 100
+
+
+class Arrival(str, Enum):
+    """Gaps between requests in an open-loop (request-rate) benchmark."""
+
+    poisson = "poisson"
+    constant = "constant"
 
 
 class Measurement(BaseModel):
@@ -39,7 +73,23 @@ class Measurement(BaseModel):
     precision: Precision
     input_tokens: float = Field(gt=0, le=1e7, description="mean prompt tokens, up to 10M")
     output_tokens: float = Field(gt=0, le=1e7, description="mean output tokens, up to 10M")
-    concurrency: int | None = Field(default=None, ge=1, le=1_000_000)
+    concurrency: int | None = Field(
+        default=None, ge=1, le=1_000_000, description="closed-loop clients, 1 to 1,000,000"
+    )
+    request_rate: float | None = Field(
+        default=None, gt=0, le=1e6, description="open-loop requests/s, above 0 up to 1e6"
+    )
+    arrival: Arrival = Arrival.poisson
+    statistic: Statistic = Statistic.mean
+    requests: int | None = Field(
+        default=None, ge=1, le=10_000_000, description="requests the benchmark sent"
+    )
+    input_tokens_cv: float = Field(
+        default=0.0, ge=0, le=10, description="prompt-length std / mean; 0 = fixed"
+    )
+    output_tokens_cv: float = Field(
+        default=0.0, ge=0, le=10, description="output-length std / mean; 0 = fixed"
+    )
     metric: Metric
     value: float = Field(gt=0, le=1e12, description="SI units; 1e12 bounds every metric")
     engine: str = ""
@@ -48,6 +98,19 @@ class Measurement(BaseModel):
     source: str = ""
     note: str = ""
     explanation: str = Field(default="", description="why the model may miss this row")
+
+    @model_validator(mode="after")
+    def _one_load_mode(self) -> Measurement:
+        if self.concurrency is not None and self.request_rate is not None:
+            raise ValueError("give concurrency (closed loop) or request_rate (open loop), not both")
+        return self
+
+    @property
+    def load_mode(self) -> str:
+        """'closed' (N clients), 'open' (a request rate) or 'offline' (all at once)."""
+        if self.concurrency is not None:
+            return "closed"
+        return "open" if self.request_rate is not None else "offline"
 
 
 COLUMNS = list(Measurement.model_fields)

@@ -67,8 +67,10 @@ def predict(m: Measurement, eff: ResolvedEfficiency) -> float:
         step = engine.mixed_step(batch, isl, osl, isl + osl).total_s
         request = engine.prefill(isl).total_s + (osl - 1) * step
         rate = batch / step
-    if m.metric is Metric.tpot_s:
+    if m.metric in (Metric.tpot_s, Metric.itl_s):
         return step
     if m.metric is Metric.e2e_latency_s:
         return request
+    if m.metric is Metric.requests_per_s:
+        return rate / osl
     return rate / m.tp

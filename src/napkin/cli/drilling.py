@@ -13,11 +13,10 @@ from napkin.cli.shell import (
     Seed,
     Yes,
     app,
-    check_seed,
     fail,
     json_text,
-    option_error,
     progress_steps,
+    sim_options,
     stdout_console,
 )
 from napkin.errors import NapkinError
@@ -45,21 +44,14 @@ def drill_command(
     yes: Yes = False,
 ) -> None:
     """Inject each failure mode into the simulation: baseline, failure, failure + mitigation."""
-    from pydantic import ValidationError
-
     from napkin.drills.runner import require_drill_size
     from napkin.drills.selection import run_selection, select_drills
     from napkin.planner import plan
     from napkin.sim.footprint import DEFAULT_BUDGET
-    from napkin.sim.options import SimOptions
     from napkin.specs.loader import load_design
 
     try:
-        check_seed(seed)
-        try:
-            options = SimOptions(duration_s=duration, seed=seed, replicas=replicas)
-        except ValidationError as error:
-            raise option_error(error) from None
+        options = sim_options(duration_s=duration, seed=seed, replicas=replicas)
         planned = plan(load_design(design, set_ or ()))
         _require_fleet(planned)
         given = _given_params(param or [], at, count)

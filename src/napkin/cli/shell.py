@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from napkin.errors import NapkinError
+
+if TYPE_CHECKING:
+    from napkin.sim.options import SimOptions
 
 app = typer.Typer(
     name="napkin",
@@ -87,6 +90,20 @@ SIM_FLAGS = {
     "queue_timeout_s": "--queue-timeout",
     "max_context_tokens": "--max-context",
 }
+
+
+def sim_options(**flags: object) -> SimOptions:
+    """SimOptions from a command's flags: the seed checked, and a bad value named by the
+    flag the user typed (a NapkinError, exit 2)."""
+    from pydantic import ValidationError
+
+    from napkin.sim.options import SimOptions
+
+    check_seed(int(flags.get("seed", 0)))  # type: ignore[call-overload]
+    try:
+        return SimOptions(**flags)  # type: ignore[arg-type]
+    except ValidationError as error:
+        raise option_error(error) from None
 
 
 def check_seed(seed: int) -> None:

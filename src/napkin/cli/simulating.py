@@ -14,10 +14,9 @@ from napkin.cli.shell import (
     Seed,
     Yes,
     app,
-    check_seed,
     emit,
     fail,
-    option_error,
+    sim_options,
     stderr_console,
 )
 from napkin.errors import NapkinError
@@ -58,17 +57,13 @@ def simulate_command(
     yes: Yes = False,
 ) -> None:
     """Simulate the planned fleet: latency percentiles, goodput, queues, plan vs simulation."""
-    from pydantic import ValidationError
-
     from napkin.planner import plan
     from napkin.sim.footprint import DEFAULT_BUDGET
-    from napkin.sim.options import SimOptions
     from napkin.sim.run import simulate
     from napkin.specs.loader import load_design
 
     try:
-        check_seed(seed)
-        options = SimOptions(
+        options = sim_options(
             duration_s=duration,
             seed=seed,
             qps=qps,
@@ -83,9 +78,6 @@ def simulate_command(
             max_context_tokens=max_context,
             tenant_qps=tenant_qps,
         )
-    except ValidationError as error:
-        fail(option_error(error))
-        return
     except NapkinError as error:
         fail(error)
         return
