@@ -14,10 +14,10 @@ import time
 from statistics import median
 
 from napkin.calibration.measurement import read_csv
-from napkin.calibration.uncertainty import leave_one_out
-from napkin.calibration.validate import compare, percentile
+from napkin.calibration.uncertainty import leave_one_out, percentile
 from napkin.cli import PUBLISHED
 from napkin.specs.catalog import calibrations
+from napkin.validate.scores import compare
 
 
 def main() -> None:

@@ -145,7 +145,7 @@ def _patch(monkeypatch, target: str) -> None:
     value = {
         "napkin.specs.catalog.gpus": lambda: [_Fake()],
         "napkin.optimize.levers.levers": lambda *a, **k: [_Fake()],
-        "napkin.calibration.validate.statistics": lambda rows: [_Fake()],
+        "napkin.validate.scores.statistics": lambda rows: [_Fake()],
     }.get(target, lambda *a, **k: _Fake())
     monkeypatch.setattr(__import__(module, fromlist=[name]), name, value)
 
@@ -162,7 +162,7 @@ def _patch(monkeypatch, target: str) -> None:
             ("drill", "chatbot", "--failure", "overload", "--json"),
             ["napkin.drills.selection.run_drill"],
         ),
-        (("validate", "--json"), ["napkin.calibration.validate.statistics"]),
+        (("validate", "--json"), ["napkin.validate.scores.statistics"]),
     ],
 )
 def test_json_output_is_strict(monkeypatch, args: tuple[str, ...], targets: list[str]) -> None:

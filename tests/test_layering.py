@@ -30,6 +30,7 @@ STAGES: list[tuple[str, tuple[str, ...]]] = [
         ),
     ),
     ("simulate", ("napkin.sim",)),
+    ("validate", ("napkin.validate",)),
     ("drill", ("napkin.drills",)),
     ("optimize", ("napkin.optimize",)),
     ("present", ("napkin.render", "napkin.report", "napkin.ui")),

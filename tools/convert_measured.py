@@ -191,13 +191,18 @@ def _row(
         concurrency=conc,
         metric=metric,
         value=value,
-        engine=r["engine"],
+        engine=_engine(r["engine"]),
         software=SOFTWARE.get(int(r["id"]), "unknown"),
         trust=r["trust"].split()[0],
-        source=f"shared/calibration row {r['id']}: {r['source'][:120]}",
+        source=f"shared/calibration row {r['id']}: {r['source']}",  # whole, never cut
         note="; ".join(p for p in extra if p),
         explanation=WHY.get(int(r["id"]), ""),
     )
+
+
+def _engine(text: str) -> str:
+    """The engine as the source names it; "" (napkin's default engine) when it does not."""
+    return "" if "not stated" in text else text
 
 
 def convert(rows: dict[int, dict[str, str]]) -> list[Measurement]:

@@ -32,7 +32,7 @@ def main() -> None:
         "data": str(PUBLISHED),
         "residual": "measured / predicted (multiply a model figure by p10 and p90)",
         "quantiles": f"P{LOW_Q * 100:.0f} and P{HIGH_Q * 100:.0f}, linear interpolation "
-        "(napkin.calibration.validate.percentile, numpy's default)",
+        "(napkin.calibration.uncertainty.percentile, numpy's default)",
         "min_rows": MIN_ROWS,
         **table(read_csv(PUBLISHED)),
     }

@@ -95,7 +95,7 @@ def test_shipped_table_is_reproducible():
 
 def test_leave_one_out_holds_the_row_out():
     """A held-out prediction differs from the in-sample one (the row left the fit)."""
-    from napkin.calibration.validate import compare
+    from napkin.validate.scores import compare
 
     rows = [m for m in read_csv(PUBLISHED) if m.gpu == "H200" and m.trust == "A"]
     held = {r.id: r for r in leave_one_out(rows) if r.profile == H200}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 
 from napkin.calibration.measurement import Metric, read_csv
-from napkin.calibration.validate import Row, percentile, statistics, unexplained
+from napkin.calibration.uncertainty import percentile
 from napkin.cli import PUBLISHED
 from napkin.errors import NapkinError
+from napkin.validate.scores import Row, statistics, unexplained
 
 HEADER = "id,gpu,model,tp,precision,input_tokens,output_tokens,concurrency,metric,value\n"
 
@@ -44,7 +45,7 @@ def test_percentile_matches_numpy_default():
 
 
 def test_shipped_set_meets_the_targets():
-    from napkin.calibration.validate import compare
+    from napkin.validate.scores import compare
 
     rows = compare(read_csv(PUBLISHED))
     throughput = next(s for s in statistics(rows) if s.metric is Metric.output_tokens_per_s_per_gpu)

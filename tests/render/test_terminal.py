@@ -193,8 +193,8 @@ def test_simulation_is_legible():
 
 def test_validation_is_legible():
     from napkin.calibration.ingest import read_measurements
-    from napkin.calibration.validate import compare, statistics
     from napkin.render.validation import render_validation
+    from napkin.validate.scores import compare, statistics
 
     rows = compare(read_measurements(PUBLISHED, None))
     text = _text(render_validation(rows, statistics(rows)))

@@ -54,7 +54,7 @@ def test_kv_never_exceeds_capacity_and_preempted_sequences_finish(small_plan):
     options = SimOptions(duration_s=20, qps=30, replicas=1, seed=1, max_seqs=64)
     from napkin.sim.event_loop import Fleet
     from napkin.sim.options import fleet_of, steps_of, traffic_of
-    from napkin.sim.replica import ReplicaConfig
+    from napkin.sim.scheduling import ReplicaConfig
     from napkin.sim.traffic import generate
 
     config = fleet_of(small_plan, options)

@@ -1,9 +1,11 @@
 """Fit the performance model's efficiency knobs to measurements of one GPU.
 
-Three physically meaningful parameters per GPU (never one per data point): the fraction of
-dense peak FLOP/s that GEMMs reach, the fraction of HBM bandwidth, and a fixed overhead per
-engine step. They minimise Σ log(predicted / measured)², so a 2× miss costs the same in
-either direction, and stay inside physical bounds.
+Four physically meaningful parameters per GPU (never one per data point): the fraction of
+dense peak FLOP/s that GEMMs reach, the fraction of HBM bandwidth, and the per-step
+overhead in two parts, fixed and per running sequence (`ResolvedEfficiency.overhead_s`).
+They minimise Σ log(predicted / measured)², so a 2× miss costs the same in either
+direction, and stay inside physical bounds. A knob left out of `knobs` keeps its starting
+value (the per-sequence part: 0), so its worth can be measured leave-one-out.
 """
 
 from __future__ import annotations
@@ -26,10 +28,10 @@ from napkin.perf.efficiency import (
 )
 from napkin.specs.profile import Profile
 
-PARAMETERS = ("compute_fraction", "bandwidth_fraction", "step_overhead_s")
-LOWER = (0.05, 0.10, 0.0)
-UPPER = (1.00, 1.00, 0.02)
-START = (0.6, 0.8, 0.002)
+PARAMETERS = ("compute_fraction", "bandwidth_fraction", "step_overhead_s", "sequence_overhead_s")
+LOWER = (0.05, 0.10, 0.0, 0.0)
+UPPER = (1.00, 1.00, 0.02, 1e-4)  # 100 µs per sequence per step: 25 ms at a batch of 256
+START = (0.6, 0.8, 0.002, 0.0)
 # A parameter whose sensitivity is below this share of the largest one is not identified.
 IDENTIFIABLE = 1e-3
 
@@ -42,14 +44,13 @@ class Fit:
     compute_fraction: float
     bandwidth_fraction: float
     step_overhead_s: float
+    sequence_overhead_s: float
     rows: tuple[str, ...]
     log_rmse: float
     warnings: tuple[str, ...]
 
     def efficiency(self, origin: str) -> ResolvedEfficiency:
-        return efficiency_of(
-            (self.compute_fraction, self.bandwidth_fraction, self.step_overhead_s), origin
-        )
+        return efficiency_of(tuple(getattr(self, name) for name in PARAMETERS), origin)
 
 
 def efficiency_of(params: tuple[float, ...] | np.ndarray, origin: str) -> ResolvedEfficiency:
@@ -61,11 +62,10 @@ def efficiency_of(params: tuple[float, ...] | np.ndarray, origin: str) -> Resolv
         bandwidth_fraction=float(params[1]),
         link_fraction=DEFAULT_LINK_FRACTION,
         step_overhead_s=float(params[2]),
+        sequence_overhead_s=float(params[3]) if len(params) > 3 else 0.0,
         allreduce_latency_s=DEFAULT_ALLREDUCE_LATENCY_S,
         origins={
-            "compute_fraction": fitted,
-            "bandwidth_fraction": fitted,
-            "step_overhead_s": fitted,
+            **{name: fitted for name in PARAMETERS},
             "link_fraction": default,
             "allreduce_latency_s": default,
         },
@@ -111,28 +111,29 @@ def _jacobian(params: np.ndarray, rows: list[Measurement]) -> np.ndarray:
     return np.stack(columns, axis=1)
 
 
-def _warnings(jacobian: np.ndarray) -> list[str]:
-    sensitivity = np.linalg.norm(jacobian, axis=0) * (np.array(UPPER) - np.array(LOWER))
+def _warnings(jacobian: np.ndarray, names: list[str]) -> list[str]:
+    spans = np.array([UPPER[PARAMETERS.index(n)] - LOWER[PARAMETERS.index(n)] for n in names])
+    sensitivity = np.linalg.norm(jacobian, axis=0) * spans
     top = float(sensitivity.max()) or 1.0
     out = [
         f"the data cannot identify {name}: no row depends on it"
-        for name, s in zip(PARAMETERS, sensitivity, strict=True)
+        for name, s in zip(names, sensitivity, strict=True)
         if s < IDENTIFIABLE * top
     ]
     columns = jacobian / np.maximum(np.linalg.norm(jacobian, axis=0), 1e-30)
     correlation = columns.T @ columns
-    for i in range(len(PARAMETERS)):
-        for j in range(i + 1, len(PARAMETERS)):
+    for i in range(len(names)):
+        for j in range(i + 1, len(names)):
             if abs(correlation[i, j]) > 0.995:
                 out.append(
-                    f"{PARAMETERS[i]} and {PARAMETERS[j]} move the predictions alike "
+                    f"{names[i]} and {names[j]} move the predictions alike "
                     "in these rows: only their combination is identified"
                 )
     return out
 
 
-def fit(rows: list[Measurement], gpu: str) -> Fit:
-    """Least-squares fit of the three knobs on the rows measured on `gpu`."""
+def fit(rows: list[Measurement], gpu: str, knobs: tuple[str, ...] = PARAMETERS) -> Fit:
+    """Least-squares fit of `knobs` (default: all four) on the rows measured on `gpu`."""
     if find_spec("scipy") is None:  # fitting is an extra: the core install plans without it
         raise NapkinError("fitting needs SciPy: pip install 'napkin[fit]'", field="calibrate")
     from scipy.optimize import least_squares  # heavy: import only when fitting
@@ -141,25 +142,39 @@ def fit(rows: list[Measurement], gpu: str) -> Fit:
     if not mine:
         raise ValueError(f"no measurements for {gpu}")
     _require_predictable(mine)
+    free = [PARAMETERS.index(k) for k in knobs]
+    start = np.array(START)
+
+    def residuals(x: np.ndarray, rows: list[Measurement]) -> np.ndarray:
+        params = start.copy()
+        params[free] = x
+        return _residuals(params, rows)
+
     result = least_squares(
-        _residuals,
-        np.array(START),
-        bounds=(LOWER, UPPER),
+        residuals,
+        start[free],
+        bounds=(np.array(LOWER)[free], np.array(UPPER)[free]),
         args=(mine,),
-        x_scale=np.array(UPPER) - np.array(LOWER),
+        x_scale=(np.array(UPPER) - np.array(LOWER))[free],
         diff_step=1e-3,
     )
-    warnings = _warnings(_jacobian(result.x, mine))
-    for name, value, low, high in zip(PARAMETERS, result.x, LOWER, UPPER, strict=True):
+    params = start.copy()
+    params[free] = result.x
+    warnings = _warnings(_jacobian(params, mine)[:, free], [PARAMETERS[i] for i in free])
+    for i in free:
+        name, value, low, high = PARAMETERS[i], params[i], LOWER[i], UPPER[i]
         if value <= low + 1e-6 * (high - low) or value >= high - 1e-6 * (high - low):
             warnings.append(
                 f"{name} sits on its bound ({value:g}): these rows show an effect "
                 "the roofline does not model"
             )
-    if len(mine) < len(PARAMETERS):
-        warnings.append(f"only {len(mine)} rows for {len(PARAMETERS)} parameters")
+    if len(mine) < len(free):
+        warnings.append(f"only {len(mine)} rows for {len(free)} parameters")
     rmse = float(np.sqrt(np.mean(result.fun**2)))
-    return Fit(gpu, *map(float, result.x), tuple(m.id for m in mine), rmse, tuple(warnings))
+    values = dict(zip(PARAMETERS, map(float, params), strict=True))
+    return Fit(
+        gpu=gpu, **values, rows=tuple(m.id for m in mine), log_rmse=rmse, warnings=tuple(warnings)
+    )
 
 
 def profile_from_fit(
@@ -173,6 +188,7 @@ def profile_from_fit(
         compute_fraction=round(fit.compute_fraction, 4),
         bandwidth_fraction=round(fit.bandwidth_fraction, 4),
         step_overhead_s=round(fit.step_overhead_s, 6),
+        sequence_overhead_s=round(fit.sequence_overhead_s, 8),
         rows=len(fit.rows),
         log_rmse=round(fit.log_rmse, 4),
         fitted_on=fitted_on,

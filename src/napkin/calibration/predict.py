@@ -1,8 +1,9 @@
-"""What napkin's performance model predicts for a measurement's conditions.
+"""What napkin's performance model predicts for a measurement's conditions, in closed form.
 
 The same roofline the planner uses: a step decoding `batch` sequences plus their share of
 chunked prefill. Maximum load runs at the largest batch the KV cache holds, capped at the
-engine's batch limit.
+engine's batch limit. TTFT here is one prompt on an idle replica: queueing behind other
+requests is what `rerun.py` adds by simulating the benchmark.
 """
 
 from __future__ import annotations
@@ -13,29 +14,31 @@ from napkin.perf.batching import Engine
 from napkin.perf.efficiency import ResolvedEfficiency
 from napkin.specs.catalog import find_gpu, find_model
 from napkin.specs.deployment import Deployment
+from napkin.specs.engine import DEFAULT_ENGINE, EnginePreset, KVMemoryOf, find_engine
 from napkin.units import GIB
 
-# TensorRT-LLM's benchmark engines are built with max_batch_size 2048 (calibration row 71);
-# vLLM's default max_num_seqs is lower (256), which a user's own profile captures.
-ENGINE_BATCH_LIMIT = 2048
+# An engine whose KV fraction is of the memory the weights leave (TensorRT-LLM) is modelled
+# as that fraction of the card with 1 GiB held back; one whose fraction is of the whole card
+# keeps the deployment's default reserve for activations and CUDA graphs.
+FREE_AFTER_WEIGHTS_RESERVED_GIB = 1.0
 
 
-# TensorRT-LLM's benchmarks give the KV cache 95% of the memory the weights leave
-# (kv_cache_free_gpu_mem_fraction 0.95, shared/calibration rows 33-58); vLLM's default
-# gpu_memory_utilization is 0.9 of the whole card.
-TRTLLM_MEMORY = {"gpu_memory_utilization": 0.95, "reserved_gib_per_gpu": 1.0}
+def preset_for(m: Measurement) -> EnginePreset:
+    """The row's engine preset; a row that names none ran on the default engine."""
+    return find_engine(m.engine or DEFAULT_ENGINE)
 
 
 def engine_for(m: Measurement, eff: ResolvedEfficiency) -> Engine:
-    memory = TRTLLM_MEMORY if "TensorRT" in m.engine or "NIM" in m.engine else {}
+    preset = preset_for(m)
+    memory: dict[str, float] = {"gpu_memory_utilization": preset.kv_memory_fraction}
+    if preset.kv_memory_of is KVMemoryOf.free_after_weights:
+        memory["reserved_gib_per_gpu"] = FREE_AFTER_WEIGHTS_RESERVED_GIB
     deployment = Deployment(tp=m.tp, precision=m.precision, **memory)
     return Engine(find_model(m.model), find_gpu(m.gpu), deployment, eff)
 
 
-def batch_for(m: Measurement, engine: Engine) -> int:
-    """The stated concurrency, or at maximum load what memory and the engine allow."""
-    if m.concurrency is not None:
-        return m.concurrency
+def memory_batch(m: Measurement, engine: Engine) -> int:
+    """What memory and the engine's batch limit allow at the row's lengths."""
     dep = engine.deployment
     fit = sequences_that_fit(
         engine.model,
@@ -47,7 +50,41 @@ def batch_for(m: Measurement, engine: Engine) -> int:
         dep.reserved_gib_per_gpu * GIB,
         m.input_tokens + m.output_tokens,
     )
-    return max(1, min(fit, ENGINE_BATCH_LIMIT))
+    return max(1, min(fit, preset_for(m).max_seqs))
+
+
+# Fixed-point iterations for an open loop's batch (each moves halfway to L = λ W).
+OPEN_LOOP_ITERATIONS = 60
+
+
+def batch_for(m: Measurement, engine: Engine) -> float:
+    """Sequences decoding at once: the clients of a closed loop; at a request rate λ the
+    L that solves Little's law L = λ W(L), W the request time at batch L (iterated from
+    L = 1, halfway each time), capped at what fits; offline, what fits."""
+    limit = memory_batch(m, engine)
+    if m.concurrency is not None:
+        return min(m.concurrency, limit)
+    if m.request_rate is None:
+        return limit
+    batch = 1.0
+    for _ in range(OPEN_LOOP_ITERATIONS):
+        wanted = m.request_rate * _timing(m, engine, batch)[1]
+        batch = min(limit, max(1.0, (batch + wanted) / 2))
+    return batch
+
+
+def _timing(m: Measurement, engine: Engine, batch: float) -> tuple[float, float, float]:
+    """(step s, request s, output tokens/s of the replica) at `batch` sequences: one
+    prompt's prefill, then output − 1 steps; a batch of one decodes at mid context, a larger
+    one in the smooth mixed step that carries its share of prefill."""
+    isl, osl = m.input_tokens, m.output_tokens
+    if batch <= 1:
+        step = engine.decode_step(1, isl + osl / 2).total_s
+        request = engine.prefill(isl).total_s + (osl - 1) * step
+        return step, request, osl / request
+    step = engine.mixed_step(batch, isl, osl, isl + osl).total_s
+    request = engine.prefill(isl).total_s + (osl - 1) * step
+    return step, request, batch / step
 
 
 def predict(m: Measurement, eff: ResolvedEfficiency) -> float:
@@ -58,15 +95,9 @@ def predict(m: Measurement, eff: ResolvedEfficiency) -> float:
         return engine.prefill(isl).total_s
     if m.metric is Metric.decode_step_s:
         return engine.decode_step(m.concurrency or 1, isl).total_s
-    batch = batch_for(m, engine)
-    if batch == 1:
-        step = engine.decode_step(1, isl + osl / 2).total_s
-        request = engine.prefill(isl).total_s + (osl - 1) * step
-        rate = osl / request
-    else:
-        step = engine.mixed_step(batch, isl, osl, isl + osl).total_s
-        request = engine.prefill(isl).total_s + (osl - 1) * step
-        rate = batch / step
+    step, request, rate = _timing(m, engine, batch_for(m, engine))
+    if m.request_rate is not None:  # an open loop serves what arrives, up to its capacity
+        rate = min(rate, m.request_rate * osl)
     if m.metric in (Metric.tpot_s, Metric.itl_s):
         return step
     if m.metric is Metric.e2e_latency_s:

@@ -4,7 +4,7 @@ A residual is the ratio r = measured / predicted for one published row (publishe
 For a fitted profile (one GPU and software generation, `specs/catalog/calibrations.yaml`)
 each of its rows is predicted by the profile refitted without that row, so r is what a
 configuration nobody measured can expect. The band of a metric and profile is
-[P10(r), P90(r)] with `validate.percentile` (linear interpolation, numpy's default): reality
+[P10(r), P90(r)] with `percentile` (linear interpolation, numpy's default): reality
 lies between value × P10 and value × P90 for 8 rows in 10 of the calibration set.
 
 - A (metric, profile) with fewer than MIN_ROWS rows of its own takes the metric's residuals
@@ -90,6 +90,15 @@ class Residual:
         return self.measured / self.predicted
 
 
+def percentile(values: list[float], q: float) -> float:
+    """Linear-interpolation percentile (numpy's default), q in [0, 1]."""
+    ordered = sorted(values)
+    position = q * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
 def _metric_name(m: Measurement) -> str | None:
     return next((k for k, v in METRICS.items() if v == m.metric.value), None)
 
@@ -151,7 +160,6 @@ def _basis(kind: str, metric: str, n: int, label: str = "", note: str = "") -> s
 
 
 def _entry(metric: str, profile: str, kind: str, ratios: list[float], basis: str) -> dict[str, Any]:
-    from napkin.calibration.validate import percentile
 
     return {
         "metric": metric,

@@ -43,8 +43,8 @@ def validate_command(
     path: Annotated[
         Path | None,
         typer.Argument(
-            help="measurements: napkin CSV, vLLM bench JSON or GuideLLM JSON "
-            "(default: the shipped published set)"
+            help="measurements: napkin CSV or a benchmark tool's results file (vLLM, SGLang, "
+            "GuideLLM, AIPerf, GenAI-Perf, llmperf, inference-perf; default: the shipped set)"
         ),
     ] = None,
     profile: Annotated[
@@ -55,18 +55,27 @@ def validate_command(
     model: Annotated[str | None, typer.Option(help="model the JSON benchmark ran")] = None,
     tp: Annotated[int, typer.Option(min=1, help="tensor-parallel degree")] = 1,
     precision: Annotated[Precision, typer.Option(help="weight precision")] = Precision.bf16,
+    simulate: Annotated[
+        bool,
+        typer.Option(
+            "--simulate/--closed-form",
+            help="rerun each row's benchmark in the simulator (default), or closed form only",
+        ),
+    ] = True,
     as_json: JsonOut = False,
 ) -> None:
-    """Measured vs predicted for every row, then median and P90 error per metric."""
+    """Measured vs predicted for every row (closed form, and the row's benchmark rerun in
+    the simulator), then median, P90 and share within 25% per metric and statistic."""
     from napkin.calibration.ingest import read_measurements
-    from napkin.calibration.validate import compare, statistics, unexplained
     from napkin.specs.profile import load_profile
+    from napkin.validate.scores import compare, statistics, unexplained
 
     try:
         source = path or PUBLISHED
         rows = compare(
             read_measurements(source, _conditions(gpu, model, tp, precision, "")),
             load_profile(profile) if profile else None,
+            simulate,
         )
     except NapkinError as error:
         fail(error)
@@ -97,29 +106,34 @@ def validate_command(
 
 @app.command("calibrate")
 def calibrate_command(
-    path: Annotated[Path, typer.Argument(help="napkin CSV, vLLM bench JSON or GuideLLM JSON")],
+    path: Annotated[Path, typer.Argument(help="napkin CSV or a benchmark tool's results file")],
     name: Annotated[str, typer.Option("--name", help="name to save the profile under")],
     gpu: Annotated[str | None, typer.Option(help="GPU the benchmark ran on")] = None,
     model: Annotated[str | None, typer.Option(help="model the benchmark ran")] = None,
     tp: Annotated[int, typer.Option(min=1, help="tensor-parallel degree")] = 1,
     precision: Annotated[Precision, typer.Option(help="weight precision")] = Precision.bf16,
-    engine: Annotated[str, typer.Option(help="engine and version, for the record")] = "user",
+    engine: Annotated[
+        str, typer.Option(help="engine the runs used: vllm, sglang, tensorrt-llm, trtllm-bench")
+    ] = "vllm",
     force: Annotated[bool, typer.Option("--force", help="replace a profile of this name")] = False,
 ) -> None:
     """Fit the efficiency knobs to your own benchmark runs and save a named profile."""
     from napkin.calibration.fit import fit, profile_from_fit
     from napkin.calibration.ingest import read_measurements
-    from napkin.calibration.validate import compare, statistics
+    from napkin.specs.engine import find_engine
     from napkin.specs.profile import check_profile_name, save_profile
+    from napkin.validate.scores import compare, statistics
 
     try:
         check_profile_name(name)
-        rows = read_measurements(path, _conditions(gpu, model, tp, precision, engine))
+        preset = find_engine(engine, "--engine")
+        rows = read_measurements(path, _conditions(gpu, model, tp, precision, preset.name))
         gpus = sorted({m.gpu for m in rows})
         if len(gpus) != 1:
             raise NapkinError(f"a profile is for one GPU; this file has {gpus}", file=str(path))
         result = fit(rows, gpus[0])
-        profile = profile_from_fit(result, name, engine, f"{path} ({len(rows)} rows)")
+        software = f"{preset.label} {preset.version}"
+        profile = profile_from_fit(result, name, software, f"{path} ({len(rows)} rows)")
         saved = save_profile(profile, force)
     except NapkinError as error:
         fail(error)

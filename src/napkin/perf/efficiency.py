@@ -25,6 +25,11 @@ DEFAULT_BANDWIDTH_FRACTION = 0.85
 # (calibration rows 115/116) while its weights read in 2.0 ms and 7.1 ms: ~2-3 ms per engine
 # step goes to launches, sampling and scheduling.
 DEFAULT_STEP_OVERHEAD_S = 2.0e-3
+# CPU work per running sequence per step (scheduling, sampling, detokenizing, output
+# processing): vLLM's V1 rewrite names it the cost that grows with the batch while GPU
+# steps shrink (vLLM blog, "vLLM V1", 2025-01-27). 0 until fitted: the fitted profiles
+# (calibrations.yaml) measure it together with the fixed part.
+DEFAULT_SEQUENCE_OVERHEAD_S = 0.0
 # Per-collective latency of a small all-reduce inside an NVLink node (a one-shot custom
 # all-reduce, as vLLM uses for decode-sized messages): an assumption until calibrated.
 DEFAULT_ALLREDUCE_LATENCY_S = 8.0e-6
@@ -39,6 +44,7 @@ DEFAULT_SOURCES = {
     "bandwidth_fraction": "median STREAM-Triad fraction of the calibration set (rows 160-167)",
     "link_fraction": "assumption below NCCL's 479 GB/s bus bandwidth on 8xH100 (row 161)",
     "step_overhead_s": "GPT-J 6B batch-1 decode minus its weight-read time (rows 115-116)",
+    "sequence_overhead_s": "none assumed: only a fitted profile measures it",
     "allreduce_latency_s": "assumption for a one-shot NVLink all-reduce, not yet measured",
 }
 
@@ -62,6 +68,12 @@ class ResolvedEfficiency:
     step_overhead_s: float
     allreduce_latency_s: float
     origins: dict[str, Origin]
+    sequence_overhead_s: float = 0.0  # after origins: positional callers predate it
+
+    def overhead_s(self, sequences: float) -> float:
+        """Per-step overhead = step_overhead_s + sequence_overhead_s × sequences: a fixed
+        part (launches, scheduling a step) and a part per running sequence."""
+        return self.step_overhead_s + self.sequence_overhead_s * sequences
 
 
 def resolve(
@@ -87,6 +99,7 @@ def resolve(
         "bandwidth_fraction": DEFAULT_BANDWIDTH_FRACTION,
         "link_fraction": DEFAULT_LINK_FRACTION,
         "step_overhead_s": DEFAULT_STEP_OVERHEAD_S,
+        "sequence_overhead_s": DEFAULT_SEQUENCE_OVERHEAD_S,
         "allreduce_latency_s": DEFAULT_ALLREDUCE_LATENCY_S,
     }
     values: dict[str, float] = {}

@@ -27,7 +27,7 @@ import numpy as np
 
 from napkin.perf.step_model import StepModel
 from napkin.sim.gateway import Gateway, GatewayConfig
-from napkin.sim.replica import Replica, ReplicaConfig
+from napkin.sim.replica import Replica
 from napkin.sim.requests import (
     CANCELLED,
     FAILED,
@@ -39,6 +39,7 @@ from napkin.sim.requests import (
     Requests,
 )
 from napkin.sim.router import Router, pick
+from napkin.sim.scheduling import ReplicaConfig
 
 CANCEL, TIMER, REPLICA, ARRIVAL = 0, 1, 2, 3  # tie-break order at one instant
 BUSY = 1 << 40  # outstanding count that keeps a down replica out of least-loaded routing
@@ -54,6 +55,7 @@ class FleetConfig:
     propagate_cancel: bool = True  # a client's cancel reaches the replica and frees it
     sample_interval_s: float = 1.0
     drain_limit_s: float = inf  # after the last arrival; what is still held is then unfinished
+    clients: int = 0  # > 0: a closed loop (see Fleet.run); 0: arrivals as generated
 
 
 @dataclass
@@ -221,19 +223,32 @@ class Fleet:
         self._push(index)
 
     def run(self, progress: Callable[[float], None] | None = None) -> FleetRun:
+        """Merge the event streams until none is left or the drain limit passes.
+
+        Closed loop (`clients` = N > 0), as a benchmark at a fixed concurrency: requests go
+        out in order, the first N at time 0 and each later one the instant an earlier one
+        ends (N clients, no think time). Their generated arrival times are ignored and
+        overwritten, in `requests.arrival_s` too, with the times they were sent."""
         r = self.requests
         arrivals = self.columns.arrival  # shared, compact; attempts appended arrive by timer
         initial = self.initial
+        clients = self.config.clients
+        sent = min(clients, initial) if clients else initial
+        for rid in range(sent if clients else 0):
+            arrivals[rid] = 0.0
         order = np.argsort(r.cancel_at_s, kind="stable")
         cancels = [(float(r.cancel_at_s[i]), int(i)) for i in order if r.cancel_at_s[i] < inf]
-        last = arrivals[initial - 1] if initial else 0.0
+        last = inf if clients else (arrivals[initial - 1] if initial else 0.0)
         horizon = last + self.config.drain_limit_s
-        series = self._series(horizon if horizon < inf else last)
+        series = self._series(horizon if horizon < inf else (0.0 if clients else last))
         next_sample, sample = 0.0, 0
         a = c = events = 0
         now = 0.0
         while True:
-            t_arrival = arrivals[a] if a < initial else inf
+            while sent < initial and sent < clients + self.records.ended:  # a client is free
+                arrivals[sent] = now
+                sent += 1
+            t_arrival = arrivals[a] if a < sent else inf
             t_cancel = cancels[c][0] if c < len(cancels) else inf
             t_timer = self.timers[0][0] if self.timers else inf
             while self.heap and self.heap[0][0] < inf and self._stale_top():
@@ -242,7 +257,9 @@ class Fleet:
             now = min(t_arrival, t_cancel, t_timer, t_replica)
             if now == inf or now > horizon:
                 break
-            while next_sample <= now and sample < len(series.time_s):
+            while next_sample <= now and (clients or sample < len(series.time_s)):
+                if sample == len(series.time_s):
+                    series = self._grown(series)
                 self._sample(series, sample, next_sample)
                 sample += 1
                 next_sample += series.interval_s
@@ -261,6 +278,9 @@ class Fleet:
                 a += 1
                 if progress and a % 4096 == 0:
                     progress(now)
+        if clients:
+            last = max(arrivals[: self.initial], default=0.0)
+            r.arrival_s[:] = arrivals[: self.initial]
         end = horizon if now < inf else max([last, *(rep.now for rep in self.replicas)])
         self._end_leftovers(end)
         busy = np.array([replica.busy_s for replica in self.replicas])
@@ -322,6 +342,15 @@ class Fleet:
         series.waiting[row] = len(self.central) + sum(len(x.waiting) for x in self.replicas)
         series.running[row] = sum(len(x.decoding) + len(x.prefilling) for x in self.replicas)
         series.kv_fraction[row] = sum(x.kv.used for x in self.replicas) / capacity
+
+    @staticmethod
+    def _grown(series: Series) -> Series:
+        """Twice the rows (a closed loop's length is not known before it runs)."""
+        return Series(
+            series.interval_s,
+            *(np.concatenate([v, np.zeros_like(v)]) for v in (series.time_s, series.waiting)),
+            *(np.concatenate([v, np.zeros_like(v)]) for v in (series.running, series.kv_fraction)),
+        )
 
     @staticmethod
     def _trim(series: Series, rows: int) -> Series:

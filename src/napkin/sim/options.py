@@ -18,8 +18,8 @@ from napkin.planner import Plan
 from napkin.sim.arrival import ArrivalKind
 from napkin.sim.event_loop import FleetConfig
 from napkin.sim.gateway import GatewayConfig
-from napkin.sim.replica import DraftConfig, ReplicaConfig
 from napkin.sim.router import Router
+from napkin.sim.scheduling import DraftConfig, ReplicaConfig
 from napkin.sim.traffic import Arrivals, Traffic, daily_curve
 from napkin.specs.design import ChatbotDesign, CodingAgentDesign, CompletionDesign
 

@@ -4,7 +4,8 @@ Each engine step decodes one token for every running sequence and spends the res
 token budget on prompt chunks (chunked prefill), first come first served. A request is
 admitted when a sequence slot is free and the KV cache can hold its prompt; when the cache
 cannot hold the next decode tokens, the most recently admitted sequence is preempted and
-will recompute (vLLM's default policy).
+will recompute (vLLM's default policy). Engines that differ (reserving a request's whole KV
+at admission, prefill-only steps) are settings of `sim/scheduling.ReplicaConfig`.
 
 The clock never ticks token by token. Between changes of composition (an admission, a
 prompt finishing, a completion, a cancellation, a preemption) every step has the same rows
@@ -16,40 +17,18 @@ from __future__ import annotations
 
 import heapq
 from collections import OrderedDict, deque
-from dataclasses import dataclass
 from math import ceil, floor, inf
 
 from napkin.perf.step_model import StepModel, Vector
 from napkin.sim.kv_cache import KVCache
 from napkin.sim.requests import CANCELLED, COMPLETED, PENDING, TIMED_OUT, Columns, Records
+from napkin.sim.scheduling import ReplicaConfig
 from napkin.sim.sequences import Decoding, Prefilling, Segment
 
-
-@dataclass(frozen=True)
-class DraftConfig:
-    """Speculative decoding: each step verifies `draft_tokens` + 1 rows per sequence and yields
-    `tokens_per_step` tokens on average; `draft` prices the draft model's passes."""
-
-    draft_tokens: int
-    tokens_per_step: float
-    draft: StepModel
-
-
-@dataclass(frozen=True)
-class ReplicaConfig:
-    """- `max_seqs`: concurrent sequences (vLLM max_num_seqs).
-    - `token_budget`: rows per step, decode and prefill together (max_num_batched_tokens).
-    - `kv_capacity_tokens` / `block_tokens`: the paged KV cache.
-    - `prefix_cache_tokens`: KV kept for finished sessions' prefixes (LRU); 0 disables it.
-    - `queue_timeout_s`: a request still waiting this long after arriving times out."""
-
-    max_seqs: int
-    token_budget: int
-    kv_capacity_tokens: int
-    block_tokens: int = 16
-    prefix_cache_tokens: int = 0
-    queue_timeout_s: float = inf
-    speculation: DraftConfig | None = None
+# SGLang's admission estimate of the output a request will still need, as a fraction of its
+# max_new_tokens (python/sglang/srt/managers/scheduler.py @ v0.5.3: init_new_token_ratio
+# from SGLANG_INIT_NEW_TOKEN_RATIO, default 0.7).
+NEW_TOKEN_RATIO = 0.7
 
 
 class Replica:
@@ -79,6 +58,7 @@ class Replica:
         self.ctx_sum = 0.0  # Σ contexts of decoding sequences
         self.kv = KVCache(config.kv_capacity_tokens, config.block_tokens)
         self.recompute: dict[int, float] = {}  # preempted rid -> tokens to prefill again
+        self.reserved: dict[int, float] = {}  # rid -> KV reserved whole (reserve_output)
         self.cache: OrderedDict[int, float] = OrderedDict()  # session -> cached tokens
         self.cached_tokens = 0.0
         self.order = 0
@@ -117,6 +97,7 @@ class Replica:
         self.decoding.clear()
         self.heap.clear()
         self.recompute.clear()
+        self.reserved.clear()
         self.cache.clear()
         self.kv.clear()
         self.ctx_sum = self.cached_tokens = 0.0
@@ -140,7 +121,8 @@ class Replica:
         for entry in self.prefilling:
             if entry.rid == rid:
                 self.prefilling.remove(entry)
-                self.kv.free(self._prompt_of(rid))
+                reserved = self.reserved.pop(rid, None)
+                self.kv.free(self._prompt_of(rid) if reserved is None else reserved)
                 break
         else:
             if rid in self.decoding:
@@ -204,12 +186,28 @@ class Replica:
                 records.end(rid, TIMED_OUT, self.arrival[rid] + config.queue_timeout_s)
                 continue
             prompt = self._prompt_of(rid)
-            if not self.kv.can_allocate(prompt, self.held):
+            need = prompt + self._output_left(rid) if config.reserve_output else prompt
+            if not self.kv.can_allocate(need + self._headroom(rid), self.held):
                 break  # head of line waits for KV, as vLLM's FCFS does
             self.waiting.popleft()
             hit = self._prefix_hit(rid)
-            self.kv.allocate(prompt)
+            self.kv.allocate(need)
+            if config.reserve_output:
+                self.reserved[rid] = need
             self.prefilling.append(Prefilling(rid, max(1.0, prompt - hit), float(hit)))
+
+    def _headroom(self, rid: int) -> float:
+        """KV a prefill-first engine keeps free beyond the prompt when it admits: a share of
+        the request's output (SGLang's new_token_ratio, 0.7 at start) and the running
+        sequences' next decode step, so a new prompt cannot take the room the decodes it
+        pauses need (else admission and preemption would chase each other)."""
+        if self.config.mixes_prefill_and_decode or self.config.reserve_output:
+            return 0.0
+        return NEW_TOKEN_RATIO * self._output_left(rid) + len(self.decoding) * self.rate
+
+    def _output_left(self, rid: int) -> float:
+        """Tokens still to generate (a recomputed prompt holds the generated ones)."""
+        return self.output[rid] - float(self.records.generated[rid])
 
     def _prefix_hit(self, rid: int) -> float:
         if not self.config.prefix_cache_tokens or rid in self.recompute:
@@ -254,7 +252,7 @@ class Replica:
     def _release(self, rid: int) -> None:
         context = self._context(rid)
         self.ctx_sum -= context
-        self.kv.free(context)
+        self.kv.free(self.reserved.pop(rid) if self.config.reserve_output else context)
         del self.decoding[rid]  # its heap entry is skipped when it surfaces
 
     def _plan(self) -> None:
@@ -263,13 +261,15 @@ class Replica:
             return
         self._admit()
         decodes = len(self.decoding)
-        growth_kv = decodes * self.rate
+        growth_kv = 0.0 if self.config.reserve_output else decodes * self.rate
         free = self.kv.room(self.held)
         while decodes and free < growth_kv:
             self._preempt()
             decodes = len(self.decoding)
-            growth_kv = decodes * self.rate
+            growth_kv = decodes * self.rate  # only without reservations: they never grow
             free = self.kv.room(self.held)
+        decoding = self.config.mixes_prefill_and_decode or not self.prefilling
+        decodes = decodes if decoding else 0  # prefill first: the decodes wait a step
         budget = self.config.token_budget - decodes * self.rows
         prefill: list[tuple[Prefilling, int]] = []
         for entry in self.prefilling:
@@ -281,7 +281,7 @@ class Replica:
         if not decodes and not prefill:
             self.segment = None
             return
-        steps = self._segment_steps(decodes, prefill, free, growth_kv)
+        steps = self._segment_steps(decodes, prefill, free, growth_kv if decodes else 0.0)
         first, growth = self._batches(decodes, prefill)
         duration = self.steps.segment_time(first, growth, steps)
         spec = self.config.speculation
@@ -291,7 +291,7 @@ class Replica:
             overhead = spec.draft.engine.efficiency.step_overhead_s * steps
             draft = spec.draft.segment_time(draft_first, growth, steps) - overhead
             duration += spec.draft_tokens * draft
-        self.segment = Segment(self.now, steps, first, growth, prefill, duration)
+        self.segment = Segment(self.now, steps, first, growth, prefill, duration, decoding)
 
     def _segment_steps(
         self, decodes: int, prefill: list[tuple[list[float], int]], free: float, growth_kv: float
@@ -299,7 +299,7 @@ class Replica:
         steps = 1 << 62
         while self.heap and self._stale(self.heap[0]):
             heapq.heappop(self.heap)  # cancelled or preempted since it was pushed
-        if self.heap:
+        if self.heap and decodes:
             steps = max(1, self.heap[0][0] - self.step)
         for entry, chunk in prefill:
             steps = min(steps, max(1, ceil(entry.remaining / chunk)))
@@ -312,8 +312,9 @@ class Replica:
     ) -> tuple[Vector, Vector]:
         """Step 0 of the segment, and how each later step differs from the one before."""
         chunk_tokens = sum(chunk for _, chunk in prefill)
-        attended = self.ctx_sum + sum(c * (e.done + (c + 1) / 2) for e, c in prefill)
-        read = self.ctx_sum + sum(e.done + c for e, c in prefill)
+        held = self.ctx_sum if decodes else 0.0  # decodes waiting a step read no KV
+        attended = held + sum(c * (e.done + (c + 1) / 2) for e, c in prefill)
+        read = held + sum(e.done + c for e, c in prefill)
         d_attended = decodes * self.rate + sum(c * c for _, c in prefill)
         d_read = decodes * self.rate + chunk_tokens
         # Rows through the LM head: every decode, and each prompt that finishes this step.
@@ -325,10 +326,12 @@ class Replica:
         """Advance time and every sequence by `steps` steps of the segment."""
         self.now = segment.start_s + duration
         self.busy_s += duration
-        self.step += steps
-        grown = len(self.decoding) * self.rate * steps
+        decoded = steps if segment.decoding else 0  # a decode's clock: steps it ran in
+        self.step += decoded
+        grown = len(self.decoding) * self.rate * decoded
         self.ctx_sum += grown
-        self.kv.allocate(grown)
+        if not self.config.reserve_output:  # reserved at admission otherwise
+            self.kv.allocate(grown)
         for entry, chunk in segment.prefill:
             entry.remaining -= chunk * steps
             entry.done += chunk * steps
@@ -346,7 +349,8 @@ class Replica:
             records.generated[rid] = 1
         generated = float(records.generated[rid])
         context = self._prompt_of(rid) if rid in self.recompute else self.prompt[rid] + 1.0
-        self.kv.allocate(context - self._prompt_of(rid))  # the first token (or nothing)
+        if not self.config.reserve_output:  # the first token (or nothing), unless reserved
+            self.kv.allocate(context - self._prompt_of(rid))
         self.recompute.pop(rid, None)
         left = self.output[rid] - generated
         self.order += 1

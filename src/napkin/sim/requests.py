@@ -78,12 +78,16 @@ class Records:
             np.zeros(n, np.int32),
         )
 
+    def __post_init__(self) -> None:
+        self.ended = 0  # requests given a terminal state so far (a closed loop's clock)
+
     def end(self, rid: int, outcome: int, time_s: float) -> None:
         """Give a request its terminal state (once)."""
         if self.outcome[rid] != PENDING:
             raise RuntimeError(f"request {rid} ended twice")
         self.outcome[rid] = outcome
         self.finish_s[rid] = time_s
+        self.ended += 1
 
 
 @dataclass(frozen=True)

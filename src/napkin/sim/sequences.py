@@ -37,6 +37,7 @@ class Segment:
     growth: Vector
     prefill: list[tuple[Prefilling, int]]  # (prompt being prefilled, tokens per step)
     duration_s: float
+    decoding: bool = True  # False: a prefill-only step, the decoding sequences wait
 
     @property
     def end_s(self) -> float:

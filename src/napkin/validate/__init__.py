@@ -1,0 +1,1 @@
+"""Validate: napkin against measurements, each row's benchmark rerun in the simulator."""
