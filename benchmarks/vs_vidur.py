@@ -9,7 +9,9 @@ How the step costs are made equal. Vidur 0.0.26 fetches GPU profiles from a mode
 its profile CSVs are written from napkin's own roofline (`perf.ops`, `perf.communication`),
 on the grid Vidur's predictor queries (tokens rounded up to 8, KV to 256, chunks to 32):
 - napkin's per-step overhead and its LM head go on Vidur's `add` op, divided by the layer
-  count (Vidur sums its ops per layer; it never reads the `emb` op);
+  count (Vidur sums its ops per layer; it never reads the `emb` op). Vidur keys these ops by
+  tokens only, so rows through the LM head (and any per-sequence overhead) are taken as
+  min(tokens, sequence cap);
 - Vidur runs its `sarathi` scheduler with napkin's token budget as chunk size, the same
   sequence cap, and its own extra costs off (NCCL launch overhead, the 10% decode-attention
   batching overhead), which napkin does not model.
@@ -17,7 +19,8 @@ on the grid Vidur's predictor queries (tokens rounded up to 8, KV to 256, chunks
 How speed is measured. Each tool runs as its own process, start-up and imports included.
 Vidur's first run trains its random-forest predictors and caches them (reported as its cold
 time); the timed repetitions reuse that cache, as a Vidur user's runs do. napkin and Vidur
-runs alternate; the ratio is the median over repetitions of Vidur's time / napkin's time.
+runs alternate (2 noisy cores); the ratio is the median over repetitions of napkin's process
+time / Vidur's, for wall and for CPU time.
 TTFT, TPOT ((E2E - TTFT) / (output tokens - 1), vLLM's definition, computed the same way for
 both) and E2E are compared at mean, P50 and P99.
 
@@ -68,8 +71,9 @@ SETS = [
     f"deployment.tp={TP}",
     "deployment.precision=bf16",
 ]
-# Vidur's prediction grid: tokens per step (rounded up to 8), KV (rounded up to 256),
-# prefill chunks (rounded up to 32), decode batch sizes up to its 128 cap.
+# Profile grid, on the points Vidur's predictor asks (tokens per step rounded up to 8, KV to
+# 256, prefill chunks to 32, decode batches up to the cap) where this workload runs, sparser
+# beyond: a random forest predicts a step function between the rows it was trained on.
 TOKENS = [*range(8, 1024, 8), *range(1024, 8193, 128)]
 KV = [*range(0, 2048, 256), *range(2048, 8193, 512)]
 CHUNKS = [*range(32, 1024, 32), *range(1024, 4097, 256)]
@@ -349,7 +353,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cache, out, trace = Path(tmp) / "cache", Path(tmp) / "out", Path(tmp) / "trace.csv"
         write_trace(trace, args.requests, args.seed)
-        write_profiles(cache, _engine())
+        engine = _engine()
+        write_profiles(cache, engine)
         cold, _ = run_vidur(args.vidur_python, cache, out, trace)
         print(
             f"vidur cold (trains and caches its predictors): {cold.wall:.1f} s wall "
@@ -365,6 +370,8 @@ def main() -> None:
                 f"vidur {vidur_t.wall:.1f} s wall {vidur_t.cpu:.1f} s CPU"
             )
         vidur = vidur_stats(metrics, args.requests)
+    if _engine() != engine:
+        sys.exit("napkin's step model changed during the run (files edited?): run it again")
     print(f"{args.requests:,} requests, whole processes, medians of {args.repeats} runs:")
     for kind in Times._fields:
         n = statistics.median(getattr(a, kind) for a, _ in runs)

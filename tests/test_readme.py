@@ -68,3 +68,23 @@ def test_design_doc_ratio_matches_the_current_output():
     six = plan(load_design("chatbot", ["sla.e2e_p99_s=6"])).recommendation.gpus
     fifteen = plan(load_design("chatbot")).recommendation.gpus
     assert f"closed form now gives {six / fifteen:.2f}×" in design_doc
+
+
+def test_readme_validation_figures_match_the_current_output():
+    """The README's queueing figure: TTFT at 8 or more clients, simulated vs closed form."""
+    from statistics import median
+
+    from napkin.calibration.measurement import Metric, read_csv
+    from napkin.cli.shell import PUBLISHED, UNDER_LOAD
+    from napkin.validate.scores import compare
+
+    rows = [
+        m
+        for m in read_csv(PUBLISHED) + read_csv(UNDER_LOAD)
+        if m.metric is Metric.ttft_s and (m.concurrency or 0) >= 8
+    ]
+    scored = compare(rows)
+    simulated = median(abs(r.error) for r in scored)
+    closed = median(abs(r.closed_form_error) for r in scored)
+    text = " ".join(README.split())
+    assert f"off by a median of {simulated:.1%}, the closed form's by {closed:.1%}" in text

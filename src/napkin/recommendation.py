@@ -221,7 +221,12 @@ def constraints(plan: Plan, sizing: Sizing) -> tuple[list[Constraint], list[Cons
     point, dep = sizing.limit, plan.design.deployment
     batch = [
         _slack("KV-cache memory", point.batch, f["max_sequences_by_memory"], "sequences"),
-        _slack("engine batch limit", point.batch, dep.max_batch or BATCH_CAP, "sequences"),
+        _slack(
+            "engine batch limit",
+            point.batch,
+            dep.max_batch or min(BATCH_CAP, dep.preset.max_seqs),
+            "sequences",
+        ),
         _slack("prefill token budget", point.prefill_load, 1.0, "fraction of chunk room"),
     ]
     if sizing.tpot_budget_s is not None:

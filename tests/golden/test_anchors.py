@@ -32,7 +32,7 @@ def test_fleet_and_cost(chatbot):
     assert f["model_gpus_provisioned"].value == rec.replicas * 8
     assert f["model_monthly_cost_usd"].value == pytest.approx(rec.replicas * 8 * 2.0 * 24 * 30)
     # Little's law: the fleet's slots hold the requests in flight at peak × headroom:
-    # 13,889 req/s × 1.25 × 14.2 s a request ≈ 246,700 ≤ 564 replicas × 461 slots = 260,004
+    # 13,889 req/s × 1.25 × 14.2 s a request ≈ 246,800 ≤ 568 replicas × 458 slots = 260,144
     in_flight = f["peak_qps"].value * 1.25 * f["request_time_s"].value
     assert rec.replicas * f["decode_batch"].value >= in_flight
     assert f["in_flight_at_peak"].value == pytest.approx(
@@ -42,20 +42,20 @@ def test_fleet_and_cost(chatbot):
 
 def test_decode_step_is_bytes_over_bandwidth_plus_collectives_plus_overhead(chatbot):
     # One decode step of 32 sequences at 1,000 tokens of context, TP 8 on H100 (bf16), with
-    # the H100 profile's knobs (bandwidth fraction 0.9381, 6.209 ms a step, link 0.8):
+    # the H100 profile's knobs (bandwidth fraction 0.9362, 6.139 ms a step, link 0.8):
     #   memory  = (141.1e9 weight B + 32 × 1,000 × 327,680 KV B)
-    #             / (3.35e12 B/s × 0.9381 × 8 GPUs)                        = 6.030 ms
+    #             / (3.35e12 B/s × 0.9362 × 8 GPUs)                        = 6.042 ms
     #   collectives: 2 all-reduces × 80 layers, each 8 µs + ring bytes
     #             1.75 × (32 × 8,192 × 2 B) / (450e9 B/s × 0.8)             = 10.55 µs
     #             × 160                                                    = 1.688 ms
-    #   overhead                                                           = 6.209 ms
-    #   total                                                              ≈ 13.93 ms
+    #   overhead                                                           = 6.139 ms
+    #   total                                                              ≈ 13.87 ms
     d = chatbot.design
     eff = resolve(d.efficiency, d.hardware, d.profile)
-    assert (eff.bandwidth_fraction, eff.step_overhead_s) == (0.9381, 0.006209)
+    assert (eff.bandwidth_fraction, eff.step_overhead_s) == (0.9362, 0.006139)
     step = step_time(d.model, d.hardware, d.deployment, eff, decode_batch(32, 1000))
-    memory = (141_107_412_992 + 32 * 1000 * 327_680) / (3.35e12 * 0.9381 * 8)
+    memory = (141_107_412_992 + 32 * 1000 * 327_680) / (3.35e12 * 0.9362 * 8)
     collectives = 160 * (8e-6 + 1.75 * 32 * 8192 * 2 / (450e9 * 0.8))
     assert step.memory_s == pytest.approx(memory, rel=0.02)
     assert step.communication_s == pytest.approx(collectives, rel=0.01)
-    assert step.total_s == pytest.approx(memory + collectives + 0.006209, rel=0.01)
+    assert step.total_s == pytest.approx(memory + collectives + 0.006139, rel=0.01)

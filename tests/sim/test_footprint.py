@@ -56,9 +56,15 @@ def test_memory_alone_can_refuse(monkeypatch):
 
 
 def test_simulate_coding_agent_on_defaults_does_not_start():
+    from napkin.planner import plan
+    from napkin.specs.loader import load_design
+
+    f = plan(load_design("coding-agent")).figures
+    # The slice offered: 8 replicas at their share of the peak, peak × 8 / replicas.
+    qps = f["peak_qps"].value * 8 / f["model_replicas_provisioned"].value
     result = runner.invoke(app, ["simulate", "coding-agent", "-q"])
     assert result.exit_code == 2
-    assert "run size" in result.output and "--replicas 8 --qps 3.75" in result.output
+    assert "run size" in result.output and f"--replicas 8 --qps {qps:.4g}" in result.output
     assert "Traceback" not in result.output
 
 

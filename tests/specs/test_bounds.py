@@ -141,11 +141,21 @@ def test_out_of_bounds_is_one_clear_error(kind: str, override: str, field: str) 
 
 
 def test_max_batch_above_memory_plans_what_fits_and_says_so() -> None:
-    sheet = plan(load_design("chatbot", ["deployment.max_batch=100000000"])).to_json()
+    # trtllm-bench runs up to 4,096 sequences: memory binds first.
+    overrides = ["deployment.max_batch=100000000", "deployment.engine=trtllm-bench"]
+    sheet = plan(load_design("chatbot", overrides)).to_json()
     figure = sheet["figures"]["decode_batch"]
     assert figure["value"] < 100_000_000
     assert "above what memory holds" in figure["detail"]
     assert "100,000,000" in figure["detail"]
+
+
+def test_max_batch_above_the_engine_limit_plans_the_limit_and_says_so() -> None:
+    # vLLM runs at most 1,024 sequences (max_num_seqs on an 80 GB GPU): below memory here.
+    sheet = plan(load_design("chatbot", ["deployment.max_batch=100000000"])).to_json()
+    figure = sheet["figures"]["decode_batch"]
+    assert figure["value"] == 1024
+    assert "vLLM V1's batch limit" in figure["detail"] and "(max_seqs)" in figure["detail"]
 
 
 HF = {

@@ -291,7 +291,8 @@ def interval(
 def profile_for(design: DesignBase) -> str | None:
     """Name of the fitted profile behind a design's performance figures, or None.
 
-    Mirrors `perf.efficiency.resolve(design.efficiency, design.hardware, design.profile)`:
+    Mirrors `perf.efficiency.resolve(design.efficiency, design.hardware, design.profile,
+    design.deployment.engine)`:
     the design's own profile (`--profile`), else the GPU's default shipped profile
     (`calibration_for(gpu.name)`). None when there is none, or when the design's
     `efficiency` overrides any fitted knob (compute_fraction, bandwidth_fraction,

@@ -10,6 +10,7 @@ import typer
 
 from napkin.cli.shell import (
     PUBLISHED,
+    UNDER_LOAD,
     JsonOut,
     app,
     fail,
@@ -55,6 +56,9 @@ def validate_command(
     model: Annotated[str | None, typer.Option(help="model the JSON benchmark ran")] = None,
     tp: Annotated[int, typer.Option(min=1, help="tensor-parallel degree")] = 1,
     precision: Annotated[Precision, typer.Option(help="weight precision")] = Precision.bf16,
+    engine: Annotated[
+        str, typer.Option(help="engine the JSON benchmark ran: vllm, sglang, tensorrt-llm")
+    ] = "vllm",
     simulate: Annotated[
         bool,
         typer.Option(
@@ -67,16 +71,16 @@ def validate_command(
     """Measured vs predicted for every row (closed form, and the row's benchmark rerun in
     the simulator), then median, P90 and share within 25% per metric and statistic."""
     from napkin.calibration.ingest import read_measurements
+    from napkin.specs.engine import find_engine
     from napkin.specs.profile import load_profile
     from napkin.validate.scores import compare, statistics, unexplained
 
     try:
-        source = path or PUBLISHED
-        rows = compare(
-            read_measurements(source, _conditions(gpu, model, tp, precision, "")),
-            load_profile(profile) if profile else None,
-            simulate,
-        )
+        sources = [path] if path else [PUBLISHED, UNDER_LOAD]
+        preset = find_engine(engine, "--engine").name
+        conditions = _conditions(gpu, model, tp, precision, preset)
+        measured = [m for s in sources for m in read_measurements(s, conditions)]
+        rows = compare(measured, load_profile(profile) if profile else None, simulate)
     except NapkinError as error:
         fail(error)
         return
@@ -85,7 +89,7 @@ def validate_command(
         typer.echo(
             json_text(
                 {
-                    "source": str(source),
+                    "sources": [str(s) for s in sources],
                     "rows": [r.to_json() for r in rows],
                     "stats": [s.to_json() for s in stats],
                     "unexplained": [r.measurement.id for r in unexplained(rows)],

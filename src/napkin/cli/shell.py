@@ -24,6 +24,7 @@ app = typer.Typer(
 )
 USAGE_ERROR = 2
 PUBLISHED = Path(__file__).parents[1] / "calibration" / "published.csv"
+UNDER_LOAD = Path(__file__).parents[1] / "calibration" / "under_load.csv"  # at a load
 
 
 def stdout_console():  # noqa: ANN201 - rich is imported lazily to keep start-up fast

@@ -77,10 +77,14 @@ class ResolvedEfficiency:
 
 
 def resolve(
-    overrides: Efficiency | None, gpu: GPU, profile: Profile | None = None
+    overrides: Efficiency | None,
+    gpu: GPU,
+    profile: Profile | None = None,
+    engine: str | None = None,
 ) -> ResolvedEfficiency:
     """Pick each knob from the design, else the given profile, else the GPU's shipped
-    calibration, else its catalog microbenchmark, else napkin's default."""
+    calibration for the engine (a preset name; else the GPU's default profile), else its
+    catalog microbenchmark, else napkin's default."""
     from napkin.specs.catalog import calibration_for
 
     if profile is not None and profile.gpu != gpu.name:
@@ -89,7 +93,7 @@ def resolve(
             field="--profile",
         )
     given = overrides or Efficiency()
-    fitted = profile or calibration_for(gpu.name)
+    fitted = profile or calibration_for(gpu.name, engine=engine)
     microbenchmark = {
         "compute_fraction": gpu.achievable_flops_fraction,
         "bandwidth_fraction": gpu.achievable_bandwidth_fraction,

@@ -31,12 +31,18 @@ from napkin.perf.speculation import Drafting
 # vLLM's default max_num_batched_tokens with chunked prefill on large GPUs (vLLM engine
 # arguments, v0.6+ docs: 8192 for chunked prefill on GPUs with >70 GB); the simulator uses it.
 DEFAULT_TOKEN_BUDGET = 8192
-# The most sequences napkin lets one replica run (vLLM's max_num_seqs is 256 by default;
-# engines tuned for throughput raise it; 4096 bounds the search, not a recommendation).
+# The most sequences napkin lets one replica run whatever the engine allows (4096 bounds the
+# search, not a recommendation); the engine's own limit (`specs/engine.py`, max_seqs) is
+# usually lower.
 BATCH_CAP = 4096
 # A cancelled completion is abandoned on average this long after it was sent: the next
 # keystroke after the IDE's debounce (an assumption; `simulate --cancel-after` overrides it).
 CANCEL_AFTER_S = 0.2
+
+
+def batch_cap(replica: ReplicaSetup) -> int:
+    """The most sequences the replica's engine runs at once: min(BATCH_CAP, its max_seqs)."""
+    return min(BATCH_CAP, replica.engine.deployment.preset.max_seqs)
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,10 @@ from math import ceil, floor, sqrt
 
 from napkin.capacity.queueing import gg_wait_quantile_s
 from napkin.perf.operating_point import (
-    BATCH_CAP,
     Point,
     ReplicaSetup,
     Request,
+    batch_cap,
     largest_batch,
     point_at,
 )
@@ -247,7 +247,7 @@ def size_fleet(
     rather than at random (Poisson per replica, c_a² = 1)."""
     replica = replace(replica, gap_shape=SLICE_REPLICAS if round_robin else 1.0)
     at = _points(replica, request)
-    upper = min(memory_limit, BATCH_CAP, replica.token_budget // replica.rows - 1)
+    upper = min(memory_limit, batch_cap(replica), replica.token_budget // replica.rows - 1)
     single = at(1)
     if upper < 1 or single is None:
         return Search(None, single, max(upper, 0))

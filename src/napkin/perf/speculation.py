@@ -50,7 +50,7 @@ def drafting_of(design: DesignBase) -> Drafting | None:
         find_model(spec.draft_model),
         design.hardware,
         Deployment(precision=design.deployment.precision),
-        resolve(design.efficiency, design.hardware, design.profile),
+        resolve(design.efficiency, design.hardware, design.profile, design.deployment.engine),
     )
     tokens = expected_tokens_per_step(spec.acceptance_rate, spec.draft_tokens)
     return Drafting(spec.draft_tokens, tokens, draft)

@@ -137,7 +137,10 @@ def _add_latency_budget(sheet: Sheet, design: CompletionDesign) -> None:
     sheet.derive(expected_tokens_per_step, "tokens")
     draft = find_model(spec.draft_model, field="completion.speculation.draft_model")
     context = sheet["context_tokens"] - sheet["output_tokens_per_request"] / 2
-    gpu, eff = design.hardware, resolve(design.efficiency, design.hardware, design.profile)
+    gpu, eff = (
+        design.hardware,
+        resolve(design.efficiency, design.hardware, design.profile, design.deployment.engine),
+    )
     draft_engine = Engine(draft, gpu, Deployment(tp=1, precision=design.deployment.precision), eff)
     # The k draft passes run inside one engine step, so they skip its fixed overhead.
     draft_s = draft_engine.decode_step(1, context).total_s - eff.step_overhead_s
@@ -246,7 +249,7 @@ def plan_completion(sheet: Sheet, design: CompletionDesign) -> PlanOutcome:
             design.model,
             design.hardware,
             design.deployment,
-            resolve(design.efficiency, design.hardware, design.profile),
+            resolve(design.efficiency, design.hardware, design.profile, design.deployment.engine),
         )
         _add_batching_tradeoff(sheet, design, engine)
     return outcome

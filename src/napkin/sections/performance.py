@@ -7,10 +7,10 @@ from napkin.figures import Sheet, Source
 from napkin.perf.batching import Engine
 from napkin.perf.efficiency import resolve
 from napkin.perf.operating_point import (
-    BATCH_CAP,
     CANCEL_AFTER_S,
     ReplicaSetup,
     Request,
+    batch_cap,
     largest_batch,
     point_at,
 )
@@ -36,7 +36,7 @@ def _assume_sla(sheet: Sheet, design: DesignBase) -> None:
 
 
 def _efficiency(sheet: Sheet, design: DesignBase) -> Engine:
-    eff = resolve(design.efficiency, design.hardware, design.profile)
+    eff = resolve(design.efficiency, design.hardware, design.profile, design.deployment.engine)
     gpu, dep = design.hardware, design.deployment
     add_peak_flops(sheet, gpu, dep.precision)
     sheet.add(
@@ -122,7 +122,7 @@ def _add_offline(
     sheet: Sheet, design: DesignBase, replica: ReplicaSetup, request: Request
 ) -> Search:
     """Every slot busy, no latency target: the batch is the memory or engine limit."""
-    upper = min(sheet["max_sequences_by_memory"], BATCH_CAP, replica.token_budget - 1)
+    upper = min(sheet["max_sequences_by_memory"], batch_cap(replica), replica.token_budget - 1)
     if design.deployment.max_batch:
         upper = min(upper, design.deployment.max_batch)
     batch = largest_batch(replica, request, upper)
@@ -166,14 +166,18 @@ def _add_operating_point(sheet: Sheet, sizing: Sizing, design: DesignBase) -> No
         if asked
         else ("KV-cache memory" if limit.batch >= memory else "the time-per-token budget")
     )
+    preset = design.deployment.preset
     if asked and asked > limit.batch:
-        why = (
-            f"KV-cache memory: deployment.max_batch ({asked:,}) is above what memory holds "
-            f"({memory:,.0f} sequences), so the plan uses {limit.batch:,}"
-            if limit.batch >= memory
-            else f"napkin's batch cap and token budget: deployment.max_batch ({asked:,}) is "
-            f"above what one replica runs, so the plan uses {limit.batch:,}"
-        )
+        if limit.batch >= memory:
+            cause = f"KV-cache memory: deployment.max_batch ({asked:,}) is above what memory "
+            cause += f"holds ({memory:,.0f} sequences)"
+        elif limit.batch == preset.max_seqs:
+            cause = f"{preset.label}'s batch limit: deployment.max_batch ({asked:,}) is above "
+            cause += f"the {preset.max_seqs:,} sequences it runs at once (max_seqs)"
+        else:
+            cause = f"napkin's batch cap and token budget: deployment.max_batch ({asked:,}) "
+            cause += "is above what one replica runs"
+        why = f"{cause}, so the plan uses {limit.batch:,}"
     sheet.add(
         "decode_batch",
         limit.batch,

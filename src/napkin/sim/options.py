@@ -98,7 +98,12 @@ def traffic_of(plan: Plan, options: SimOptions) -> Traffic:
 def steps_of(plan: Plan) -> StepModel:
     d = plan.design
     return StepModel(
-        Engine(d.model, d.hardware, d.deployment, resolve(d.efficiency, d.hardware, d.profile))
+        Engine(
+            d.model,
+            d.hardware,
+            d.deployment,
+            resolve(d.efficiency, d.hardware, d.profile, d.deployment.engine),
+        )
     )
 
 
@@ -131,6 +136,8 @@ def fleet_of(plan: Plan, options: SimOptions) -> FleetConfig:
         prefix_cache_tokens=int(capacity * options.prefix_cache_fraction),
         queue_timeout_s=options.queue_timeout_s or inf,
         speculation=_speculation(plan),
+        reserve_output=plan.design.deployment.preset.reserves_whole_request,
+        mixes_prefill_and_decode=plan.design.deployment.preset.mixes_prefill_and_decode,
     )
     gateway = GatewayConfig(
         max_context_tokens=options.max_context_tokens or plan.design.model.max_context,

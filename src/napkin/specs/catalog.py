@@ -93,11 +93,18 @@ def calibrations() -> tuple[Profile, ...]:
     return _load(CALIBRATIONS_FILE, Profile)
 
 
-def calibration_for(gpu: str, software: str | None = None) -> Profile | None:
-    """The shipped profile for a GPU: of that software generation, else the GPU's default."""
+def calibration_for(
+    gpu: str, software: str | None = None, engine: str | None = None
+) -> Profile | None:
+    """The shipped profile for a GPU: of that software generation, else fitted for that
+    engine (a preset name), else the GPU's default (what any engine without its own gets)."""
     mine = [p for p in calibrations() if p.gpu == gpu]
     if software is not None:
         exact = [p for p in mine if p.software == software]
         if exact:
             return exact[0]
+    if engine:
+        own = [p for p in mine if p.engine == engine]
+        if own:
+            return own[0]
     return next((p for p in mine if p.default), None)

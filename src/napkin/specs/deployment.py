@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from napkin.errors import NapkinError
+from napkin.specs.engine import DEFAULT_ENGINE, EnginePreset, find_engine
 from napkin.units import Precision
 
 
@@ -20,6 +22,8 @@ class Deployment(BaseModel):
     - `max_batch`: concurrent sequences per replica; when omitted the plan derives it from
       KV-cache capacity and the time-per-token budget.
     - `headroom`: provisioned / needed capacity at peak.
+    - `engine`: the serving engine (`catalog/engines.yaml`: vllm, sglang, tensorrt-llm,
+      trtllm-bench): its batch limit, KV admission and step policy, and its fitted profile.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
@@ -41,6 +45,19 @@ class Deployment(BaseModel):
     headroom: float = Field(
         default=1.25, ge=1, le=100, description="1 (none) to 100x the peak need"
     )
+    engine: str = Field(default=DEFAULT_ENGINE, description="an engine preset's name")
+
+    @field_validator("engine")
+    @classmethod
+    def _known_engine(cls, name: str) -> str:
+        try:
+            return find_engine(name).name
+        except NapkinError as error:
+            raise ValueError(error.message) from None
+
+    @property
+    def preset(self) -> EnginePreset:
+        return find_engine(self.engine)
 
     @property
     def kv_format(self) -> Precision:

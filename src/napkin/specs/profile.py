@@ -48,6 +48,7 @@ class Profile(BaseModel):
     warnings: tuple[str, ...] = ()
     fitted: str = Field(default_factory=lambda: date.today().isoformat())
     default: bool = False
+    engine: str = Field(default="", description="engine preset it stands for; '' = any")
 
     @property
     def description(self) -> str:
