@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from napkin.sim.event_loop import Fleet
 from napkin.sim.options import SimOptions, fleet_of, steps_of
@@ -87,3 +88,16 @@ def test_a_decode_waiting_a_prefill_step_makes_no_token(small_plan):
         assert not replica.segment.decoding
         replica.on_event()
     assert replica.step == step  # 4096 / 512 = 8 prefill-only steps, no decode step
+
+
+@pytest.mark.parametrize(
+    ("engine", "reserve", "mixes"),
+    [("vllm", False, True), ("sglang", False, False), ("tensorrt-llm", True, True)],
+)
+def test_the_design_engine_sets_the_simulated_policy(engine, reserve, mixes):
+    from napkin.planner import plan
+    from napkin.specs.loader import load_design
+
+    planned = plan(load_design("chatbot", [f"deployment.engine={engine}"]))
+    replica = fleet_of(planned, SimOptions(replicas=1)).replica
+    assert (replica.reserve_output, replica.mixes_prefill_and_decode) == (reserve, mixes)

@@ -33,6 +33,9 @@ def optimize_command(
     precisions: Annotated[str | None, typer.Option(help="comma-separated precisions")] = None,
     tps: Annotated[str | None, typer.Option(help="comma-separated TP degrees")] = None,
     models: Annotated[str | None, typer.Option(help="comma-separated alternative models")] = None,
+    engines: Annotated[
+        str | None, typer.Option(help="comma-separated engines, e.g. vllm,sglang,tensorrt-llm")
+    ] = None,
     price: Annotated[list[str] | None, typer.Option(help="GPU=USD per GPU-hour")] = None,
     objective: Annotated[
         Objective, typer.Option(help="cost, or cpqu (cost per quality unit)")
@@ -74,6 +77,7 @@ def optimize_command(
             ("gpus", csv_items(gpus)),
             ("precisions", csv_items(precisions)),
             ("models", csv_items(models)),
+            ("engines", _engines(csv_items(engines))),
         ):
             if value:
                 fields[name] = value
@@ -191,3 +195,10 @@ def _tps(text: str) -> tuple[int, ...]:
                 f"TP degrees are whole numbers, got {item!r}", field="--tps"
             ) from None
     return tuple(out)
+
+
+def _engines(names: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """Each --engines item as its preset's name (an unknown one is a clear error)."""
+    from napkin.specs.engine import find_engine
+
+    return tuple(find_engine(n, "--engines").name for n in names) if names else None

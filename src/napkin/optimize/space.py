@@ -20,8 +20,9 @@ def design_prices(design: Design) -> dict[str, float]:
 
 
 class Space(BaseModel):
-    """GPU x weight precision x tensor parallelism x batch cap x model (and, where the design
-    has them, speculative decoding and the agent's prefix caching)."""
+    """GPU x weight precision x tensor parallelism x batch cap x model x engine (and, where
+    the design has them, speculative decoding and the agent's prefix caching). No engines:
+    the design's own."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -30,6 +31,7 @@ class Space(BaseModel):
     tps: tuple[int, ...] = DEFAULT_TPS
     batch_caps: tuple[int | None, ...] = DEFAULT_BATCH_CAPS
     models: tuple[str, ...] = ()
+    engines: tuple[str, ...] = ()
     speculation: tuple[bool, ...] = (True,)
     prefix_caching: tuple[str, ...] = ()
     price_overrides: dict[str, float] = Field(default_factory=dict)
@@ -38,15 +40,17 @@ class Space(BaseModel):
 def candidates(space: Space, kind: str) -> list[tuple[str, ...]]:
     """Each candidate as `--set` overrides on the design."""
     models = space.models or (None,)
+    engines = space.engines or (None,)
     speculation = space.speculation if kind == "code-completion" else (True,)
     caching = space.prefix_caching if kind == "coding-agent" else ()
     out = []
-    for gpu, precision, tp, cap, model, spec, cache in product(
+    for gpu, precision, tp, cap, model, engine, spec, cache in product(
         space.gpus,
         space.precisions,
         space.tps,
         space.batch_caps,
         models,
+        engines,
         speculation,
         caching or (None,),
     ):
@@ -57,6 +61,8 @@ def candidates(space: Space, kind: str) -> list[tuple[str, ...]]:
             sets.append(f"deployment.max_batch={cap}")
         if model is not None:
             sets.append(f"model={model}")
+        if engine is not None:
+            sets.append(f"deployment.engine={engine}")
         if not spec:
             sets.append("completion.speculation=null")
         if cache is not None:

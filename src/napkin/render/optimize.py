@@ -101,6 +101,7 @@ NAMES = {
     "deployment.precision": "{}",
     "deployment.tp": "tp {}",
     "deployment.max_batch": "batch ≤ {}",
+    "deployment.engine": "on {}",
     "model": "{}",
     "agent.prefix_caching": "{} cache",
     "completion.speculation": "no speculation",
