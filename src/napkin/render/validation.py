@@ -154,7 +154,7 @@ def stats_table(stats: list[Stats]) -> Table:
         table.add_column(column, justify="left" if left else "right", overflow="fold")
     for s in stats:
         table.add_row(
-            s.metric.value,
+            METRIC_LABEL.get(s.metric, s.metric.value),
             s.statistic.value,
             str(s.rows),
             f"{s.median_ape:.1%}",
