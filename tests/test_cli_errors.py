@@ -162,7 +162,7 @@ def _patch(monkeypatch, target: str) -> None:
             ("drill", "chatbot", "--failure", "overload", "--json"),
             ["napkin.drills.selection.run_drill"],
         ),
-        (("validate", "--json"), ["napkin.validate.scores.statistics"]),
+        (("validate", "--closed-form", "--json"), ["napkin.validate.scores.statistics"]),
     ],
 )
 def test_json_output_is_strict(monkeypatch, args: tuple[str, ...], targets: list[str]) -> None:

@@ -40,7 +40,7 @@ def run_without_extras(*argv: str, extras: tuple[str, ...] = EXTRAS) -> subproce
         ("simulate", "chatbot", "--replicas", "2", "--duration", "20", "--json"),
         ("drill", "chatbot", "--replicas", "2", "--duration", "20", "--json"),
         ("optimize", "code-completion", "--verify", "0", "--json"),
-        ("validate", "--json"),
+        ("validate", "--closed-form", "--json"),
     ],
     ids=lambda argv: argv[0],
 )

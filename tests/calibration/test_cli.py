@@ -21,15 +21,21 @@ def profiles(tmp_path, monkeypatch):
 
 
 def test_validate_shipped_set_json():
+    # Every shipped row simulated (the one test that runs the whole set through the CLI).
     result = runner.invoke(app, ["validate", "--json"])
     assert result.exit_code == 0
     data = json.loads(result.output)
     throughput = next(s for s in data["stats"] if s["metric"] == "output_tokens_per_s_per_gpu")
     assert throughput["median_ape"] < 0.2 and data["unexplained"] == []
+    assert all(r["simulated"] is not None for r in data["rows"] if r["metric"] != "decode_step_s")
+    ttft = [r for r in data["rows"] if r["metric"] == "ttft_s" and (r["concurrency"] or 0) >= 8]
+    simulated = sorted(abs(r["error"]) for r in ttft)
+    closed = sorted(abs(r["closed_form_error"]) for r in ttft)
+    assert simulated[len(ttft) // 2] < 0.2 < closed[len(ttft) // 2]  # the queueing
 
 
 def test_validate_table():
-    result = runner.invoke(app, ["validate"], env={"COLUMNS": "220"})
+    result = runner.invoke(app, ["validate", "--closed-form"], env={"COLUMNS": "220"})
     assert result.exit_code == 0 and "median" in result.output and "P90" in result.output
 
 

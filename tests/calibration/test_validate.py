@@ -66,3 +66,34 @@ def test_bad_csv(tmp_path, text, phrase):
     path.write_text(text)
     with pytest.raises(NapkinError, match=phrase):
         read_csv(path)
+
+
+def test_within_25_and_worst_rows_by_hand(tmp_path):
+    rows = _rows(tmp_path, (110, 150, 400, 3000))
+    (stats,) = statistics(rows)
+    # |errors| 0.10, 0.25, 0, 2.0: three within 25% (0.25 counts), worst first: 3, 1, 0
+    assert stats.within_25 == pytest.approx(3 / 4)
+    assert stats.worst == ("3", "1", "0")
+
+
+def test_the_simulated_value_is_the_answer_and_the_closed_form_is_kept(tmp_path):
+    (m,) = [r.measurement for r in _rows(tmp_path, (1, 1, 1, 1))][:1]
+    row = Row(m, predicted=150.0, profile="test", simulated=90.0)  # measured 100
+    assert row.error == pytest.approx(-0.10) and row.closed_form_error == pytest.approx(0.5)
+    assert row.to_json()["simulated"] == 90.0 and row.to_json()["load_mode"] == "closed"
+
+
+def test_validate_with_a_profile_names_the_profile_each_row_used(tmp_path):
+    # A user's H100 profile predicts the H100 rows; every other GPU's rows use (and are
+    # labelled with) that GPU's shipped profile, not "uncalibrated".
+    from napkin.specs.catalog import calibration_for
+    from napkin.validate.scores import compare
+
+    mine = calibration_for("H100-SXM").model_copy(update={"name": "my-h100"})
+    rows = [m for m in read_csv(PUBLISHED) if m.gpu in ("H100-SXM", "A100-80GB")][:40]
+    scored = compare(rows, mine, simulate=False)
+    for r in scored:
+        expected = "my-h100" if r.measurement.gpu == "H100-SXM" else None
+        shipped = calibration_for(r.measurement.gpu, r.measurement.software)
+        assert r.profile == (expected or shipped.name)
+    assert {r.profile for r in scored} != {"my-h100"}

@@ -14,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib.util import find_spec
 from math import log
+from typing import Any
 
 import numpy as np
 
-from napkin.calibration.measurement import Measurement
+from napkin.calibration.measurement import Measurement, Metric, Statistic
 from napkin.calibration.predict import predict
 from napkin.errors import NapkinError
 from napkin.figures import Source
@@ -40,6 +41,7 @@ START = (0.6, 0.8, 0.002, 0.0)
 # rows, so one start can stop in the wrong valley (H200: log-RMSE 0.078 from START,
 # 0.068 from a high-bandwidth, high-overhead start).
 ALSO_FROM = ((0.5, 0.95, 0.006, 0.0), (0.4, 0.5, 0.0005, 0.0))
+RETRY_ABOVE_LOG_RMSE = 0.05  # a fit this good from START is not retried (fits cost ~0.1 s)
 # A parameter whose sensitivity is below this share of the largest one is not identified.
 IDENTIFIABLE = 1e-3
 
@@ -78,6 +80,17 @@ def efficiency_of(params: tuple[float, ...] | np.ndarray, origin: str) -> Resolv
             "allreduce_latency_s": default,
         },
     )
+
+
+def closed_form_can_predict(m: Measurement) -> bool:
+    """Rows a fit may use: what `predict` gets right without queueing — a mean or median
+    of throughput, TPOT, ITL, requests/s or a kernel's decode step, and TTFT or E2E only
+    at one client (under load they are mostly time in queue, and percentiles are tails)."""
+    if m.statistic not in (Statistic.mean, Statistic.p50):
+        return False
+    if m.metric in (Metric.ttft_s, Metric.e2e_latency_s):
+        return m.concurrency == 1
+    return True
 
 
 def _residuals(params: np.ndarray, rows: list[Measurement]) -> np.ndarray:
@@ -153,9 +166,17 @@ def fit(
         raise NapkinError("fitting needs SciPy: pip install 'napkin[fit]'", field="calibrate")
     from scipy.optimize import least_squares  # heavy: import only when fitting
 
-    mine = [m for m in rows if gpu is None or m.gpu == gpu]
-    if not mine:
+    on_gpu = [m for m in rows if gpu is None or m.gpu == gpu]
+    if not on_gpu:
         raise ValueError(f"no measurements for {gpu}")
+    mine = [m for m in on_gpu if closed_form_can_predict(m)]
+    if not mine:
+        raise NapkinError(
+            f"none of the {len(on_gpu)} rows can be fitted: a fit uses means or medians of "
+            "throughput, TPOT/ITL and requests/s, and TTFT or E2E at one client; queueing "
+            "and tail percentiles are for `napkin validate`, which simulates them",
+            field="rows",
+        )
     _require_predictable(mine)
     free = [PARAMETERS.index(k) for k in knobs]
     start = np.array([(held or {}).get(name, x) for name, x in zip(PARAMETERS, START, strict=True)])
@@ -165,18 +186,20 @@ def fit(
         params[free] = x
         return _residuals(params, rows)
 
-    tries = [
-        least_squares(
+    def solve(begin: np.ndarray) -> Any:
+        return least_squares(
             residuals,
-            np.array(begin)[free],
+            begin[free],
             bounds=(np.array(LOWER)[free], np.array(UPPER)[free]),
             args=(mine,),
             x_scale=(np.array(UPPER) - np.array(LOWER))[free],
             diff_step=1e-3,
         )
-        for begin in [start, *ALSO_FROM]
-    ]
-    result = min(tries, key=lambda r: float(r.cost))  # the best of the starts, first on ties
+
+    result = solve(start)
+    if float(np.sqrt(np.mean(result.fun**2))) > RETRY_ABOVE_LOG_RMSE:
+        tries = [result, *(solve(np.array(begin)) for begin in ALSO_FROM)]
+        result = min(tries, key=lambda r: float(r.cost))  # the best start, first on ties
     params = start.copy()
     params[free] = result.x
     warnings = _warnings(_jacobian(params, mine)[:, free], [PARAMETERS[i] for i in free])
@@ -189,6 +212,11 @@ def fit(
             )
     if len(mine) < len(free):
         warnings.append(f"only {len(mine)} rows for {len(free)} parameters")
+    if len(mine) < len(on_gpu):
+        warnings.append(
+            f"fitted on {len(mine)} of {len(on_gpu)} rows: the others (queueing, tails) "
+            "are checked by simulation in `napkin validate`"
+        )
     rmse = float(np.sqrt(np.mean(result.fun**2)))
     values = dict(zip(PARAMETERS, map(float, params), strict=True))
     return Fit(
