@@ -61,7 +61,6 @@ class Rerun:
     e2e_s: np.ndarray
     output_tokens: np.ndarray
     span_s: float
-    sent: int
 
     def value(self, metric: Metric, quantile: float | None, gpus: int) -> float:
         """The benchmark's statistic: the mean (quantile None) or a quantile in [0, 1]."""
@@ -196,5 +195,4 @@ def _simulate(m: Measurement, engine: Engine, preset: EnginePreset) -> Rerun:
         finish - arrival,
         requests.output_tokens[done],
         span,
-        len(requests),
     )
