@@ -57,3 +57,21 @@ def test_a_design_names_its_engine_and_a_wrong_one_is_one_clear_error() -> None:
     assert load_design("chatbot", ["deployment.engine=SGLang"]).deployment.engine == "sglang"
     with pytest.raises(NapkinError, match="deployment.engine.*unknown engine 'vlm'"):
         load_design("chatbot", ["deployment.engine=vlm"])
+
+
+def test_the_engine_sets_the_memory_fraction_unless_the_design_does() -> None:
+    from napkin.planner import plan
+
+    def memory(*overrides: str) -> tuple[float, str, float]:
+        f = plan(load_design("chatbot", list(overrides))).figures
+        share = f["gpu_memory_utilization"]
+        return share.value, share.source.value, f["reserved_bytes_per_gpu"].value / 2**30
+
+    # SGLang sizes its pool at mem_fraction_static 0.835 of an 80 GB card (a catalog fact).
+    assert memory("deployment.engine=sglang") == (0.835, "catalog", 2.0)
+    # TensorRT-LLM's fraction is of what the weights leave: modelled with a 1 GiB reserve.
+    assert memory("deployment.engine=tensorrt-llm") == (0.9, "catalog", 1.0)
+    # The design's own value wins, and is the design's assumption.
+    explicit = memory("deployment.engine=sglang", "deployment.gpu_memory_utilization=0.8")
+    assert explicit == (0.8, "assumption", 2.0)
+    assert memory() == (0.9, "catalog", 2.0)  # vLLM's default, as the catalog sources it

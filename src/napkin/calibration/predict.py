@@ -14,13 +14,8 @@ from napkin.perf.batching import Engine
 from napkin.perf.efficiency import ResolvedEfficiency
 from napkin.specs.catalog import find_gpu, find_model
 from napkin.specs.deployment import Deployment
-from napkin.specs.engine import DEFAULT_ENGINE, EnginePreset, KVMemoryOf, find_engine
+from napkin.specs.engine import DEFAULT_ENGINE, EnginePreset, find_engine
 from napkin.units import GIB
-
-# An engine whose KV fraction is of the memory the weights leave (TensorRT-LLM) is modelled
-# as that fraction of the card with 1 GiB held back; one whose fraction is of the whole card
-# keeps the deployment's default reserve for activations and CUDA graphs.
-FREE_AFTER_WEIGHTS_RESERVED_GIB = 1.0
 
 
 def preset_for(m: Measurement) -> EnginePreset:
@@ -29,11 +24,8 @@ def preset_for(m: Measurement) -> EnginePreset:
 
 
 def engine_for(m: Measurement, eff: ResolvedEfficiency) -> Engine:
-    preset = preset_for(m)
-    memory: dict[str, float] = {"gpu_memory_utilization": preset.kv_memory_fraction}
-    if preset.kv_memory_of is KVMemoryOf.free_after_weights:
-        memory["reserved_gib_per_gpu"] = FREE_AFTER_WEIGHTS_RESERVED_GIB
-    deployment = Deployment(tp=m.tp, precision=m.precision, **memory)
+    """The row's model on its GPU under its engine's memory defaults."""
+    deployment = Deployment(tp=m.tp, precision=m.precision, engine=preset_for(m).name)
     return Engine(find_model(m.model), find_gpu(m.gpu), deployment, eff)
 
 
@@ -46,8 +38,8 @@ def memory_batch(m: Measurement, engine: Engine) -> int:
         dep.tp,
         dep.precision.bytes_per_value,
         dep.kv_format,
-        dep.gpu_memory_utilization,
-        dep.reserved_gib_per_gpu * GIB,
+        dep.memory_utilization,
+        dep.reserved_gib * GIB,
         m.input_tokens + m.output_tokens,
     )
     return max(1, min(fit, preset_for(m).max_seqs))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from napkin.capacity import memory
 from napkin.figures import Sheet, Source, formula_of
 from napkin.sections.gpu_peaks import add_hbm
+from napkin.specs.deployment import Deployment
 from napkin.specs.design import DesignBase
 from napkin.units import GIB
 
@@ -43,18 +44,7 @@ def add_memory(sheet: Sheet, design: DesignBase) -> memory.MemoryFit:
     sheet.derive(memory.weight_bytes, "B")
     sheet.derive(memory.weight_bytes_per_gpu, "B")
     add_hbm(sheet, gpu)
-    sheet.assume(
-        "gpu_memory_utilization",
-        dep.gpu_memory_utilization,
-        "fraction",
-        "deployment.gpu_memory_utilization",
-    )
-    sheet.assume(
-        "reserved_bytes_per_gpu",
-        dep.reserved_gib_per_gpu * GIB,
-        "B",
-        "deployment.reserved_gib_per_gpu",
-    )
+    _add_memory_policy(sheet, dep)
     sheet.derive(memory.usable_bytes_per_gpu, "B")
     sheet.derive(memory.kv_cache_bytes_per_replica, "B")
     kv = dep.kv_format
@@ -81,7 +71,7 @@ def add_memory(sheet: Sheet, design: DesignBase) -> memory.MemoryFit:
         gpu.memory_bytes,
         dep.precision.bytes_per_value,
         kv,
-        dep.gpu_memory_utilization,
+        dep.memory_utilization,
         sheet["reserved_bytes_per_gpu"],
         longest,
     )
@@ -102,3 +92,28 @@ def add_memory(sheet: Sheet, design: DesignBase) -> memory.MemoryFit:
         dep.tp,
         gpu.name,
     )
+
+
+def _add_memory_policy(sheet: Sheet, dep: Deployment) -> None:
+    """The memory fraction and reserve: the design's (or napkin's default reserve), else
+    what its engine's defaults imply (`Deployment.memory_utilization`, `.reserved_gib`)."""
+    preset = dep.preset
+    engine_says = {
+        "gpu_memory_utilization": dep.memory_set_by_engine,
+        "reserved_gib_per_gpu": dep.reserved_gib != dep.reserved_gib_per_gpu,
+    }
+    for key, value, unit, field in (
+        ("gpu_memory_utilization", dep.memory_utilization, "fraction", "gpu_memory_utilization"),
+        ("reserved_bytes_per_gpu", dep.reserved_gib * GIB, "B", "reserved_gib_per_gpu"),
+    ):
+        if not engine_says[field]:
+            sheet.assume(key, value, unit, f"deployment.{field}")
+            continue
+        sheet.add(
+            key,
+            value,
+            unit,
+            Source.catalog,
+            detail=f"{preset.label} default (deployment.engine={preset.name})",
+            cite=preset.sources["kv_memory_fraction"],
+        )

@@ -5,7 +5,13 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from napkin.errors import NapkinError
-from napkin.specs.engine import DEFAULT_ENGINE, EnginePreset, find_engine
+from napkin.specs.engine import (
+    DEFAULT_ENGINE,
+    FREE_AFTER_WEIGHTS_RESERVED_GIB,
+    EnginePreset,
+    KVMemoryOf,
+    find_engine,
+)
 from napkin.units import Precision
 
 
@@ -58,6 +64,28 @@ class Deployment(BaseModel):
     @property
     def preset(self) -> EnginePreset:
         return find_engine(self.engine)
+
+    @property
+    def memory_set_by_engine(self) -> bool:
+        """True when the design leaves gpu_memory_utilization to its engine's default."""
+        return "gpu_memory_utilization" not in self.model_fields_set
+
+    @property
+    def memory_utilization(self) -> float:
+        """The design's gpu_memory_utilization, else its engine's KV memory fraction
+        (vLLM 0.9 of the card, SGLang 0.835, TensorRT-LLM 0.9 of what the weights leave)."""
+        if self.memory_set_by_engine:
+            return self.preset.kv_memory_fraction
+        return self.gpu_memory_utilization
+
+    @property
+    def reserved_gib(self) -> float:
+        """The design's reserved_gib_per_gpu, else 1 GiB for an engine whose fraction is of
+        the memory the weights leave (its fraction already excludes activations), else 2."""
+        free_after = self.preset.kv_memory_of is KVMemoryOf.free_after_weights
+        if "reserved_gib_per_gpu" not in self.model_fields_set and free_after:
+            return FREE_AFTER_WEIGHTS_RESERVED_GIB
+        return self.reserved_gib_per_gpu
 
     @property
     def kv_format(self) -> Precision:

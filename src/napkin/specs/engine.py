@@ -19,6 +19,10 @@ from napkin.errors import NapkinError
 
 ENGINES_FILE = Path(__file__).parent / "catalog" / "engines.yaml"
 DEFAULT_ENGINE = "vllm"  # the most common engine: what a design or row that names none runs
+# An engine whose KV fraction is of the memory the weights leave (TensorRT-LLM) is modelled
+# as that fraction of the card with 1 GiB held back; one whose fraction is of the whole card
+# keeps the deployment's default reserve for activations and CUDA graphs.
+FREE_AFTER_WEIGHTS_RESERVED_GIB = 1.0
 
 
 class KVMemoryOf(str, Enum):

@@ -87,9 +87,7 @@ def kv_capacity_tokens(engine: Engine) -> int:
     """KV-cache tokens one replica holds: (usable memory − weights) per GPU × TP, divided by
     the KV bytes per token and its copies across TP ranks (`capacity/memory.py`)."""
     model, gpu, dep = engine.model, engine.gpu, engine.deployment
-    usable = usable_bytes_per_gpu(
-        gpu.memory_bytes, dep.gpu_memory_utilization, dep.reserved_gib_per_gpu * GIB
-    )
+    usable = usable_bytes_per_gpu(gpu.memory_bytes, dep.memory_utilization, dep.reserved_gib * GIB)
     weights = weight_bytes_per_gpu(
         weight_bytes(model.total_params, dep.precision.bytes_per_value), dep.tp
     )
