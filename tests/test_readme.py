@@ -88,3 +88,33 @@ def test_readme_validation_figures_match_the_current_output():
     closed = median(abs(r.closed_form_error) for r in scored)
     text = " ".join(README.split())
     assert f"off by a median of {simulated:.1%}, the closed form's by {closed:.1%}" in text
+
+
+def test_design_doc_single_stream_figures_match_the_current_output():
+    """DESIGN.md's batch-1 figure: Llama-3.1-8B on one H100 (bf16, 100 prompt + 200 output
+    tokens, so 200 of context at mid-output), as napkin predicts it, and the overhead."""
+    from napkin.calibration.measurement import Measurement
+    from napkin.calibration.predict import engine_for
+    from napkin.perf.efficiency import resolve
+    from napkin.specs.catalog import find_gpu
+
+    row = Measurement(
+        id="d",
+        gpu="H100-SXM",
+        model="llama-3.1-8b",
+        tp=1,
+        precision="bf16",
+        input_tokens=100,
+        output_tokens=200,
+        concurrency=1,
+        metric="tpot_s",
+        value=1.0,
+    )
+    eff = resolve(None, find_gpu("H100-SXM"))
+    step_ms = engine_for(row, eff).decode_step(1, 200).total_s * 1e3
+    text = " ".join((ROOT / "DESIGN.md").read_text().split())
+    phrase = (
+        f"with TensorRT-LLM's fitted {eff.step_overhead_s * 1e3:.1f} ms step overhead, "
+        f"says {step_ms:.1f} ms"
+    )
+    assert phrase in text
