@@ -96,3 +96,15 @@ def test_calibrate_from_vllm_json_needs_where_it_ran():
         ],
     )
     assert ok.exit_code == 0 and "warning:" in ok.output  # two rows cannot fix three knobs
+
+
+def test_calibrate_records_the_engine_and_refuses_an_unknown_one(tmp_path, profiles):
+    import yaml
+
+    path = _synthetic_csv(tmp_path)
+    done = runner.invoke(app, ["calibrate", str(path), "--name", "my-sg", "--engine", "SGLang"])
+    assert done.exit_code == 0, done.output
+    saved = yaml.safe_load((profiles / "my-sg.yaml").read_text())
+    assert saved["engine"] == "sglang" and saved["software"].startswith("SGLang")
+    bad = runner.invoke(app, ["calibrate", str(path), "--name", "x", "--engine", "lmdeploy"])
+    assert bad.exit_code == 2 and "--engine" in bad.output and "unknown engine" in bad.output

@@ -137,7 +137,8 @@ def calibrate_command(
             raise NapkinError(f"a profile is for one GPU; this file has {gpus}", file=str(path))
         result = fit(rows, gpus[0])
         software = f"{preset.label} {preset.version}"
-        profile = profile_from_fit(result, name, software, f"{path} ({len(rows)} rows)")
+        fitted = profile_from_fit(result, name, software, f"{path} ({len(rows)} rows)")
+        profile = fitted.model_copy(update={"engine": preset.name})
         saved = save_profile(profile, force)
     except NapkinError as error:
         fail(error)
