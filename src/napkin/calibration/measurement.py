@@ -21,9 +21,17 @@ import csv
 from enum import Enum
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from napkin.errors import NapkinError
+from napkin.specs.engine import find_engine
 from napkin.units import Precision
 
 
@@ -99,6 +107,17 @@ class Measurement(BaseModel):
     note: str = ""
     explanation: str = Field(default="", description="why the model may miss this row")
 
+    @field_validator("engine")
+    @classmethod
+    def _known_engine(cls, text: str) -> str:
+        """Free text as the benchmark names it, but one napkin has a preset for."""
+        if text:
+            try:
+                find_engine(text)
+            except NapkinError as error:
+                raise ValueError(error.message) from None
+        return text
+
     @model_validator(mode="after")
     def _one_load_mode(self) -> Measurement:
         if self.concurrency is not None and self.request_rate is not None:
@@ -151,9 +170,12 @@ def _parse(row: dict[str, str], line: int, path: Path) -> Measurement:
         return Measurement.model_validate(values)
     except ValidationError as error:
         item = error.errors()[0]
+        message = item["msg"].removeprefix("Value error, ")
+        if not item["loc"]:  # a rule across columns: the message names them
+            raise NapkinError(message, file=str(path), field=f"line {line}") from None
         field = ".".join(str(p) for p in item["loc"])
         raise NapkinError(
-            f"{item['msg']} (got {item.get('input')!r})",
+            f"{message} (got {item.get('input')!r})",
             file=str(path),
             field=f"line {line}, column {field}",
         ) from None

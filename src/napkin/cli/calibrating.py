@@ -82,6 +82,8 @@ def validate_command(
         measured = [m for s in sources for m in read_measurements(s, conditions)]
         rows = compare(measured, load_profile(profile) if profile else None, simulate)
     except NapkinError as error:
+        if error.file is None and path is not None:
+            error.file = str(path)  # a row's problem found after reading: say which file
         fail(error)
         return
     stats = statistics(rows)

@@ -341,7 +341,8 @@ class Fleet:
         series.time_s[row] = time_s
         series.waiting[row] = len(self.central) + sum(len(x.waiting) for x in self.replicas)
         series.running[row] = sum(len(x.decoding) + len(x.prefilling) for x in self.replicas)
-        series.kv_fraction[row] = sum(x.kv.used for x in self.replicas) / capacity
+        used = sum(x.kv.used for x in self.replicas)
+        series.kv_fraction[row] = used / capacity if capacity else 0.0  # no cache: none used
 
     @staticmethod
     def _grown(series: Series) -> Series:

@@ -16,10 +16,11 @@ from napkin.calibration.measurement import Measurement, Metric, Statistic
 from napkin.calibration.predict import engine_for, predict, preset_for
 from napkin.calibration.uncertainty import percentile
 from napkin.errors import NapkinError
+from napkin.perf.batching import Engine
 from napkin.perf.efficiency import resolve
 from napkin.specs.catalog import calibration_for, find_gpu
 from napkin.specs.profile import Profile
-from napkin.validate.rerun import rerun
+from napkin.validate.rerun import kv_capacity_tokens, rerun
 
 # Rows off by more than this factor need a written reason (the row's `explanation`).
 FACTOR_LIMIT = 2.0
@@ -105,7 +106,20 @@ def _profile_for(m: Measurement, profile: Profile | None) -> Profile | None:
     return calibration_for(m.gpu, m.software)
 
 
-def _simulated(m: Measurement, engine: Any) -> float | None:
+def _require_fit(m: Measurement, engine: Engine) -> None:
+    """A row whose model leaves no room for one request's KV cannot be predicted either way."""
+    room = kv_capacity_tokens(engine)
+    if room < m.input_tokens + m.output_tokens:
+        dep = engine.deployment
+        raise NapkinError(
+            f"row {m.id}: {m.model} in {dep.precision.value} on {dep.tp}× {m.gpu} leaves KV "
+            f"room for {room:,} tokens, less than one request of "
+            f"{m.input_tokens + m.output_tokens:,.0f}: check its model, GPU, tp and precision",
+            field="rows",
+        )
+
+
+def _simulated(m: Measurement, engine: Engine) -> float | None:
     if m.metric is Metric.decode_step_s:
         return None
     run = rerun(m, engine, preset_for(m))
@@ -128,6 +142,7 @@ def compare(
         chosen = _profile_for(m, profile)
         eff = resolve(None, find_gpu(m.gpu), chosen)
         engine = engine_for(m, eff)
+        _require_fit(m, engine)
         simulated = _simulated(m, engine) if simulate else None
         name = chosen.name if chosen else "uncalibrated"
         rows.append(Row(m, predict(m, eff), name, simulated))
