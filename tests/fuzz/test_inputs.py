@@ -29,6 +29,7 @@ from napkin.sim.run import simulate
 from napkin.specs.hf_config import model_from_hf_config
 from napkin.specs.loader import builtin_designs, load_design, raw_design, resolve_design
 from napkin.units import Precision
+from napkin.validate.scores import compare
 
 from .harness import CASES, fuzz, strict_json, survive
 from .mutate import mutated, overrides, scalars
@@ -176,7 +177,8 @@ def calibration_csvs(draw: st.DrawFn) -> str:
             row = draw(st.integers(0, len(rows) - 1))
             rows[row] = rows[row][: draw(st.integers(0, len(rows[row])))]
         elif rows:
-            row, column = draw(st.integers(0, len(rows) - 1)), draw(st.integers(0, 9))
+            row = draw(st.integers(0, len(rows) - 1))
+            column = draw(st.integers(0, max(0, len(header) - 1)))
             if column < len(rows[row]):
                 rows[row][column] = str(draw(scalars()))
     out = io.StringIO()
@@ -185,13 +187,16 @@ def calibration_csvs(draw: st.DrawFn) -> str:
 
 
 def _fitted(path: Path, conditions: Conditions | None) -> None:
-    """What `napkin calibrate` does with a file: read it, fit one GPU's knobs."""
+    """What `napkin calibrate` does with a file: read it, fit one GPU's knobs; and what
+    `napkin validate` does with its last row: rerun its benchmark in the simulator."""
     rows = read_measurements(path, conditions)
     gpus = sorted({m.gpu for m in rows})
     if len(gpus) == 1:
         result = fit(rows, gpus[0])
         profile = profile_from_fit(result, "fuzzed", "user", "runs.csv")
         strict_json(profile.model_dump(mode="json"))
+    if rows:
+        strict_json([r.to_json() for r in compare(rows[-1:])])
 
 
 def test_calibration_csvs() -> None:
@@ -208,12 +213,15 @@ def test_calibration_csvs() -> None:
 
 
 def test_benchmark_json() -> None:
-    vllm = json.loads((FIXTURES / "benchmarks" / "vllm-bench.json").read_text())
-    guidellm = json.loads((FIXTURES / "benchmarks" / "guidellm.json").read_text())
+    # Every JSON format napkin reads (issue #15), mutated: vLLM, GuideLLM, AIPerf,
+    # GenAI-Perf, llmperf and inference-perf. The case count stays the same.
+    files = ("vllm-bench", "guidellm", "aiperf", "genai-perf", "llmperf_summary")
+    files += ("inference-perf",)
+    seeds = [json.loads((FIXTURES / "benchmarks" / f"{f}.json").read_text()) for f in files]
     where = Conditions("H100-SXM", "llama-3.1-8b", 1, Precision.bf16, "vllm", "vllm")
 
     @fuzz(EXAMPLES["benchmark_json"])
-    @given(st.one_of(mutated(vllm), mutated(guidellm)))
+    @given(st.one_of(*(mutated(seed) for seed in seeds)))
     def case(data: dict) -> None:
         CASES["benchmark_json"] += 1
         with tempfile.TemporaryDirectory() as folder:

@@ -108,3 +108,20 @@ def test_the_engine_changes_the_run():
         e: _run(m)[0].value(Metric.output_tokens_per_s_per_gpu, None, 1) for e, m in rows.items()
     }
     assert values["vllm"] != pytest.approx(values["tensorrt-llm"], rel=0.05)
+
+
+def test_a_very_low_rate_is_answered_at_once():
+    # 1,000 requests at one a year span ~999 years: one series row a minute would be 5e8
+    # rows (GBs, a hang); the series has SERIES_ROWS over the span instead.
+    import time
+
+    from napkin.validate.rerun import SERIES_ROWS, sample_interval_s
+
+    row = _row(request_rate=1 / (365 * 86_400), arrival="constant", metric="ttft_s")
+    span = 999 * 365 * 86_400
+    assert sample_interval_s(workload(row, 1_000)) == pytest.approx(span / SERIES_ROWS)
+    started = time.perf_counter()
+    run, _ = _run(row)
+    assert time.perf_counter() - started < 2.0
+    alone = _run(_row(concurrency=1, requests=20))[0].value(Metric.ttft_s, None, 1)
+    assert run.value(Metric.ttft_s, None, 1) == pytest.approx(alone, rel=1e-3)  # 3e10 s clock
