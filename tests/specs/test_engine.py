@@ -75,3 +75,19 @@ def test_the_engine_sets_the_memory_fraction_unless_the_design_does() -> None:
     explicit = memory("deployment.engine=sglang", "deployment.gpu_memory_utilization=0.8")
     assert explicit == (0.8, "assumption", 2.0)
     assert memory() == (0.9, "catalog", 2.0)  # vLLM's default, as the catalog sources it
+
+
+def test_catalog_engines_lists_each_engine_and_its_sources_in_json() -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from napkin.cli import app
+
+    shown = CliRunner().invoke(app, ["catalog", "engines"], env={"COLUMNS": "160"})
+    assert (
+        shown.exit_code == 0 and "prefill first" in shown.output and "whole request" in shown.output
+    )
+    data = json.loads(CliRunner().invoke(app, ["catalog", "engines", "--json"]).output)
+    assert [e["name"] for e in data] == [e.name for e in engines()]
+    assert all(e["sources"]["max_seqs"] for e in data)

@@ -24,6 +24,7 @@ from napkin.errors import NapkinError, writable
 class CatalogKind(str, Enum):
     gpus = "gpus"
     models = "models"
+    engines = "engines"
 
 
 @app.command("plan")
@@ -80,19 +81,23 @@ def plan_command(
 
 @app.command("catalog")
 def catalog_command(
-    kind: Annotated[CatalogKind, typer.Argument(help="gpus or models")],
+    kind: Annotated[CatalogKind, typer.Argument(help="gpus, models or engines")],
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
-    """List the shipped GPU or model catalog, with sources."""
-    from napkin.render.catalog_table import render_gpus, render_models
+    """List the shipped GPU, model or engine catalog, with sources."""
+    from napkin.render.catalog_table import render_engines, render_gpus, render_models
     from napkin.specs import catalog
+    from napkin.specs.engine import engines
 
-    entries = catalog.gpus() if kind is CatalogKind.gpus else catalog.models()
+    entries, render = {
+        CatalogKind.gpus: (catalog.gpus(), render_gpus),
+        CatalogKind.models: (catalog.models(), render_models),
+        CatalogKind.engines: (engines(), render_engines),
+    }[kind]
     if as_json:
         typer.echo(json_text([e.model_dump(mode="json") for e in entries]))
         return
-    render = render_gpus if kind is CatalogKind.gpus else render_models
-    stdout_console().print(render(entries))
+    stdout_console().print(render(entries))  # type: ignore[operator]
 
 
 @app.command("designs")

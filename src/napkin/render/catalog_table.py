@@ -10,13 +10,15 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 
 from napkin.render.format import ByWidth
+from napkin.specs.engine import EnginePreset
 from napkin.specs.hardware import GPU
 from napkin.specs.model import Model
 
 GPU_TITLE = "GPU catalog (dense peaks; sources: napkin catalog gpus --json)"
 MODEL_TITLE = "model catalog (shapes from each model's config.json)"
 # Columns that hold words or sentences; every other column is a right-aligned number.
-TEXT_COLUMNS = ("name", "price source", "attention", "link", "interconnect")
+TEXT_COLUMNS = ("name", "price source", "attention", "link", "interconnect", "engine")
+TEXT_COLUMNS += ("mixes steps", "KV reserved", "KV memory")
 
 
 def _opt(value: float | None, fmt: str = "{:,.0f}") -> str:
@@ -128,3 +130,22 @@ def render_models(entries: Sequence[Model]) -> RenderableType:
         _model_table("model shapes", MODEL_SHAPES, entries, snug=True),
     )
     return ByWidth(narrow, _model_table(MODEL_TITLE, every, entries))
+
+
+def render_engines(entries: Sequence[EnginePreset]) -> RenderableType:
+    """Each engine's defaults, one row per engine; `napkin catalog engines --json` has the
+    source of every field."""
+    rows = [
+        [
+            e.name,
+            f"{e.label} {e.version} ({e.date})",
+            f"{e.max_seqs:,}",
+            f"{e.max_batched_tokens:,}",
+            "yes" if e.mixes_prefill_and_decode else "prefill first",
+            "whole request" if e.reserves_whole_request else "as it grows",
+            f"{e.kv_memory_fraction:g} of {e.kv_memory_of.value.replace('_', ' ')}",
+        ]
+        for e in entries
+    ]
+    columns = ("name", "engine", "seqs", "tokens/step", "mixes steps", "KV reserved", "KV memory")
+    return _table("engines (sources: --json)", columns, rows)
