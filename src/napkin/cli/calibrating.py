@@ -20,6 +20,15 @@ from napkin.cli.shell import (
 from napkin.errors import NapkinError
 from napkin.units import Precision
 
+# Where a benchmark tool's file ran: its files do not record it (a napkin CSV has columns).
+RanOnGpu = Annotated[str | None, typer.Option(help="GPU a tool's benchmark file ran on")]
+RanModel = Annotated[str | None, typer.Option(help="model a tool's benchmark file ran")]
+RanTp = Annotated[int, typer.Option(min=1, help="tensor-parallel degree")]
+RanPrecision = Annotated[Precision, typer.Option(help="weight precision")]
+RanEngine = Annotated[
+    str, typer.Option(help="engine it ran on: vllm, sglang, tensorrt-llm, trtllm-bench")
+]
+
 
 def _conditions(  # noqa: ANN202 - Conditions is imported lazily
     gpu: str | None, model: str | None, tp: int, precision: Precision, engine: str
@@ -52,13 +61,11 @@ def validate_command(
         str | None,
         typer.Option("--profile", help="predict with this profile instead of the shipped ones"),
     ] = None,
-    gpu: Annotated[str | None, typer.Option(help="GPU the JSON benchmark ran on")] = None,
-    model: Annotated[str | None, typer.Option(help="model the JSON benchmark ran")] = None,
-    tp: Annotated[int, typer.Option(min=1, help="tensor-parallel degree")] = 1,
-    precision: Annotated[Precision, typer.Option(help="weight precision")] = Precision.bf16,
-    engine: Annotated[
-        str, typer.Option(help="engine the JSON benchmark ran: vllm, sglang, tensorrt-llm")
-    ] = "vllm",
+    gpu: RanOnGpu = None,
+    model: RanModel = None,
+    tp: RanTp = 1,
+    precision: RanPrecision = Precision.bf16,
+    engine: RanEngine = "vllm",
     simulate: Annotated[
         bool,
         typer.Option(
@@ -114,13 +121,11 @@ def validate_command(
 def calibrate_command(
     path: Annotated[Path, typer.Argument(help="napkin CSV or a benchmark tool's results file")],
     name: Annotated[str, typer.Option("--name", help="name to save the profile under")],
-    gpu: Annotated[str | None, typer.Option(help="GPU the benchmark ran on")] = None,
-    model: Annotated[str | None, typer.Option(help="model the benchmark ran")] = None,
-    tp: Annotated[int, typer.Option(min=1, help="tensor-parallel degree")] = 1,
-    precision: Annotated[Precision, typer.Option(help="weight precision")] = Precision.bf16,
-    engine: Annotated[
-        str, typer.Option(help="engine the runs used: vllm, sglang, tensorrt-llm, trtllm-bench")
-    ] = "vllm",
+    gpu: RanOnGpu = None,
+    model: RanModel = None,
+    tp: RanTp = 1,
+    precision: RanPrecision = Precision.bf16,
+    engine: RanEngine = "vllm",
     force: Annotated[bool, typer.Option("--force", help="replace a profile of this name")] = False,
 ) -> None:
     """Fit the efficiency knobs to your own benchmark runs and save a named profile."""

@@ -100,10 +100,11 @@ class Stats:
 
 
 def _profile_for(m: Measurement, profile: Profile | None) -> Profile | None:
-    """The given profile for rows of its GPU; every other row gets its GPU's shipped one."""
+    """The given profile for rows of its GPU; every other row gets the shipped one for its
+    GPU and software generation, else for its engine, else its GPU's default."""
     if profile is not None and profile.gpu == m.gpu:
         return profile
-    return calibration_for(m.gpu, m.software)
+    return calibration_for(m.gpu, m.software, engine=preset_for(m).name)
 
 
 def _require_fit(m: Measurement, engine: Engine) -> None:
