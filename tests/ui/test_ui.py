@@ -247,3 +247,14 @@ def test_the_report_is_of_the_current_edits_and_never_stale() -> None:
     labels = [b.label for b in app.tabs[SHARE].download_button]
     assert "download report (HTML)" not in labels
     assert any("build it again" in i.value for i in app.tabs[SHARE].info)
+
+
+def test_choosing_an_engine_replans_with_its_defaults() -> None:
+    # SGLang's memory fraction (0.835) reaches the sheet, its engine named as the source;
+    # the headline is the plan's for that engine.
+    app = _page()
+    _select(app, "Serving engine", "sglang")
+    assert _metrics(app) == _expected("chatbot", ["deployment.engine=sglang"])
+    rows = app.tabs[SHEET].dataframe[0].value
+    memory = rows[rows["key"] == "gpu_memory_utilization"].iloc[0]
+    assert memory["source"] == "catalog" and "SGLang" in memory["formula"]

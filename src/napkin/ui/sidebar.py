@@ -11,6 +11,7 @@ import streamlit as st
 
 from napkin.specs.catalog import find_gpu, gpus, models
 from napkin.specs.design import Design
+from napkin.specs.engine import engines
 from napkin.specs.loader import raw_design
 from napkin.ui.controls import (
     Bounds,
@@ -124,6 +125,10 @@ def _model_and_hardware(design: str, raw: dict[str, Any], written: Design, edits
     if tp != deployment.tp:
         edits.changes.append(f"deployment.tp={tp}")
     if kind != "finetune-service":  # its deployment trains; there is no serving batch
+        names = [e.name for e in engines()]
+        engine = _choice(design, "Serving engine", "deployment.engine", names, deployment.engine)
+        if engine != deployment.engine:
+            edits.changes.append(f"deployment.engine={engine}")
         _section(design, kind, "deployment", {"max_batch": deployment.max_batch}, edits)
 
 
