@@ -24,14 +24,7 @@ from math import inf, log, sqrt
 import numpy as np
 
 from napkin.calibration.measurement import Arrival, Measurement, Metric
-from napkin.capacity.memory import (
-    kv_bytes_per_token,
-    kv_cache_bytes_per_replica,
-    kv_replication,
-    usable_bytes_per_gpu,
-    weight_bytes,
-    weight_bytes_per_gpu,
-)
+from napkin.capacity.memory import sequences_that_fit
 from napkin.perf.batching import Engine
 from napkin.perf.step_model import StepModel
 from napkin.sim.event_loop import Fleet, FleetConfig
@@ -85,16 +78,20 @@ class Rerun:
 
 
 def kv_capacity_tokens(engine: Engine) -> int:
-    """KV-cache tokens one replica holds: (usable memory − weights) per GPU × TP, divided by
-    the KV bytes per token and its copies across TP ranks (`capacity/memory.py`)."""
-    model, gpu, dep = engine.model, engine.gpu, engine.deployment
-    usable = usable_bytes_per_gpu(gpu.memory_bytes, dep.memory_utilization, dep.reserved_gib * GIB)
-    weights = weight_bytes_per_gpu(
-        weight_bytes(model.total_params, dep.precision.bytes_per_value), dep.tp
+    """KV-cache tokens one replica holds: `capacity/memory.sequences_that_fit` for a
+    one-token sequence (usable memory less weights, over KV bytes per token and its
+    copies across TP ranks), under the engine's memory defaults."""
+    model, dep = engine.model, engine.deployment
+    return sequences_that_fit(
+        model,
+        engine.gpu.memory_bytes,
+        dep.tp,
+        dep.precision.bytes_per_value,
+        dep.kv_format,
+        dep.memory_utilization,
+        dep.reserved_gib * GIB,
+        1.0,
     )
-    room = kv_cache_bytes_per_replica(usable, weights, dep.tp)
-    per_token = kv_bytes_per_token(model, dep.kv_format) * kv_replication(model, dep.tp)
-    return max(0, int(room / per_token))
 
 
 def request_count(m: Measurement, max_seqs: int) -> int:
