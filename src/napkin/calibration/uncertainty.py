@@ -47,7 +47,13 @@ MIN_ROWS = 5  # fewer rows of a profile's own: use the metric's pooled residuals
 LOW_Q, HIGH_Q = 0.10, 0.90
 POOLED = "pooled"
 UNCALIBRATED = "uncalibrated"
-FITTED_KNOBS = ("compute_fraction", "bandwidth_fraction", "step_overhead_s")
+FITTED_KNOBS = (
+    "compute_fraction",
+    "bandwidth_fraction",
+    "step_overhead_s",
+    "sequence_overhead_s",
+    "layer_overhead_s",
+)
 
 
 @dataclass(frozen=True)
@@ -295,8 +301,8 @@ def profile_for(design: DesignBase) -> str | None:
     design.deployment.engine)`:
     the design's own profile (`--profile`), else the GPU's default shipped profile
     (`calibration_for(gpu.name)`). None when there is none, or when the design's
-    `efficiency` overrides any fitted knob (compute_fraction, bandwidth_fraction,
-    step_overhead_s): the residuals describe the fitted knobs together, not a mix.
+    `efficiency` overrides any fitted knob (the fractions of peak and the three parts of
+    the step overhead): the residuals describe the fitted knobs together, not a mix.
     """
     from napkin.specs.catalog import calibration_for
 

@@ -157,7 +157,8 @@ def calibrate_command(
         )
     typer.echo(
         f"compute_fraction {profile.compute_fraction}, bandwidth_fraction "
-        f"{profile.bandwidth_fraction}, step_overhead_s {profile.step_overhead_s}"
+        f"{profile.bandwidth_fraction}, step_overhead_s {profile.step_overhead_s}, "
+        f"layer_overhead_s {profile.layer_overhead_s}"
     )
     for warning in profile.warnings:
         typer.echo(f"warning: {warning}", err=True)

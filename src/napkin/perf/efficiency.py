@@ -21,15 +21,21 @@ from napkin.specs.profile import Efficiency, Profile
 DEFAULT_COMPUTE_FRACTION = 0.70
 # Median STREAM-Triad fraction in the same set (rows 160/163/165/167: 0.89, 0.86, 0.83, 0.77).
 DEFAULT_BANDWIDTH_FRACTION = 0.85
-# Single-stream decode of GPT-J 6B takes 5.4 ms/token on H100 fp8 and 9.0 ms on A100 fp16
-# (calibration rows 115/116) while its weights read in 2.0 ms and 7.1 ms: ~2-3 ms per engine
-# step goes to launches, sampling and scheduling.
-DEFAULT_STEP_OVERHEAD_S = 2.0e-3
+# A fixed part per step (scheduling it), apart from the per-layer part: the fitted profiles
+# put it at 0 when the per-layer part is free (RESULTS.md, calibration), so none is assumed.
+DEFAULT_STEP_OVERHEAD_S = 0.0
 # CPU work per running sequence per step (scheduling, sampling, detokenizing, output
 # processing): vLLM's V1 rewrite names it the cost that grows with the batch while GPU
 # steps shrink (vLLM blog, "vLLM V1", 2025-01-27). 0 until fitted: the fitted profiles
 # (calibrations.yaml) measure it together with the fixed part.
 DEFAULT_SEQUENCE_OVERHEAD_S = 0.0
+# Kernel time that does not shrink with the work: every layer runs the same dozen or so
+# kernels whatever the batch, and each pays a launch (replayed from a CUDA graph in decode)
+# and a ramp before it reaches the memory roof. Single-stream decode of GPT-J 6B (28 layers)
+# takes 5.4 ms/token on H100 fp8 and 9.0 ms on A100 fp16 (calibration rows 115/116) while
+# its weights read in 2.0 ms and 7.1 ms: 121 and 68 µs a layer, about 90 µs. The fitted
+# profiles measure it from models of different depth (8B: 32 layers, 70B: 80, 405B: 126).
+DEFAULT_LAYER_OVERHEAD_S = 9.0e-5
 # Per-collective latency of a small all-reduce inside an NVLink node (a one-shot custom
 # all-reduce, as vLLM uses for decode-sized messages): an assumption until calibrated.
 DEFAULT_ALLREDUCE_LATENCY_S = 8.0e-6
@@ -43,8 +49,9 @@ DEFAULT_SOURCES = {
     "compute_fraction": "median large-GEMM fraction of the calibration set (rows 159-166)",
     "bandwidth_fraction": "median STREAM-Triad fraction of the calibration set (rows 160-167)",
     "link_fraction": "assumption below NCCL's 479 GB/s bus bandwidth on 8xH100 (row 161)",
-    "step_overhead_s": "GPT-J 6B batch-1 decode minus its weight-read time (rows 115-116)",
+    "step_overhead_s": "none assumed: fitted profiles put it at 0 beside the per-layer part",
     "sequence_overhead_s": "none assumed: only a fitted profile measures it",
+    "layer_overhead_s": "GPT-J 6B batch-1 decode minus its weight reads, per layer (rows 115-116)",
     "allreduce_latency_s": "assumption for a one-shot NVLink all-reduce, not yet measured",
 }
 
@@ -69,11 +76,18 @@ class ResolvedEfficiency:
     allreduce_latency_s: float
     origins: dict[str, Origin]
     sequence_overhead_s: float = 0.0  # after origins: positional callers predate it
+    layer_overhead_s: float = 0.0
 
-    def overhead_s(self, sequences: float) -> float:
-        """Per-step overhead = step_overhead_s + sequence_overhead_s × sequences: a fixed
-        part (launches, scheduling a step) and a part per running sequence."""
-        return self.step_overhead_s + self.sequence_overhead_s * sequences
+    def overhead_s(self, sequences: float, layers: int) -> float:
+        """Per-step overhead = step_overhead_s + layer_overhead_s × layers +
+        sequence_overhead_s × sequences: a fixed part (scheduling a step), a part per layer
+        the GPU runs (kernels that take a minimum time however small the batch) and a part
+        per running sequence (sampling, output processing)."""
+        return (
+            self.step_overhead_s
+            + self.layer_overhead_s * layers
+            + self.sequence_overhead_s * sequences
+        )
 
 
 def resolve(
@@ -104,6 +118,7 @@ def resolve(
         "link_fraction": DEFAULT_LINK_FRACTION,
         "step_overhead_s": DEFAULT_STEP_OVERHEAD_S,
         "sequence_overhead_s": DEFAULT_SEQUENCE_OVERHEAD_S,
+        "layer_overhead_s": DEFAULT_LAYER_OVERHEAD_S,
         "allreduce_latency_s": DEFAULT_ALLREDUCE_LATENCY_S,
     }
     values: dict[str, float] = {}

@@ -3,7 +3,7 @@
 Each op takes max(FLOPs / achievable FLOP/s, bytes / achievable bandwidth) (Williams,
 Waterman & Patterson 2009, "Roofline"). Tensor parallelism splits every op's FLOPs and bytes
 evenly over `tp` GPUs and adds all-reduces; each engine step also pays an overhead, fixed
-plus a part per running sequence (`ResolvedEfficiency.overhead_s`).
+plus a part per layer and a part per running sequence (`ResolvedEfficiency.overhead_s`).
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def step_time(
         flops += op.flops / tp
         moved += op.bytes / tp
     comm = step_communication_s(model, batch.tokens, tp, gpu, eff)
-    overhead = eff.overhead_s(batch.sequences)
+    overhead = eff.overhead_s(batch.sequences, model.num_layers)
     return StepTime(
         compute_s, memory_s, comm, overhead, compute_s + memory_s + comm + overhead, flops, moved
     )

@@ -101,7 +101,8 @@ class StepModel:
         comm1 = step_communication_s(model, 1.0, dep.tp, gpu, eff) - comm0
         per_token = ((0, comm1),) if comm1 else ()  # field 0: tokens; field 1: sequences
         per_sequence = ((1, eff.sequence_overhead_s),) if eff.sequence_overhead_s else ()
-        self.fixed = Line(comm0 + eff.step_overhead_s, per_token + per_sequence)
+        fixed = eff.overhead_s(0.0, model.num_layers)
+        self.fixed = Line(comm0 + fixed, per_token + per_sequence)
         # Ops that depend only on rows and sequences (every GEMM) cost the same for the same
         # (rows, sequences): memoised. The rest (attention) become dense rows for the loop.
         context = {2, 3, 4, 5}

@@ -52,6 +52,7 @@ def _efficiency(sheet: Sheet, design: DesignBase) -> Engine:
         "bandwidth_fraction": "fraction",
         "link_fraction": "fraction",
         "step_overhead_s": "s",
+        "layer_overhead_s": "s",  # per layer per step
         "allreduce_latency_s": "s",
     }
     for key, unit in units.items():

@@ -29,6 +29,7 @@ class Efficiency(BaseModel):
     link_fraction: float | None = Field(default=None, gt=0, le=1)
     step_overhead_s: float | None = Field(default=None, ge=0)
     sequence_overhead_s: float | None = Field(default=None, ge=0)
+    layer_overhead_s: float | None = Field(default=None, ge=0)
     allreduce_latency_s: float | None = Field(default=None, ge=0)
 
 
@@ -42,6 +43,7 @@ class Profile(BaseModel):
     bandwidth_fraction: float = Field(gt=0, le=1)
     step_overhead_s: float = Field(ge=0)
     sequence_overhead_s: float = Field(default=0.0, ge=0, description="s per sequence per step")
+    layer_overhead_s: float = Field(default=0.0, ge=0, description="s per layer per step")
     rows: int = Field(ge=1)
     log_rmse: float = Field(ge=0)
     fitted_on: str
