@@ -140,6 +140,7 @@ class Recommendation:
     infeasible: str = ""
     relaxation: Relaxation | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    layout: str = ""  # `Deployment.layout` when it is more than TP ("TP8 (DP-attention 8 ...)")
 
     @property
     def verdict(self) -> Verdict:
@@ -159,6 +160,7 @@ class Recommendation:
             "gpu": self.gpu,
             "precision": self.precision,
             "tp": self.tp,
+            "layout": self.layout or f"TP{self.tp}",
             "feasible": self.feasible,
             "source": self.source,
             "replicas": self.replicas,
@@ -224,7 +226,7 @@ def constraints(plan: Plan, sizing: Sizing) -> tuple[list[Constraint], list[Cons
         _slack(
             "engine batch limit",
             point.batch,
-            dep.max_batch or min(BATCH_CAP, dep.preset.max_seqs),
+            dep.max_batch or min(BATCH_CAP, dep.preset.max_seqs) * dep.dp_attention,
             "sequences",
         ),
         _slack("prefill token budget", point.prefill_load, 1.0, "fraction of chunk room"),
@@ -251,6 +253,7 @@ def recommend(plan: Plan, outcome: PlanOutcome) -> Recommendation:
         gpu=d.hardware.name,
         precision=d.deployment.precision.value,
         tp=d.deployment.tp,
+        layout=d.deployment.layout,
         feasible=False,
         source="closed form",
         targets=target_checks(plan),

@@ -38,7 +38,8 @@ def test_sliding_window_caps_kv_per_sequence(llama8b):
 def test_chatbot_replica_memory_by_hand(llama70b):
     weights = memory.weight_bytes(llama70b.total_params, 2)
     assert weights == 141_107_412_992  # 70,553,706,496 params x 2 B
-    per_gpu = memory.weight_bytes_per_gpu(weights, 8)
+    per_gpu = memory.model_weight_bytes_per_gpu(llama70b, 2, 8, 8)
+    assert per_gpu == pytest.approx(weights / 8, rel=1e-12)  # no DP-attention: plain split
     usable = memory.usable_bytes_per_gpu(80 * GIB, 0.9, 2 * GIB)
     assert usable == 70 * GIB  # 72 GiB - 2 GiB
     kv_room = memory.kv_cache_bytes_per_replica(usable, per_gpu, 8)

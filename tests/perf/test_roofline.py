@@ -24,7 +24,7 @@ def test_step_communication_is_two_allreduces_per_layer(llama8b, h100):
     eff = resolve(None, h100)
     message = 16 * 4096 * 2  # 16 tokens x hidden x 2 B
     expected = 32 * 2 * allreduce_time_s(message, 4, h100, eff)
-    assert step_communication_s(llama8b, 16, 4, h100, eff) == pytest.approx(expected)
+    assert step_communication_s(llama8b, 16, Deployment(tp=4), h100, eff) == pytest.approx(expected)
 
 
 MICROBENCH = Efficiency(

@@ -25,11 +25,16 @@ def test_llama_70b_parameters_by_hand(llama70b):
 
 @pytest.mark.parametrize("model", models(), ids=lambda m: m.name)
 def test_shape_agrees_with_publisher_count(model: Model):
-    """A wrong layer count or width in the catalog shows up as a parameter mismatch."""
+    """A wrong layer count or width in the catalog shows up as a parameter mismatch.
+
+    Publishers round (Kimi-K2's "1T" is 1.026T by shape: 3%) and differ on whether the
+    input embedding, a lookup, counts as active (OpenAI's gpt-oss counts exclude it)."""
     assert model.params_b is not None, f"{model.name} has no stated parameter count"
-    assert model.total_params / 1e9 == pytest.approx(model.params_b, rel=0.02)
+    assert model.total_params / 1e9 == pytest.approx(model.params_b, rel=0.03)
     if model.active_params_b is not None:
-        assert model.active_params / 1e9 == pytest.approx(model.active_params_b, rel=0.03)
+        lookup = model.vocab_size * model.hidden_size
+        counts = (model.active_params / 1e9, (model.active_params - lookup) / 1e9)
+        assert any(c == pytest.approx(model.active_params_b, rel=0.03) for c in counts), counts
 
 
 def test_deepseek_v3_moe_and_mla():

@@ -99,8 +99,8 @@ def test_bounds_of_sla_deployment_and_price() -> None:
     assert _limits(SLA, "e2e_p99_s") == {"gt": 0}
     batch = section_bounds("chatbot", "deployment")["max_batch"]
     assert batch == Bounds(gt=0, integer=True, optional=True)
-    assert _limits(Deployment, "tp") == {"ge": 1, "le": 64}
-    assert section_bounds("chatbot", "deployment")["tp"] == Bounds(ge=1, le=64, integer=True)
+    assert _limits(Deployment, "tp") == {"ge": 1, "le": 1024}
+    assert section_bounds("chatbot", "deployment")["tp"] == Bounds(ge=1, le=1024, integer=True)
     price = section_bounds("chatbot", "hardware")["price_per_gpu_hour_usd"]
     assert price == Bounds(gt=_limits(GPU, "price_per_gpu_hour_usd")["gt"])
     fraction = section_bounds("finetune-service", "finetune")["spot_eligible_fraction"]

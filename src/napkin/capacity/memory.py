@@ -26,9 +26,29 @@ def weight_bytes(params_total: float, bytes_per_weight: float) -> float:
     return params_total * bytes_per_weight
 
 
-def weight_bytes_per_gpu(weight_bytes: float, tp: int) -> float:
-    """weight_bytes_per_gpu = weight_bytes / tp"""
-    return weight_bytes / tp
+def weight_bytes_per_gpu(
+    attention_weight_bytes: float, ffn_weight_bytes: float, attention_tp: int, tp: int
+) -> float:
+    """weight_bytes_per_gpu = attention_weight_bytes / attention_tp + ffn_weight_bytes / tp
+
+    Attention, norms, router and embeddings are copied into each of the tp / attention_tp
+    attention groups (DP-attention) and sharded within one; FFNs and experts are sharded
+    over all tp GPUs (expert parallelism puts num_experts / ep whole experts on a rank,
+    each cut moe_tp ways: the same 1 / tp share). Without DP-attention: weight_bytes / tp.
+    """
+    return attention_weight_bytes / attention_tp + ffn_weight_bytes / tp
+
+
+def model_weight_bytes_per_gpu(
+    model: Model, bytes_per_weight: float, attention_tp: int, tp: int
+) -> float:
+    """`weight_bytes_per_gpu` of a model's two kinds of weights at one precision."""
+    return weight_bytes_per_gpu(
+        weight_bytes(model.attention_group_params, bytes_per_weight),
+        weight_bytes(model.ffn_params, bytes_per_weight),
+        attention_tp,
+        tp,
+    )
 
 
 def kv_bytes_per_token(model: Model, kv: Precision) -> float:
@@ -37,15 +57,18 @@ def kv_bytes_per_token(model: Model, kv: Precision) -> float:
     return model.num_layers * kv_bytes_per_token_per_layer(model, kv)
 
 
-def kv_replication(model: Model, tp: int) -> float:
-    """kv_replication = max(1, tp / kv_heads) (MLA: tp)
+def kv_replication(model: Model, attention_tp: int) -> float:
+    """kv_replication = max(1, attention_tp / kv_heads) (MLA: attention_tp)
 
-    Tensor parallelism splits KV heads across GPUs; with fewer KV heads than GPUs each GPU
-    keeps a copy of one head, and MLA's single latent is copied to every GPU (as vLLM does).
+    An attention group splits KV heads across its attention_tp GPUs; with fewer KV heads
+    than GPUs each GPU keeps a copy of one head, and MLA's single latent is copied to
+    every GPU of the group (as vLLM and SGLang do). Groups (DP-attention) hold different
+    sequences, so nothing is copied across them: DP-attention 8 × TP1 holds 8× the
+    sequences of TP8 for an MLA model.
     """
     if model.mla is not None:
-        return float(tp)
-    return max(1.0, tp / model.num_kv_heads)
+        return float(attention_tp)
+    return max(1.0, attention_tp / model.num_kv_heads)
 
 
 def kv_bytes_per_sequence(
@@ -143,7 +166,7 @@ def min_tp_to_fit(
     tp = 1
     while tp <= max_tp:
         usable = usable_bytes_per_gpu(hbm_bytes, gpu_memory_utilization, reserved_bytes_per_gpu)
-        per_gpu = weight_bytes_per_gpu(weight_bytes(model.total_params, bytes_per_weight), tp)
+        per_gpu = model_weight_bytes_per_gpu(model, bytes_per_weight, tp, tp)
         room = kv_cache_bytes_per_replica(usable, per_gpu, tp)
         need = kv_bytes_per_sequence(model, kv, longest_tokens, kv_replication(model, tp))
         if per_gpu < usable and room >= need:
@@ -161,14 +184,13 @@ def sequences_that_fit(
     gpu_memory_utilization: float,
     reserved_bytes_per_gpu: float,
     context_tokens: float,
+    attention_tp: int | None = None,
 ) -> int:
-    """max_sequences_by_memory for one replica, composed from the formulas above."""
+    """max_sequences_by_memory for one replica, composed from the formulas above
+    (`attention_tp`: tp / dp_attention; default tp, no DP-attention)."""
+    group = deployment_tp if attention_tp is None else attention_tp
     usable = usable_bytes_per_gpu(hbm_bytes, gpu_memory_utilization, reserved_bytes_per_gpu)
-    per_gpu = weight_bytes_per_gpu(
-        weight_bytes(model.total_params, bytes_per_weight), deployment_tp
-    )
+    per_gpu = model_weight_bytes_per_gpu(model, bytes_per_weight, group, deployment_tp)
     room = kv_cache_bytes_per_replica(usable, per_gpu, deployment_tp)
-    per_sequence = kv_bytes_per_sequence(
-        model, kv, context_tokens, kv_replication(model, deployment_tp)
-    )
+    per_sequence = kv_bytes_per_sequence(model, kv, context_tokens, kv_replication(model, group))
     return max_sequences_by_memory(room, per_sequence)

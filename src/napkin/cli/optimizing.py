@@ -36,6 +36,9 @@ def optimize_command(
     engines: Annotated[
         str | None, typer.Option(help="comma-separated engines, e.g. vllm,sglang,tensorrt-llm")
     ] = None,
+    layouts: Annotated[
+        str | None, typer.Option(help="comma-separated layouts: tp, dp, ep, dp-ep (MoE)")
+    ] = None,
     price: Annotated[list[str] | None, typer.Option(help="GPU=USD per GPU-hour")] = None,
     objective: Annotated[
         Objective, typer.Option(help="cost, or cpqu (cost per quality unit)")
@@ -78,6 +81,7 @@ def optimize_command(
             ("precisions", csv_items(precisions)),
             ("models", csv_items(models)),
             ("engines", _engines(csv_items(engines))),
+            ("layouts", _layouts(csv_items(layouts))),
         ):
             if value:
                 fields[name] = value
@@ -195,6 +199,18 @@ def _tps(text: str) -> tuple[int, ...]:
                 f"TP degrees are whole numbers, got {item!r}", field="--tps"
             ) from None
     return tuple(out)
+
+
+def _layouts(names: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    """Each --layouts item, checked against `optimize.space.LAYOUTS`."""
+    from napkin.optimize.space import LAYOUTS
+
+    for name in names or ():
+        if name not in LAYOUTS:
+            raise NapkinError(
+                f"unknown layout {name!r}; choose from {', '.join(LAYOUTS)}", field="--layouts"
+            )
+    return names
 
 
 def _engines(names: tuple[str, ...] | None) -> tuple[str, ...] | None:

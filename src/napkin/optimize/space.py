@@ -19,10 +19,22 @@ def design_prices(design: Design) -> dict[str, float]:
     return {}
 
 
+# How a candidate's tp GPUs split the work (`Deployment`): plain tensor parallelism,
+# attention data parallelism across all of them, expert parallelism across all of them, or
+# both (SGLang's large-scale EP layout). A layout a model cannot take (EP for a dense
+# model, more experts' ranks than experts) is screened out with its reason.
+LAYOUTS: dict[str, tuple[str, ...]] = {
+    "tp": (),
+    "dp": ("deployment.dp_attention={tp}",),
+    "ep": ("deployment.ep={tp}",),
+    "dp-ep": ("deployment.dp_attention={tp}", "deployment.ep={tp}"),
+}
+
+
 class Space(BaseModel):
-    """GPU x weight precision x tensor parallelism x batch cap x model x engine (and, where
-    the design has them, speculative decoding and the agent's prefix caching). No engines:
-    the design's own."""
+    """GPU x weight precision x tensor parallelism x layout x batch cap x model x engine
+    (and, where the design has them, speculative decoding and the agent's prefix caching).
+    No engines or layouts: the design's own."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -32,6 +44,7 @@ class Space(BaseModel):
     batch_caps: tuple[int | None, ...] = DEFAULT_BATCH_CAPS
     models: tuple[str, ...] = ()
     engines: tuple[str, ...] = ()
+    layouts: tuple[str, ...] = ()
     speculation: tuple[bool, ...] = (True,)
     prefix_caching: tuple[str, ...] = ()
     price_overrides: dict[str, float] = Field(default_factory=dict)
@@ -44,10 +57,11 @@ def candidates(space: Space, kind: str) -> list[tuple[str, ...]]:
     speculation = space.speculation if kind == "code-completion" else (True,)
     caching = space.prefix_caching if kind == "coding-agent" else ()
     out = []
-    for gpu, precision, tp, cap, model, engine, spec, cache in product(
+    for gpu, precision, tp, layout, cap, model, engine, spec, cache in product(
         space.gpus,
         space.precisions,
         space.tps,
+        space.layouts or (None,),
         space.batch_caps,
         models,
         engines,
@@ -55,6 +69,8 @@ def candidates(space: Space, kind: str) -> list[tuple[str, ...]]:
         caching or (None,),
     ):
         sets = [f"hardware={gpu}", f"deployment.precision={precision}", f"deployment.tp={tp}"]
+        if layout is not None:
+            sets.extend(s.format(tp=tp) for s in LAYOUTS[layout] if tp > 1)
         if gpu in space.price_overrides:
             sets.append(f"hardware.price_per_gpu_hour_usd={space.price_overrides[gpu]}")
         if cap is not None:

@@ -41,8 +41,10 @@ CANCEL_AFTER_S = 0.2
 
 
 def batch_cap(replica: ReplicaSetup) -> int:
-    """The most sequences the replica's engine runs at once: min(BATCH_CAP, its max_seqs)."""
-    return min(BATCH_CAP, replica.engine.deployment.preset.max_seqs)
+    """The most sequences the replica's engine runs at once: min(BATCH_CAP, its max_seqs)
+    per scheduler, × its attention groups (`Deployment.max_seqs`)."""
+    dep = replica.engine.deployment
+    return min(BATCH_CAP, dep.preset.max_seqs) * dep.dp_attention
 
 
 @dataclass(frozen=True)

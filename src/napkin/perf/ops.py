@@ -85,18 +85,34 @@ def prefill_batch(prompt_tokens: float, window: int | None = None) -> Batch:
 
 @dataclass(frozen=True)
 class Op:
-    """One operation of a step, summed over the layers it repeats in (whole replica)."""
+    """One operation of a step, summed over the layers it repeats in (whole replica).
+
+    `weights` is the part of `bytes` that is weights; `group` says how a replica's GPUs
+    share the op (`perf.sharding`): "tp" over all of them, "attention" per attention group
+    (its weights copied in each group), "kv" per group with the KV cache's copies,
+    "experts" over the expert-parallel ranks, the busiest of which sets the time."""
 
     name: str
     flops: float
     bytes: float
+    weights: float = 0.0
+    group: str = "tp"
 
 
-def _gemm(name: str, rows: float, k: float, n: float, copies: float, weight_bytes: float) -> Op:
+def _gemm(
+    name: str,
+    rows: float,
+    k: float,
+    n: float,
+    copies: float,
+    weight_bytes: float,
+    group: str = "tp",
+) -> Op:
     """rows x k @ k x n, `copies` times: 2*rows*k*n FLOPs; weights k*n plus activations."""
     flops = 2 * rows * k * n * copies
-    moved = k * n * copies * weight_bytes + rows * (k + n) * copies * ACTIVATION_BYTES
-    return Op(name, flops, moved)
+    weights = k * n * copies * weight_bytes
+    moved = weights + rows * (k + n) * copies * ACTIVATION_BYTES
+    return Op(name, flops, moved, weights, group)
 
 
 def _attention_projections(model: Model, b: Batch, w: float) -> list[Op]:
@@ -104,12 +120,13 @@ def _attention_projections(model: Model, b: Batch, w: float) -> list[Op]:
     if model.mla is None:
         qkv_out = (heads + 2 * model.num_kv_heads) * model.head_dim
         return [
-            _gemm("attn_qkv", b.tokens, h, qkv_out, layers, w),
-            _gemm("attn_out", b.tokens, heads * model.head_dim, h, layers, w),
+            _gemm("attn_qkv", b.tokens, h, qkv_out, layers, w, "attention"),
+            _gemm("attn_out", b.tokens, heads * model.head_dim, h, layers, w, "attention"),
         ]
     # MLA: count its projections as one GEMM with the same weight count and FLOPs per token.
     per_layer = model.attention_params_per_layer
-    return [Op("attn_mla_proj", 2 * b.tokens * per_layer * layers, per_layer * layers * w)]
+    weights = per_layer * layers * w
+    return [Op("attn_mla_proj", 2 * b.tokens * per_layer * layers, weights, weights, "attention")]
 
 
 def _attention_core(model: Model, b: Batch, kv: Precision) -> Op:
@@ -126,7 +143,7 @@ def _attention_core(model: Model, b: Batch, kv: Precision) -> Op:
     attended = full * b.attended + windowed * b.attended_windowed
     read = full * b.kv_read_tokens + windowed * b.kv_read_windowed
     written = model.num_layers * b.tokens
-    return Op("attention", flops_per_pair * attended, (read + written) * kv_token)
+    return Op("attention", flops_per_pair * attended, (read + written) * kv_token, group="kv")
 
 
 def _ffn(model: Model, b: Batch, w: float) -> list[Op]:
@@ -140,17 +157,18 @@ def _ffn(model: Model, b: Batch, w: float) -> list[Op]:
         per_expert = h * moe.expert_ffn_size * mats
         # Each token picks k of E experts; E * (1 - (1 - k/E)^T) distinct experts get read.
         touched = moe.num_experts * (1 - (1 - moe.num_active_experts / moe.num_experts) ** b.tokens)
-        experts_read = touched + moe.num_shared_experts
-        rows_flops = 2 * b.tokens * (moe.num_active_experts + moe.num_shared_experts) * per_expert
-        acts = b.tokens * (moe.num_active_experts + moe.num_shared_experts) * h * 2
-        ops.append(
-            Op(
-                "ffn_moe",
-                rows_flops * model.moe_layers,
-                (experts_read * per_expert * w + acts * ACTIVATION_BYTES) * model.moe_layers,
-            )
-        )
-        ops.append(_gemm("moe_router", b.tokens, h, moe.num_experts, model.moe_layers, w))
+        for name, experts, rows, group in (
+            ("ffn_moe", touched, moe.num_active_experts, "experts"),
+            ("ffn_shared", moe.num_shared_experts, moe.num_shared_experts, "tp"),
+        ):
+            if not rows:
+                continue
+            weights = experts * per_expert * w * model.moe_layers
+            acts = b.tokens * rows * h * 2 * ACTIVATION_BYTES * model.moe_layers
+            flops = 2 * b.tokens * rows * per_expert * model.moe_layers
+            ops.append(Op(name, flops, weights + acts, weights, group))
+        router = _gemm("moe_router", b.tokens, h, moe.num_experts, model.moe_layers, w)
+        ops.append(replace(router, group="attention"))
     return ops
 
 
@@ -161,5 +179,5 @@ def forward_ops(model: Model, batch: Batch, weights: Precision, kv: Precision) -
         *_attention_projections(model, batch, w),
         _attention_core(model, batch, kv),
         *_ffn(model, batch, w),
-        _gemm("lm_head", batch.sequences, model.hidden_size, model.vocab_size, 1, w),
+        _gemm("lm_head", batch.sequences, model.hidden_size, model.vocab_size, 1, w, "attention"),
     ]

@@ -1,8 +1,9 @@
 """The roofline: operations with FLOPs and bytes become time on one GPU of a replica.
 
 Each op takes max(FLOPs / achievable FLOP/s, bytes / achievable bandwidth) (Williams,
-Waterman & Patterson 2009, "Roofline"). Tensor parallelism splits every op's FLOPs and bytes
-evenly over `tp` GPUs and adds all-reduces; each engine step also pays an overhead, fixed
+Waterman & Patterson 2009, "Roofline"). `perf.sharding` says what one GPU of the replica
+does of each op (tensor, attention-data and expert parallelism), and `perf.communication`
+adds the collectives; each engine step also pays an overhead, fixed
 plus a part per layer and a part per running sequence (`ResolvedEfficiency.overhead_s`).
 """
 
@@ -13,6 +14,7 @@ from dataclasses import dataclass
 from napkin.perf.communication import step_communication_s
 from napkin.perf.efficiency import ResolvedEfficiency
 from napkin.perf.ops import Batch, forward_ops
+from napkin.perf.sharding import Shares
 from napkin.specs.deployment import Deployment
 from napkin.specs.hardware import GPU
 from napkin.specs.model import Model
@@ -47,19 +49,20 @@ def step_time(
 ) -> StepTime:
     """Time of one engine step: sum over ops of max(compute, memory), plus all-reduces and
     the per-step overhead. `compute_s` / `memory_s` report the time of ops on each roof."""
-    tp = deployment.tp
+    shares = Shares.of(model, deployment)
     flops_per_s = gpu.peak_flops_per_s(deployment.precision) * eff.compute_fraction
     bytes_per_s = gpu.bandwidth_bytes_per_s * eff.bandwidth_fraction
     compute_s = memory_s = flops = moved = 0.0
     for op in forward_ops(model, batch, deployment.precision, deployment.kv_format):
-        t_compute, t_memory = op.flops / tp / flops_per_s, op.bytes / tp / bytes_per_s
+        op_flops, op_bytes = shares.per_gpu(op)
+        t_compute, t_memory = op_flops / flops_per_s, op_bytes / bytes_per_s
         if t_compute >= t_memory:
             compute_s += t_compute
         else:
             memory_s += t_memory
-        flops += op.flops / tp
-        moved += op.bytes / tp
-    comm = step_communication_s(model, batch.tokens, tp, gpu, eff)
+        flops += op_flops
+        moved += op_bytes
+    comm = step_communication_s(model, batch.tokens, deployment, gpu, eff)
     overhead = eff.overhead_s(batch.sequences, model.num_layers)
     return StepTime(
         compute_s, memory_s, comm, overhead, compute_s + memory_s + comm + overhead, flops, moved

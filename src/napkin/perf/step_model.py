@@ -17,8 +17,9 @@ from math import ceil, floor
 
 from napkin.perf.batching import Engine
 from napkin.perf.communication import step_communication_s
-from napkin.perf.ops import Batch, Op, forward_ops
+from napkin.perf.ops import Batch, forward_ops
 from napkin.perf.roofline import step_time
+from napkin.perf.sharding import Shares
 
 FIELDS = tuple(f.name for f in fields(Batch))
 
@@ -74,11 +75,13 @@ class StepModel:
         model, dep = engine.model, engine.deployment
         self.exact = model.moe is not None or model.sliding_window is not None
         gpu, eff = engine.gpu, engine.efficiency
-        flops_per_s = gpu.peak_flops_per_s(dep.precision) * eff.compute_fraction * dep.tp
-        bytes_per_s = gpu.bandwidth_bytes_per_s * eff.bandwidth_fraction * dep.tp
+        flops_per_s = gpu.peak_flops_per_s(dep.precision) * eff.compute_fraction
+        bytes_per_s = gpu.bandwidth_bytes_per_s * eff.bandwidth_fraction
+        shares = Shares.of(model, dep)
 
-        def ops(values: Vector) -> list[Op]:
-            return forward_ops(model, Batch(*values), dep.precision, dep.kv_format)
+        def ops(values: Vector) -> list[tuple[float, float]]:  # per GPU: (FLOPs, bytes)
+            work = forward_ops(model, Batch(*values), dep.precision, dep.kv_format)
+            return [shares.per_gpu(op) for op in work]
 
         def line(base: float, unit_values: list[float], scale: float) -> Line:
             terms = tuple((i, (v - base) / scale) for i, v in enumerate(unit_values) if v != base)
@@ -92,13 +95,13 @@ class StepModel:
         ]
         self.lines: list[tuple[Line, Line]] = [
             (
-                line(op.flops, [u[k].flops for u in units], flops_per_s),
-                line(op.bytes, [u[k].bytes for u in units], bytes_per_s),
+                line(flops, [u[k][0] for u in units], flops_per_s),
+                line(moved, [u[k][1] for u in units], bytes_per_s),
             )
-            for k, op in enumerate(base_ops)
+            for k, (flops, moved) in enumerate(base_ops)
         ]
-        comm0 = step_communication_s(model, 0.0, dep.tp, gpu, eff)
-        comm1 = step_communication_s(model, 1.0, dep.tp, gpu, eff) - comm0
+        comm0 = step_communication_s(model, 0.0, dep, gpu, eff)
+        comm1 = step_communication_s(model, 1.0, dep, gpu, eff) - comm0
         per_token = ((0, comm1),) if comm1 else ()  # field 0: tokens; field 1: sequences
         per_sequence = ((1, eff.sequence_overhead_s),) if eff.sequence_overhead_s else ()
         fixed = eff.overhead_s(0.0, model.num_layers)

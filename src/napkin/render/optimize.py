@@ -100,6 +100,8 @@ NAMES = {
     "hardware": "{}",
     "deployment.precision": "{}",
     "deployment.tp": "tp {}",
+    "deployment.dp_attention": "DP-attention {}",
+    "deployment.ep": "EP {}",
     "deployment.max_batch": "batch ≤ {}",
     "deployment.engine": "on {}",
     "model": "{}",

@@ -106,7 +106,7 @@ def fleet_line(rec: Recommendation) -> Line:
     if band is not None:
         gpus += f" (P10–P90 {band.low:,.0f}–{band.high:,.0f})"
     text = Text.assemble(
-        (f"{replicas} × TP{rec.tp} replicas", "bold"),
+        (f"{replicas} × {rec.layout or f'TP{rec.tp}'} replicas", "bold"),
         f" of {rec.model} {rec.precision} on {rec.gpu}{gpus}",
     )
     return _label("Recommended:"), text

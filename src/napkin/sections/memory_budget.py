@@ -5,7 +5,7 @@ from __future__ import annotations
 from napkin.capacity import memory
 from napkin.figures import Sheet, Source, formula_of
 from napkin.sections.gpu_peaks import add_hbm
-from napkin.specs.deployment import Deployment
+from napkin.specs.deployment import EXPERT_IMBALANCE_SOURCE, Deployment
 from napkin.specs.design import DesignBase
 from napkin.units import GIB
 
@@ -42,7 +42,8 @@ def add_memory(sheet: Sheet, design: DesignBase) -> memory.MemoryFit:
             formula="params_active = params_total with only the routed-to experts",
         )
     sheet.derive(memory.weight_bytes, "B")
-    sheet.derive(memory.weight_bytes_per_gpu, "B")
+    _add_layout(sheet, design)
+    sheet.derive(memory.weight_bytes_per_gpu, "B", detail=dep.layout)
     add_hbm(sheet, gpu)
     _add_memory_policy(sheet, dep)
     sheet.derive(memory.usable_bytes_per_gpu, "B")
@@ -55,7 +56,7 @@ def add_memory(sheet: Sheet, design: DesignBase) -> memory.MemoryFit:
         model=model,
         kv=kv,
     )
-    sheet.derive(memory.kv_replication, "×", model=model, tp=dep.tp)
+    sheet.derive(memory.kv_replication, "×", model=model)
     sheet.derive(
         memory.kv_bytes_per_sequence,
         "B",
@@ -92,6 +93,53 @@ def add_memory(sheet: Sheet, design: DesignBase) -> memory.MemoryFit:
         dep.tp,
         gpu.name,
     )
+
+
+def _add_layout(sheet: Sheet, design: DesignBase) -> None:
+    """How the replica's GPUs split the work, and the two kinds of weights that follow it."""
+    model, dep = design.model, design.deployment
+    sheet.assume("dp_attention", dep.dp_attention, "groups", "deployment.dp_attention")
+    if model.moe is not None:
+        sheet.assume("ep", dep.ep, "ranks", "deployment.ep")
+    if model.moe is not None and dep.ep > 1:
+        if "expert_imbalance" in dep.model_fields_set:
+            sheet.assume(
+                "expert_imbalance", dep.expert_imbalance, "×", "deployment.expert_imbalance"
+            )
+        else:
+            sheet.add(
+                "expert_imbalance",
+                dep.expert_imbalance,
+                "×",
+                Source.default,
+                detail="busiest EP rank's routed tokens / mean, with EPLB",
+                cite=EXPERT_IMBALANCE_SOURCE,
+            )
+    sheet.add(
+        "attention_tp",
+        dep.attention_tp,
+        "GPUs/group",
+        Source.formula,
+        detail=dep.layout,
+        formula="attention_tp = tp / dp_attention",
+    )
+    bytes_per_weight = dep.precision.bytes_per_value
+    for key, params, what in (
+        (
+            "attention_weight_bytes",
+            model.attention_group_params,
+            "attention, norms, router, embeddings: one copy per attention group",
+        ),
+        ("ffn_weight_bytes", model.ffn_params, "FFNs and experts: sharded over all tp GPUs"),
+    ):
+        sheet.add(
+            key,
+            memory.weight_bytes(params, bytes_per_weight),
+            "B",
+            Source.formula,
+            detail=what,
+            formula=f"{key} = params × bytes_per_weight",
+        )
 
 
 def _add_memory_policy(sheet: Sheet, dep: Deployment) -> None:

@@ -8,6 +8,7 @@ from napkin.perf.batching import Engine
 from napkin.perf.efficiency import resolve
 from napkin.perf.operating_point import (
     CANCEL_AFTER_S,
+    DEFAULT_TOKEN_BUDGET,
     ReplicaSetup,
     Request,
     batch_cap,
@@ -81,7 +82,9 @@ def add_performance(sheet: Sheet, design: DesignBase) -> Search:
     sheet.section = "performance"
     request = request_of(sheet, design)
     engine = _efficiency(sheet, design)
-    replica = ReplicaSetup(engine, drafting=drafting_of(design))
+    # Each attention group schedules its own steps: a token budget each.
+    budget = DEFAULT_TOKEN_BUDGET * design.deployment.dp_attention
+    replica = ReplicaSetup(engine, token_budget=budget, drafting=drafting_of(design))
     _assume_sla(sheet, design)
     if "peak_qps" not in sheet:  # offline batch inference (evals): throughput at the limit
         return _add_offline(sheet, design, replica, request)
@@ -172,9 +175,9 @@ def _add_operating_point(sheet: Sheet, sizing: Sizing, design: DesignBase) -> No
         if limit.batch >= memory:
             cause = f"KV-cache memory: deployment.max_batch ({asked:,}) is above what memory "
             cause += f"holds ({memory:,.0f} sequences)"
-        elif limit.batch == preset.max_seqs:
+        elif limit.batch == design.deployment.max_seqs:
             cause = f"{preset.label}'s batch limit: deployment.max_batch ({asked:,}) is above "
-            cause += f"the {preset.max_seqs:,} sequences it runs at once (max_seqs)"
+            cause += f"the {design.deployment.max_seqs:,} sequences it runs at once (max_seqs)"
         else:
             cause = f"napkin's batch cap and token budget: deployment.max_batch ({asked:,}) "
             cause += "is above what one replica runs"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from napkin.errors import NapkinError
 from napkin.specs.engine import (
@@ -14,11 +14,31 @@ from napkin.specs.engine import (
 )
 from napkin.units import Precision
 
+# The busiest expert-parallel rank's routed tokens over the mean, with a load balancer and
+# redundant experts (EPLB): (max − mean) / mean = 0.109 for DeepSeek-R1 at EP32 on GB200
+# (NVIDIA, "Scaling Expert Parallelism in TensorRT-LLM (Part 1)", 2025, Table 1), so 1.1.
+# Without EPLB the same table gives 1.564, a factor of 2.56: set expert_imbalance: 2.5.
+EXPERT_IMBALANCE = 1.1
+EXPERT_IMBALANCE_SOURCE = (
+    "NVIDIA TensorRT-LLM blog 'Scaling Expert Parallelism in TensorRT-LLM (Part 1)' (2025), "
+    "Table 1: DeepSeek-R1 at EP32 with EPLB, (max - mean) / mean = 0.109; 1.564 without"
+)
+
 
 class Deployment(BaseModel):
     """One serving replica's configuration (vLLM-style continuous batching).
 
-    - `tp`: tensor-parallel degree, GPUs per replica.
+    - `tp`: GPUs per replica (SGLang's `--tp`): the tensor-parallel world the dense layers
+      are sharded over.
+    - `dp_attention`: attention data parallelism (SGLang `--dp` with `--enable-dp-attention`,
+      vLLM `--data-parallel-size`): the `tp` GPUs form `dp_attention` groups of
+      `attention_tp = tp / dp_attention`; each group runs attention for its own sequences
+      with its own copy of the attention weights and its own KV cache, so an MLA latent
+      is copied only within a group.
+    - `ep`, `moe_tp`: the routed experts are split over `ep` expert-parallel ranks, each
+      expert sharded `moe_tp` ways; `ep × moe_tp = tp` (default `ep` 1, `moe_tp` tp).
+    - `expert_imbalance`: the busiest EP rank's routed tokens over the mean (it sets the
+      step); default 1.1, with a load balancer (see `EXPERT_IMBALANCE`).
     - `precision`: weight format; `kv_precision`: KV-cache format (default: bf16 unless the
       weights are fp8, which usually pairs with an fp8 KV cache).
     - `gpu_memory_utilization`: fraction of each GPU's memory the engine may use (vLLM's
@@ -34,7 +54,13 @@ class Deployment(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    tp: int = Field(default=1, ge=1, le=64)
+    tp: int = Field(default=1, ge=1, le=1024, description="1 to 1024 GPUs per replica")
+    dp_attention: int = Field(default=1, ge=1, le=1024, description="a divisor of tp")
+    ep: int = Field(default=1, ge=1, le=1024, description="a divisor of tp")
+    moe_tp: int | None = Field(default=None, ge=1, le=1024, description="tp / ep (the default)")
+    expert_imbalance: float = Field(
+        default=EXPERT_IMBALANCE, ge=1, le=100, description="1 (even) to 100x the mean load"
+    )
     precision: Precision = Precision.bf16
     kv_precision: Precision | None = None
     gpu_memory_utilization: float = Field(
@@ -60,6 +86,50 @@ class Deployment(BaseModel):
             return find_engine(name).name
         except NapkinError as error:
             raise ValueError(error.message) from None
+
+    @model_validator(mode="after")
+    def _layout(self) -> Deployment:
+        """Each split must divide the replica's GPUs, and experts fill them exactly."""
+        if self.tp % self.dp_attention:
+            raise ValueError(
+                f"dp_attention {self.dp_attention} must divide tp {self.tp}: each of the "
+                "attention groups gets tp / dp_attention GPUs"
+            )
+        if self.tp % self.ep:
+            raise ValueError(f"ep {self.ep} must divide tp {self.tp}")
+        if self.moe_tp is not None and self.ep * self.moe_tp != self.tp:
+            raise ValueError(
+                f"ep × moe_tp must equal tp: {self.ep} × {self.moe_tp} ≠ {self.tp} "
+                f"(leave moe_tp out for tp / ep = {self.tp // self.ep})"
+            )
+        return self
+
+    @property
+    def attention_tp(self) -> int:
+        """GPUs one attention group shards its heads over: tp / dp_attention."""
+        return self.tp // self.dp_attention
+
+    @property
+    def expert_tp(self) -> int:
+        """Ways each routed expert is sharded: moe_tp, else tp / ep."""
+        return self.moe_tp if self.moe_tp is not None else self.tp // self.ep
+
+    @property
+    def layout(self) -> str:
+        """A short label: 'TP8', 'TP8 (DP-attention 8 × TP1, EP8)'."""
+        parts = []
+        if self.dp_attention > 1:
+            parts.append(f"DP-attention {self.dp_attention} × TP{self.attention_tp}")
+        if self.ep > 1:
+            parts.append(f"EP{self.ep}" + (f" × TP{self.expert_tp}" if self.expert_tp > 1 else ""))
+        return f"TP{self.tp}" + (f" ({', '.join(parts)})" if parts else "")
+
+    @property
+    def max_seqs(self) -> int:
+        """Sequences the replica's engine runs at once: the preset's limit per scheduler ×
+        dp_attention, as each attention group schedules its own batch (vLLM's data-parallel
+        engine cores, SGLang's DP-attention workers)."""
+        return self.preset.max_seqs * self.dp_attention
 
     @property
     def preset(self) -> EnginePreset:

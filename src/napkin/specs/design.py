@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from napkin.specs.agent_workload import AgentWorkload
 from napkin.specs.claims import Claim
@@ -43,6 +43,22 @@ class DesignBase(BaseModel):
     claims: tuple[Claim, ...] = ()
     failure_modes: tuple[FailureMode, ...] = ()
     whiteboard: Whiteboard | None = None
+
+    @model_validator(mode="after")
+    def _layout_fits_model(self) -> DesignBase:
+        """Expert parallelism needs experts, as many on every rank."""
+        dep, moe = self.deployment, self.model.moe
+        if dep.ep > 1 and moe is None:
+            raise ValueError(
+                f"deployment.ep: {self.model.name} has no experts to split; "
+                "use ep 1 (the default) for a dense model"
+            )
+        if moe is not None and moe.num_experts % dep.ep:
+            raise ValueError(
+                f"deployment.ep: {moe.num_experts} experts of {self.model.name} do not split "
+                f"evenly over ep {dep.ep}; use a divisor of {moe.num_experts}"
+            )
+        return self
 
 
 # The kinds whose plan is a serving fleet (simulated, drilled, optimized).

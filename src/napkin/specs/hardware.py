@@ -38,6 +38,16 @@ class GPU(BaseModel):
         description="per GPU, bidirectional; 1 MB/s to 1e6 GB/s (~550x NVLink 5)",
     )
     max_gpus_per_node: int = Field(default=8, gt=0, le=100_000, description="1 to 1e5")
+    nvlink_domain_gpus: int | None = Field(
+        default=None, gt=0, le=100_000, description="GPUs on one scale-up fabric (NVL72: 72)"
+    )
+    inter_node_gb_per_s: float | None = Field(
+        default=None, ge=1e-3, le=1e6, description="scale-out per GPU, one direction, GB/s"
+    )
+    inter_node_latency_us: float | None = Field(
+        default=None, ge=0, le=1e6, description="small-message latency across nodes, µs"
+    )
+    scale_out_source: str | None = None
     achievable_flops_fraction: float | None = Field(default=None, ge=1e-3, le=1)
     achievable_bandwidth_fraction: float | None = Field(default=None, ge=1e-3, le=1)
     efficiency_source: str | None = None
@@ -79,3 +89,9 @@ class GPU(BaseModel):
     def link_bytes_per_s(self) -> float:
         """One direction of the GPU-to-GPU link: half the datasheet's bidirectional figure."""
         return self.interconnect_gb_per_s * GB / 2
+
+    @property
+    def domain_gpus(self) -> int:
+        """GPUs that reach each other at `interconnect_gb_per_s`: a node (NVLink or PCIe),
+        or a larger NVLink domain (GB200 NVL72: 72 GPUs over 18 trays of 4)."""
+        return max(self.nvlink_domain_gpus or 1, self.max_gpus_per_node)

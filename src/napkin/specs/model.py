@@ -161,6 +161,23 @@ class Model(BaseModel):
         return self._params(self.moe.num_experts if self.moe else 0)
 
     @property
+    def ffn_params(self) -> float:
+        """FFN weights, sharded over every GPU of a replica: dense layers' FFNs plus every
+        MoE layer's routed and shared experts (not the router)."""
+        total = self.dense_layers * self._ffn_params(self.ffn_size)
+        if self.moe is not None:
+            moe = self.moe
+            experts = moe.num_experts + moe.num_shared_experts
+            total += self.moe_layers * experts * self._ffn_params(moe.expert_ffn_size)
+        return total
+
+    @property
+    def attention_group_params(self) -> float:
+        """Weights each attention group holds whole or shards over its own GPUs: attention,
+        norms, router, embeddings and output head (total_params − ffn_params)."""
+        return self.total_params - self.ffn_params
+
+    @property
     def active_params(self) -> float:
         """Weights one token touches: as `total_params` with only the routed-to experts."""
         return self._params(self.moe.num_active_experts if self.moe else 0)
