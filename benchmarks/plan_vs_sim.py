@@ -104,6 +104,7 @@ GRID = [
     ("chat 200/300 e2e 6 s", "chatbot", ("sla.e2e_p99_s=6",)),
     ("code-completion", "code-completion", ()),
     ("coding-agent (built-in)", "coding-agent", ()),
+    ("moe-chat (built-in: DeepSeek-R1, DP-attention 8, EP8, SGLang)", "moe-chat", ()),
     (
         "prompt 300/3000 (0.1) A100 tp8 70B",
         "chatbot",

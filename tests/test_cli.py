@@ -114,6 +114,7 @@ def test_designs_lists_chatbot():
         "coding-agent",
         "eval-harness",
         "finetune-service",
+        "moe-chat",
     ]
 
 

@@ -30,7 +30,7 @@ DESCRIBED = {
     r"(tpot_at_batch_limit_s|queue_wait_p99_s|mean_start_wait_s|tpot_budget_s)": "queueing",
     r"(expected_tokens_per_step|samples_per_arm)": "symbols of the design, not figures",
     r"(params_total|params_\d+b|kv_bytes_per_token|kv_replication|kv_bytes_per_sequence)": "shape",
-    r"(attention_weight_bytes|ffn_weight_bytes)": "the model's shape (which weights are which)",
+    r"(attention_weight_bytes|ffn_weight_bytes|params_active)": "the model's shape",
     r"(adapter_bytes_\d+b|adapters_in_free_memory_\d+b)": "the model's shape",
     r"(prefill_tokens_p99|output_tokens_p99)": "a percentile of a distribution",
     r"(prefill_tokens_per_request|output_tokens_per_request)": "the eval's fields",

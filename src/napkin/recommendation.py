@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from napkin.perf.sizing import Sizing
     from napkin.planner import Plan
     from napkin.sections.pipeline import PlanOutcome
+    from napkin.specs.design import DesignBase
 
 
 class Verdict(str, Enum):
@@ -254,6 +255,7 @@ def recommend(plan: Plan, outcome: PlanOutcome) -> Recommendation:
         precision=d.deployment.precision.value,
         tp=d.deployment.tp,
         layout=d.deployment.layout,
+        notes=_precision_notes(d),
         feasible=False,
         source="closed form",
         targets=target_checks(plan),
@@ -285,3 +287,12 @@ def recommend(plan: Plan, outcome: PlanOutcome) -> Recommendation:
         binding=f"batch limited by {batch_bind.name}; fleet by {fleet_bind.name}",
         constraints=(*batch, *fleet),
     )
+
+
+def _precision_notes(design: DesignBase) -> tuple[str, ...]:
+    """Say when the weights' format is not one the GPU computes in (A100 fp8, H100 FP4)."""
+    gpu, precision = design.hardware, design.deployment.precision
+    if gpu.native(precision):
+        return ()
+    text = gpu.math_of(precision)
+    return (text[0].upper() + text[1:] + ".",)

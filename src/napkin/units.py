@@ -32,6 +32,8 @@ class Precision(str, Enum):
     fp8 = "fp8"
     int8 = "int8"
     int4 = "int4"
+    nvfp4 = "nvfp4"
+    mxfp4 = "mxfp4"
 
     @property
     def bytes_per_value(self) -> float:
@@ -45,6 +47,12 @@ _BYTES = {
     Precision.fp8: 1.0,
     Precision.int8: 1.0,
     Precision.int4: 0.5,
+    # 4-bit E2M1 values with one FP8 E4M3 scale per 16 (NVIDIA, "Introducing NVFP4 for
+    # Efficient and Accurate Low-Precision Inference", 2025): 4 + 8 / 16 = 4.5 bits.
+    Precision.nvfp4: 0.5625,
+    # 4-bit E2M1 values with one E8M0 scale per 32 (OCP "Microscaling Formats (MX)
+    # Specification" v1.0, 2023): 4 + 8 / 32 = 4.25 bits.
+    Precision.mxfp4: 0.53125,
 }
 
 

@@ -27,6 +27,8 @@ CASES = {
     # when the plan ignored speculation.
     "cancellation": ("code-completion", 0.08),
     "runaway-loop": ("coding-agent", 0.05),
+    # No load balancer puts 2.5x the mean routed tokens on the busiest EP rank; EPLB 1.1x.
+    "expert-skew": ("moe-chat", 0.10),
 }
 # The agent's fleet is sized by its TTFT, not its load, so it has slot room to spare: 2% of
 # tasks looping (+18% load) hurts nobody. 10% looping (+90% load) does, and the cap must fix it.
@@ -155,3 +157,11 @@ def test_mixed_arms_are_refused():
     result.arms["mitigated"] = serving.arms["mitigated"]
     with pytest.raises(TypeError):
         target_of(result)
+
+
+def test_expert_skew_needs_expert_parallelism():
+    dense = _plan("chatbot")
+    result = run_drill(dense, "expert-skew", {}, SimOptions(duration_s=30, seed=3, replicas=2))
+    failure = result.arms["failure"]
+    assert isinstance(failure, ServingArm)
+    assert any("nothing to skew" in note for note in failure.notes)

@@ -57,6 +57,10 @@ VERDICTS = {
         "spec_tokens_per_s": False,
         "spec_suggestion_time": False,
     },
+    "moe-chat": {
+        "total_parameters": True,
+        "activated_parameters": True,  # 37.55B counted, the embedding lookup included
+    },
     "eval-harness": {
         "output_tokens_per_pass": True,
         "gpu_seconds_per_pass": True,

@@ -62,7 +62,7 @@ def test_user_file_with_hf_config(tmp_path):
         ("workload.dau=0", "workload.dau", "greater than 0"),
         ("workload.dau=lots", "workload.dau", "valid number"),
         ("workload.typo=1", "workload.typo", "allowed: dau, sessions_per_user_per_day"),
-        ("deployment.precision=fp9", "deployment.precision", "'fp8', 'int8' or 'int4'"),
+        ("deployment.precision=fp9", "deployment.precision", "'int4', 'nvfp4' or 'mxfp4'"),
         ("deployment.gpu_memory_utilization=1.5", "deployment.gpu_memory_utilization", "1"),
         ("sla.ttft_p50_s=9", "sla", "must not exceed ttft_p99_s"),
         ("model=llama-70b", "model", "llama-3.1-70b"),

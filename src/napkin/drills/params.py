@@ -73,6 +73,10 @@ PARAMS: dict[str, dict[str, Param]] = {
         "warm_spares": (int, 0, 1_000, "extra warm replicas (mitigation)"),
     },
     "cancellation": {},
+    "expert-skew": {
+        "imbalance": (float, 1.0, 100.0, "busiest EP rank's load over the mean, unbalanced"),
+        "balanced": (float, 1.0, 100.0, "the same with a load balancer (mitigation)"),
+    },
     "runaway-loop": {
         "fraction": (float, 0.0, 1.0, "fraction of agent tasks that loop"),
         "multiplier": (float, 1.0, 1_000.0, "times its calls a looping task issues"),

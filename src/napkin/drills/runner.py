@@ -9,9 +9,10 @@ from math import isfinite
 from typing import TYPE_CHECKING, Any
 
 from napkin import strict_json
+from napkin.drills.arm import Arm, Context
 from napkin.drills.outcome import ServingArm, UserView, recovery_s, timeline, window_stats
 from napkin.drills.params import PARAMS, Params, check_params, describe_params
-from napkin.drills.serving import DRILLS, Arm, Context
+from napkin.drills.serving import DRILLS
 from napkin.errors import NapkinError
 from napkin.perf.sizing import SLICE_REPLICAS
 from napkin.planner import Plan
@@ -141,7 +142,8 @@ def drill_context(plan: Plan, options: SimOptions) -> Context:
     """The slice's seeded workload and fleet, shared by the three arms."""
     sliced = drill_slice(plan, options)
     requests = generate(traffic_of(plan, sliced), sliced.duration_s, sliced.seed)
-    return Context(requests, fleet_of(plan, sliced), sliced.duration_s, sliced.seed)
+    config = fleet_of(plan, sliced)
+    return Context(requests, config, sliced.duration_s, sliced.seed, steps_of(plan))
 
 
 def run_drill(
@@ -169,8 +171,8 @@ def run_drill(
     p99 = measured.windows["all"].ttft_p99_s
     arms: dict[str, ServingArm | JobArm] = {
         "baseline": measured,
-        "failure": _measure(failure, steps, targets, p99),
-        "mitigated": _measure(mitigated, steps, targets, p99),
+        "failure": _measure(failure, failure.steps or steps, targets, p99),
+        "mitigated": _measure(mitigated, mitigated.steps or steps, targets, p99),
     }
     return DrillResult(name, params, ctx.config.replicas, arms, time.perf_counter() - started)
 
@@ -215,6 +217,7 @@ TARGETS: dict[str, tuple[str, Callable[[ServingArm], float], str]] = {
     "cold-start": ("TTFT p99 during the ramp (s)", lambda a: a.during().ttft_p99_s, "lower"),
     "cancellation": ("GPU-seconds of decode", lambda a: a.gpu_busy_s, "lower"),
     "runaway-loop": ("goodput", lambda a: a.goodput_fraction, "higher"),
+    "expert-skew": ("E2E p99 (s)", lambda a: a.windows["all"].e2e_p99_s, "lower"),
 }
 
 

@@ -10,36 +10,16 @@ from __future__ import annotations
 import random
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from math import inf
 
 import numpy as np
 
+from napkin.drills.arm import Arm, Context
+from napkin.drills.expert_skew import expert_skew
 from napkin.drills.params import Params
-from napkin.sim.event_loop import Fleet, FleetConfig
+from napkin.sim.event_loop import Fleet
 from napkin.sim.requests import PENDING, TIMED_OUT, Requests
-
-
-@dataclass(frozen=True)
-class Context:
-    """What every drill starts from: the baseline traffic and fleet of the slice."""
-
-    requests: Requests
-    config: FleetConfig
-    duration_s: float
-    seed: int
-
-
-@dataclass
-class Arm:
-    """One arm of a drill: its traffic, its fleet, and what it does to the fleet as it runs."""
-
-    requests: Requests
-    config: FleetConfig
-    install: Callable[[Fleet], None] = lambda fleet: None
-    spare_attempts: int = 0
-    window: tuple[float, float] = (inf, inf)
-    notes: list[str] = field(default_factory=list)
 
 
 def _window(ctx: Context, params: Params, default_length: float) -> tuple[float, float]:
@@ -377,4 +357,5 @@ DRILLS: dict[str, Callable[[Context, Params, bool], Arm]] = {
     "cold-start": cold_start,
     "cancellation": cancellation,
     "runaway-loop": runaway_loop,
+    "expert-skew": expert_skew,
 }

@@ -16,6 +16,11 @@ Throughput-Latency Tradeoff in LLM Inference with Sarathi-Serve", OSDI 2024, §3
 - Longer prompts: q = ⌊P / C⌋ full chunks and a remainder; a fraction f = a·(q + [rem>0])
   of steps carry a chunk, and the mean step is (1 − f)·T(b, 0) + a·(q·T(b, C) + T(b, rem)).
 The batch is feasible only while the prompts' tokens fit the budget: a·P < C.
+
+An engine that runs prompts first (SGLang's default, `EnginePreset.mixes_prefill_and_decode`
+false) gives a step with prompts to the prompts alone, the whole budget C = token_budget,
+and the decodes run in the next step: their step is T(0, prompts) + T(b, 0), and a prompt's
+own chunks run without decodes.
 """
 
 from __future__ import annotations
@@ -116,7 +121,11 @@ def _step(
     replica: ReplicaSetup, batch: float, context: float, prefill: float, prompt: float
 ) -> StepTime:
     """One step: `batch` decodes (k + 1 verify rows each under speculation) and `prefill`
-    prompt tokens; the draft's k passes are added without their fixed overhead."""
+    prompt tokens; the draft's k passes are added without their fixed overhead. Under a
+    prompts-first engine the decodes' step is the prompts' step alone plus a decode step."""
+    if prefill > 0 and batch > 0 and not _mixes(replica):
+        alone = _step(replica, 0.0, context, prefill, prompt)
+        return _mix([(1.0, alone), (1.0, _step(replica, batch, context, 0.0, prompt))])
     e = replica.engine
     work = mixed_batch(batch, context, prefill, prompt, e.model.sliding_window)
     if replica.rows > 1:
@@ -150,6 +159,17 @@ def _poisson(mean: float) -> list[tuple[int, float]]:
     return [(n, w) for n, w in buckets.items() if w > 1e-9]
 
 
+def _mixes(replica: ReplicaSetup) -> bool:
+    """Whether the engine puts prompts and decodes in one step (vLLM, TensorRT-LLM)."""
+    return replica.engine.deployment.preset.mixes_prefill_and_decode
+
+
+def _chunk(replica: ReplicaSetup, batch: float) -> float:
+    """Prompt rows a step has: the budget beside the decodes, or all of it when prompts
+    run alone."""
+    return replica.token_budget - (batch * replica.rows if _mixes(replica) else 0)
+
+
 def _mix(parts: list[tuple[float, StepTime]]) -> StepTime:
     """A weighted mean of step times, component by component."""
     fields = ("compute_s", "memory_s", "communication_s", "overhead_s", "total_s")
@@ -179,7 +199,7 @@ def steady_step(
     """(mean step, full-chunk step time) at `batch`, or None when prompts overflow the budget.
 
     See the module docstring for the formula."""
-    chunk = replica.token_budget - batch * replica.rows
+    chunk = _chunk(replica, batch)
     prompt = max(request.prompt, 1.0)
     arrivals = _arrivals_per_step(replica, batch, request)
     if chunk <= 0 or arrivals * prompt >= chunk:
@@ -205,8 +225,10 @@ def steady_step(
 
 
 def prefill_s(replica: ReplicaSetup, batch: int, context: float, prompt: float) -> float:
-    """A prompt's own chunk steps beside `batch` decodes: ⌊P / C⌋ full chunks, then the rest."""
-    chunk = max(replica.token_budget - batch * replica.rows, 1)
+    """A prompt's own chunk steps beside `batch` decodes (none under a prompts-first
+    engine): ⌊P / C⌋ full chunks, then the rest."""
+    chunk = max(_chunk(replica, batch), 1)
+    batch = batch if _mixes(replica) else 0
     full, rest = floor(prompt / chunk), prompt % chunk
     time = full * _step(replica, batch, context, chunk, prompt).total_s
     if rest or not full:

@@ -19,6 +19,7 @@ from napkin.figures import Figure, Source
 from napkin.planner import Plan
 from napkin.render.format import ByWidth, format_claim, format_value
 from napkin.render.recommendation_box import recommendation_panel
+from napkin.specs.deployment import Deployment
 
 SOURCE_STYLE = {
     Source.assumption: "yellow",
@@ -156,7 +157,7 @@ def header(plan: Plan) -> Panel:
         (f"{d.name}", "bold"),
         f" — {d.description or ''}\n",
         f"{d.kind}: {d.model.name} ({d.model.kv_heads_or_latent}) on {d.hardware.name}, "
-        f"tp {d.deployment.tp}, {d.deployment.precision.value}\n",
+        f"tp {d.deployment.tp}{_layout(d.deployment)}, {d.deployment.precision.value}\n",
         "memory: ",
         verdict,
         f" — {plan.fit_reason}",
@@ -244,3 +245,9 @@ def render_plan(plan: Plan, console: Console, explain: bool = False, sheet: bool
             parts.append(claims_table(plan))
         parts.append(sheet_hint(plan))
     console.print(Group(*parts))
+
+
+def _layout(deployment: Deployment) -> str:
+    """' (DP-attention 8 × TP1, EP8)' when the replica splits more than by TP, else ''."""
+    plain = f"TP{deployment.tp}"
+    return deployment.layout.removeprefix(plain) if deployment.layout != plain else ""

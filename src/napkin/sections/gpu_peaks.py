@@ -26,6 +26,6 @@ def add_peak_flops(sheet: Sheet, gpu: GPU, precision: Precision) -> None:
             gpu.peak_flops_per_s(precision),
             "FLOP/s",
             Source.catalog,
-            detail=f"{gpu.name} dense {precision.value}",
+            detail=f"{gpu.name} dense, {gpu.math_of(precision)}",
             cite=gpu.source,
         )

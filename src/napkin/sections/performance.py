@@ -8,7 +8,6 @@ from napkin.perf.batching import Engine
 from napkin.perf.efficiency import resolve
 from napkin.perf.operating_point import (
     CANCEL_AFTER_S,
-    DEFAULT_TOKEN_BUDGET,
     ReplicaSetup,
     Request,
     batch_cap,
@@ -82,9 +81,7 @@ def add_performance(sheet: Sheet, design: DesignBase) -> Search:
     sheet.section = "performance"
     request = request_of(sheet, design)
     engine = _efficiency(sheet, design)
-    # Each attention group schedules its own steps: a token budget each.
-    budget = DEFAULT_TOKEN_BUDGET * design.deployment.dp_attention
-    replica = ReplicaSetup(engine, token_budget=budget, drafting=drafting_of(design))
+    replica = ReplicaSetup(engine, drafting=drafting_of(design))
     _assume_sla(sheet, design)
     if "peak_qps" not in sheet:  # offline batch inference (evals): throughput at the limit
         return _add_offline(sheet, design, replica, request)

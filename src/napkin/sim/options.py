@@ -38,7 +38,7 @@ class SimOptions(BaseModel):
     arrival: ArrivalKind = ArrivalKind.poisson
     cv: float = Field(default=1.0, gt=0)
     max_seqs: int | None = Field(default=None, ge=1)
-    token_budget: int = Field(default=DEFAULT_TOKEN_BUDGET, ge=1)  # per attention group
+    token_budget: int = Field(default=DEFAULT_TOKEN_BUDGET, ge=1)
     prefix_cache_fraction: float = Field(default=0.0, ge=0, le=1)
     shared_prefix_tokens: float | None = Field(default=None, ge=0)
     queue_timeout_s: float | None = Field(default=None, gt=0)
@@ -131,7 +131,7 @@ def fleet_of(plan: Plan, options: SimOptions) -> FleetConfig:
     capacity = int(f["kv_cache_bytes_per_replica"] / per_token)
     replica = ReplicaConfig(
         max_seqs=options.max_seqs or _planned(plan, "decode_batch"),
-        token_budget=options.token_budget * plan.design.deployment.dp_attention,  # per group
+        token_budget=options.token_budget,
         kv_capacity_tokens=capacity,
         prefix_cache_tokens=int(capacity * options.prefix_cache_fraction),
         queue_timeout_s=options.queue_timeout_s or inf,

@@ -40,7 +40,7 @@ class Deployment(BaseModel):
     - `expert_imbalance`: the busiest EP rank's routed tokens over the mean (it sets the
       step); default 1.1, with a load balancer (see `EXPERT_IMBALANCE`).
     - `precision`: weight format; `kv_precision`: KV-cache format (default: bf16 unless the
-      weights are fp8, which usually pairs with an fp8 KV cache).
+      weights are fp8 or FP4, which usually pair with an fp8 KV cache).
     - `gpu_memory_utilization`: fraction of each GPU's memory the engine may use (vLLM's
       default is 0.9).
     - `reserved_gib_per_gpu`: memory held back for activations, CUDA graphs and allocator
@@ -161,4 +161,5 @@ class Deployment(BaseModel):
     def kv_format(self) -> Precision:
         if self.kv_precision is not None:
             return self.kv_precision
-        return Precision.fp8 if self.precision == Precision.fp8 else Precision.bf16
+        low = (Precision.fp8, Precision.nvfp4, Precision.mxfp4)
+        return Precision.fp8 if self.precision in low else Precision.bf16

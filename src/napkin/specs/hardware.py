@@ -27,6 +27,7 @@ class GPU(BaseModel):
     bf16_dense_tflops: float = Field(ge=1e-3, le=1e6, description=PEAK)
     fp8_dense_tflops: float | None = Field(default=None, ge=1e-3, le=1e6, description=PEAK)
     int8_dense_tops: float | None = Field(default=None, ge=1e-3, le=1e6, description=PEAK)
+    fp4_dense_tflops: float | None = Field(default=None, ge=1e-3, le=1e6, description=PEAK)
     hbm_gib: float = Field(ge=1e-3, le=1e6, description="1 MiB to 1e6 GiB (~5000x an H200)")
     hbm_bandwidth_tb_per_s: float = Field(
         ge=1e-3, le=1e4, description="1 GB/s to 1e4 TB/s (~2000x an H200)"
@@ -60,16 +61,39 @@ class GPU(BaseModel):
     notes: str | None = None
 
     def peak_tflops(self, precision: Precision) -> float | None:
-        """Dense tensor-core peak for the math format a precision runs in, or None.
+        """Dense tensor-core peak of the precision's own math, or None where the GPU has
+        none (`native`). bf16/fp16/fp32 and int4 (weight-only kernels dequantise to the
+        activations' type) run bf16 math."""
+        if not self.native(precision):
+            return None
+        return {
+            Precision.fp8: self.fp8_dense_tflops,
+            Precision.int8: self.int8_dense_tops,
+            Precision.nvfp4: self.fp4_dense_tflops,
+            Precision.mxfp4: self.fp4_dense_tflops,
+        }.get(precision, self.bf16_dense_tflops)
 
-        bf16/fp16/fp32 weights run bf16 math; fp8 runs fp8; int8 and int4 (weight-only
-        quantisation dequantises to the activation type) run at int8 where supported.
-        """
-        if precision in (Precision.fp8,):
-            return self.fp8_dense_tflops
-        if precision in (Precision.int8,):
-            return self.int8_dense_tops
-        return self.bf16_dense_tflops
+    def native(self, precision: Precision) -> bool:
+        """Whether the GPU's tensor cores compute in the precision: fp8, int8 and FP4
+        where the catalog gives their peak; NVFP4 only on NVIDIA parts (AMD's CDNA4
+        runs MXFP4). Otherwise weights in it run weight-only, dequantised to bf16."""
+        peaks = {
+            Precision.fp8: self.fp8_dense_tflops,
+            Precision.int8: self.int8_dense_tops,
+            Precision.mxfp4: self.fp4_dense_tflops,
+            Precision.nvfp4: self.fp4_dense_tflops if self.vendor == "nvidia" else None,
+        }
+        return precision not in peaks or peaks[precision] is not None
+
+    def math_of(self, precision: Precision) -> str:
+        """How weights in `precision` compute here: 'native fp8' or 'weight-only: fp8
+        weights, bf16 math (no fp8 tensor cores on A100-80GB)'."""
+        if self.native(precision):
+            return f"native {precision.value}"
+        return (
+            f"weight-only: {precision.value} weights, bf16 math "
+            f"(no {precision.value} tensor cores on {self.name})"
+        )
 
     def peak_flops_per_s(self, precision: Precision) -> float:
         """Peak FLOP/s for `precision`, falling back to bf16 math where the format has no

@@ -28,11 +28,12 @@ COUNT_KEYS = (
     "intermediate_size", "n_inner", "ffn_dim", "max_position_embeddings", "n_positions",
     "seq_length", "num_experts_per_tok", "moe_topk", "moe_intermediate_size",
     "shared_expert_intermediate_size", "qk_rope_head_dim", "qk_nope_head_dim", "v_head_dim",
-    "sliding_window_pattern",
+    "sliding_window_pattern", "intermediate_size_mlp", "experts_per_token",
 )  # fmt: skip
 ZERO_MEANS_OFF_KEYS = (
     "num_local_experts", "n_routed_experts", "num_experts", "n_shared_experts",
     "first_k_dense_replace", "kv_lora_rank", "q_lora_rank", "sliding_window",
+    "interleave_moe_layer_step", "decoder_sparse_step",
 )  # fmt: skip
 UNGATED_TYPES = {"gpt2", "gptj", "gpt_neox", "opt", "bloom", "falcon", "gpt_bigcode", "phi"}
 
@@ -73,7 +74,21 @@ def _language_part(config: dict[str, Any]) -> dict[str, Any]:
     return config
 
 
-def _moe(config: dict[str, Any]) -> MoE | None:
+def _dense_layers(config: dict[str, Any], layers: int) -> int:
+    """Layers with a dense FFN instead of experts. napkin counts them, not where they sit:
+    DeepSeek's first `first_k_dense_replace`; Qwen-MoE's `mlp_only_layers`, and all but
+    every `decoder_sparse_step`-th; Llama 4's all but every `interleave_moe_layer_step`-th."""
+    if config.get("first_k_dense_replace"):
+        return int(config["first_k_dense_replace"])
+    step = _first(config, "interleave_moe_layer_step", "decoder_sparse_step") or 1
+    sparse = {i for i in range(layers) if (i + 1) % step == 0} if step > 1 else set(range(layers))
+    only = config.get("mlp_only_layers")
+    if isinstance(only, list):
+        sparse -= {i for i in only if isinstance(i, int)}
+    return layers - len(sparse)
+
+
+def _moe(config: dict[str, Any], layers: int) -> MoE | None:
     experts = _first(config, "num_local_experts", "n_routed_experts", "num_experts")
     if not experts or experts <= 1:
         return None
@@ -82,12 +97,15 @@ def _moe(config: dict[str, Any]) -> MoE | None:
     shared_width = config.get("shared_expert_intermediate_size")
     if not shared and shared_width:  # Qwen-MoE: one shared expert of its own width
         shared = round(shared_width / width)
+    if not shared and str(config.get("model_type", "")).startswith("llama4"):
+        shared = 1  # Llama 4's MoE layers add one shared expert; its config has no key
     return MoE(
         num_experts=experts,
-        num_active_experts=_first(config, "num_experts_per_tok", "moe_topk") or 1,
+        num_active_experts=_first(config, "num_experts_per_tok", "experts_per_token", "moe_topk")
+        or 1,
         expert_ffn_size=width,
         num_shared_experts=shared,
-        first_dense_layers=config.get("first_k_dense_replace") or 0,
+        first_dense_layers=_dense_layers(config, layers),
     )
 
 
@@ -154,7 +172,8 @@ def model_from_hf_config(config: dict[str, Any], name: str, source: str | None =
             num_attention_heads=heads,
             num_kv_heads=_first(lm, "num_key_value_heads", "num_kv_heads") or heads,
             head_dim=lm.get("head_dim") or hidden // heads,
-            ffn_size=_first(lm, "intermediate_size", "n_inner", "ffn_dim") or 4 * hidden,
+            ffn_size=_first(lm, "intermediate_size_mlp", "intermediate_size", "n_inner", "ffn_dim")
+            or 4 * hidden,
             ffn_gated=model_type not in UNGATED_TYPES,
             vocab_size=lm["vocab_size"],
             tie_word_embeddings=bool(
@@ -164,7 +183,7 @@ def model_from_hf_config(config: dict[str, Any], name: str, source: str | None =
             sliding_window=window,
             sliding_window_layers=windowed,
             attention_bias=bool(lm.get("attention_bias") or model_type.startswith("qwen2")),
-            moe=_moe(lm),
+            moe=_moe(lm, layers),
             mla=_mla(lm, source),
         )
     except ValidationError as error:
