@@ -183,3 +183,12 @@ def test_each_attention_group_schedules_its_own_batch():
     # Memory room a GPU: 2,193 sequences against 357 with the latent on all 8 GPUs.
     rooms = [p.figures["max_sequences_by_memory"].value / 8 for p in (plain, split)]
     assert rooms[1] > 6 * rooms[0]
+
+
+def test_a_job_fits_one_nvlink_domain_not_only_one_tray():
+    # GB200 trays hold 4 GPUs, but 72 share one NVLink domain (NVL72).
+    gb200 = find_gpu("GB200")
+    assert (gb200.max_gpus_per_node, gb200.domain_gpus) == (4, 72)
+    result = plan(load_design("finetune-service", ["hardware=GB200"]))
+    assert result.fits and "72-GPU NVLink domain" in result.fit_reason
+    assert "one 8-GPU node" in plan(load_design("finetune-service")).fit_reason

@@ -204,10 +204,13 @@ def plan_finetune(sheet: Sheet, design: FinetuneDesign) -> PlanOutcome:
     _add_fleet(sheet, design)
     largest = max(f.bases, key=lambda b: sheet[f"gpus_per_job_{b.label}"])
     gpus = sheet[f"gpus_per_job_{largest.label}"]
-    fits = gpus <= gpu.max_gpus_per_node
+    # One scale-up domain: a node, or a whole NVLink rack (GB200 NVL72: 72 GPUs, 4 a tray).
+    domain = gpu.domain_gpus
+    fits = gpus <= domain
+    where = "node" if domain == gpu.max_gpus_per_node else "NVLink domain"
     reason = (
         f"the largest base ({largest.model}) trains on {gpus} × {gpu.name} "
-        f"({'within' if fits else 'beyond'} one {gpu.max_gpus_per_node}-GPU node)"
+        f"({'within' if fits else 'beyond'} one {domain}-GPU {where})"
     )
     return PlanOutcome(fits, reason, ("queue wait modelled as M/M/c with exponential job times",))
 
