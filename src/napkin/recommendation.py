@@ -14,7 +14,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from napkin.calibration.uncertainty import Interval
-from napkin.perf.operating_point import BATCH_CAP
+from napkin.perf.operating_point import engine_batch_limit
 from napkin.perf.sizing import MAX_UTILIZATION
 
 if TYPE_CHECKING:
@@ -227,7 +227,7 @@ def constraints(plan: Plan, sizing: Sizing) -> tuple[list[Constraint], list[Cons
         _slack(
             "engine batch limit",
             point.batch,
-            dep.max_batch or min(BATCH_CAP, dep.preset.max_seqs) * dep.dp_attention,
+            dep.max_batch or engine_batch_limit(dep),
             "sequences",
         ),
         _slack("prefill token budget", point.prefill_load, 1.0, "fraction of chunk room"),

@@ -32,6 +32,7 @@ from napkin.perf.batching import Engine
 from napkin.perf.ops import mixed_batch
 from napkin.perf.roofline import StepTime, step_time
 from napkin.perf.speculation import Drafting
+from napkin.specs.deployment import Deployment
 
 # vLLM's default max_num_batched_tokens with chunked prefill on large GPUs (vLLM engine
 # arguments, v0.6+ docs: 8192 for chunked prefill on GPUs with >70 GB); the simulator uses it.
@@ -45,11 +46,15 @@ BATCH_CAP = 4096
 CANCEL_AFTER_S = 0.2
 
 
+def engine_batch_limit(deployment: Deployment) -> int:
+    """The most sequences a replica's engine runs at once (`Deployment.max_seqs`, its limit
+    per scheduler × its attention groups), at most BATCH_CAP a scheduler."""
+    return min(BATCH_CAP * deployment.dp_attention, deployment.max_seqs)
+
+
 def batch_cap(replica: ReplicaSetup) -> int:
-    """The most sequences the replica's engine runs at once: min(BATCH_CAP, its max_seqs)
-    per scheduler, × its attention groups (`Deployment.max_seqs`)."""
-    dep = replica.engine.deployment
-    return min(BATCH_CAP, dep.preset.max_seqs) * dep.dp_attention
+    """`engine_batch_limit` of the replica's deployment."""
+    return engine_batch_limit(replica.engine.deployment)
 
 
 @dataclass(frozen=True)
