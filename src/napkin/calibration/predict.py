@@ -9,13 +9,11 @@ requests is what `rerun.py` adds by simulating the benchmark.
 from __future__ import annotations
 
 from napkin.calibration.measurement import Measurement, Metric
-from napkin.capacity.memory import sequences_that_fit
 from napkin.perf.batching import Engine
 from napkin.perf.efficiency import ResolvedEfficiency
 from napkin.specs.catalog import find_gpu, find_model
 from napkin.specs.deployment import Deployment
 from napkin.specs.engine import DEFAULT_ENGINE, EnginePreset, find_engine
-from napkin.units import GIB
 
 
 def preset_for(m: Measurement) -> EnginePreset:
@@ -31,17 +29,7 @@ def engine_for(m: Measurement, eff: ResolvedEfficiency) -> Engine:
 
 def memory_batch(m: Measurement, engine: Engine) -> int:
     """What memory and the engine's batch limit allow at the row's lengths."""
-    dep = engine.deployment
-    fit = sequences_that_fit(
-        engine.model,
-        engine.gpu.memory_bytes,
-        dep.tp,
-        dep.precision.bytes_per_value,
-        dep.kv_format,
-        dep.memory_utilization,
-        dep.reserved_gib * GIB,
-        m.input_tokens + m.output_tokens,
-    )
+    fit = engine.sequences_that_fit(m.input_tokens + m.output_tokens)
     return max(1, min(fit, preset_for(m).max_seqs))
 
 

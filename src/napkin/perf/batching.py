@@ -10,12 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from napkin.capacity.memory import sequences_that_fit
 from napkin.perf.efficiency import ResolvedEfficiency
 from napkin.perf.ops import mixed_batch, prefill_batch
 from napkin.perf.roofline import StepTime, step_time
 from napkin.specs.deployment import Deployment
 from napkin.specs.hardware import GPU
 from napkin.specs.model import Model
+from napkin.units import GIB
 
 
 @dataclass(frozen=True)
@@ -49,3 +51,19 @@ class Engine:
         """One prompt alone on an idle replica: the time to its first token."""
         work = prefill_batch(prompt_tokens, self.model.sliding_window)
         return step_time(self.model, self.gpu, self.deployment, self.efficiency, work)
+
+    def sequences_that_fit(self, context_tokens: float) -> int:
+        """`capacity.memory.sequences_that_fit` for this replica's layout and its engine's
+        memory defaults: sequences of `context_tokens` its KV cache holds."""
+        dep = self.deployment
+        return sequences_that_fit(
+            self.model,
+            self.gpu.memory_bytes,
+            dep.tp,
+            dep.precision.bytes_per_value,
+            dep.kv_format,
+            dep.memory_utilization,
+            dep.reserved_gib * GIB,
+            context_tokens,
+            attention_tp=dep.attention_tp,
+        )

@@ -24,7 +24,6 @@ from math import inf, log, sqrt
 import numpy as np
 
 from napkin.calibration.measurement import Arrival, Measurement, Metric
-from napkin.capacity.memory import sequences_that_fit
 from napkin.perf.batching import Engine
 from napkin.perf.step_model import StepModel
 from napkin.sim.event_loop import Fleet, FleetConfig
@@ -33,7 +32,6 @@ from napkin.sim.requests import Outcome, Requests
 from napkin.sim.router import Router
 from napkin.sim.scheduling import ReplicaConfig
 from napkin.specs.engine import EnginePreset
-from napkin.units import GIB
 
 # Requests per simulated benchmark when the row does not say: enough that a P99 rests on
 # ~10 requests per side, and for a closed loop at least 8 rounds of its clients.
@@ -80,18 +78,8 @@ class Rerun:
 def kv_capacity_tokens(engine: Engine) -> int:
     """KV-cache tokens one replica holds: `capacity/memory.sequences_that_fit` for a
     one-token sequence (usable memory less weights, over KV bytes per token and its
-    copies across TP ranks), under the engine's memory defaults."""
-    model, dep = engine.model, engine.deployment
-    return sequences_that_fit(
-        model,
-        engine.gpu.memory_bytes,
-        dep.tp,
-        dep.precision.bytes_per_value,
-        dep.kv_format,
-        dep.memory_utilization,
-        dep.reserved_gib * GIB,
-        1.0,
-    )
+    copies within an attention group), under the engine's memory defaults."""
+    return engine.sequences_that_fit(1.0)
 
 
 def request_count(m: Measurement, max_seqs: int) -> int:
