@@ -38,6 +38,9 @@ DESCRIBED = {
     r"(mean_gpus_per_job|mean_job_hours|adapter_storage_bytes)": "a sum over base models",
     r"(worst_case_tokens_per_task|worst_case_usd_per_task)": "the caps, in words",
     r"(usd_per_million_prefill_tokens)": "active parameters of the model",
+    r"(prefill_busy_s|prefill_alone_s)": "the roofline of the prefill pool",
+    r"(prefill_wait_p99_s|prefill_utilization)": "queueing at the prefill pool",
+    r"(prefill_replicas|decode_replicas)": "a search",
 }
 
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from napkin.perf.sizing import Sizing
     from napkin.planner import Plan
     from napkin.sections.pipeline import PlanOutcome
+    from napkin.specs.deployment import Deployment
     from napkin.specs.design import DesignBase
 
 
@@ -142,6 +143,7 @@ class Recommendation:
     relaxation: Relaxation | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
     layout: str = ""  # `Deployment.layout` when it is more than TP ("TP8 (DP-attention 8 ...)")
+    pools: str = ""  # disaggregated: "3 prefill × TP4 on H100-SXM + 2 decode × TP8 on H200"
 
     @property
     def verdict(self) -> Verdict:
@@ -162,6 +164,7 @@ class Recommendation:
             "precision": self.precision,
             "tp": self.tp,
             "layout": self.layout or f"TP{self.tp}",
+            "pools": self.pools or None,
             "feasible": self.feasible,
             "source": self.source,
             "replicas": self.replicas,
@@ -221,7 +224,7 @@ def _slack(name: str, used: float, limit: float, unit: str) -> Constraint:
 def constraints(plan: Plan, sizing: Sizing) -> tuple[list[Constraint], list[Constraint]]:
     """(what bounds the batch, what bounds the fleet), each with its slack."""
     f = {k: float(v.value) for k, v in plan.figures.items()}
-    point, dep = sizing.limit, plan.design.deployment
+    point, dep = sizing.limit, _batch_deployment(plan.design)
     batch = [
         _slack("KV-cache memory", point.batch, f["max_sequences_by_memory"], "sequences"),
         _slack(
@@ -239,6 +242,34 @@ def constraints(plan: Plan, sizing: Sizing) -> tuple[list[Constraint], list[Cons
         if check.limit_s is not None and check.plan_s is not None:
             fleet.append(_slack(f"SLA {check.target}", check.plan_s, check.limit_s, "s"))
     return batch, fleet
+
+
+def _batch_deployment(design: DesignBase) -> Deployment:
+    """The deployment whose batch the plan sizes: the decode pool's when disaggregated."""
+    split = design.disaggregation
+    return (split.decode.deployment or design.deployment) if split else design.deployment
+
+
+def pools_label(design: DesignBase, prefill: int, decode: int) -> str:
+    """'320 prefill × TP4 on H100-SXM + 95 decode × TP4 on H200' (disaggregated designs)."""
+    split = design.disaggregation
+    if split is None:
+        return ""
+    parts = []
+    for name, count in (("prefill", prefill), ("decode", decode)):
+        pool = getattr(split, name)
+        gpu = (pool.hardware or design.hardware).name
+        layout = (pool.deployment or design.deployment).layout
+        parts.append(f"{count:,} {name} × {layout} on {gpu}")
+    return " + ".join(parts)
+
+
+def _planned_pools(plan: Plan) -> str:
+    f = plan.figures
+    if "decode_replicas" not in f:
+        return ""
+    counts = int(f["prefill_replicas"].value), int(f["decode_replicas"].value)
+    return pools_label(plan.design, *counts)
 
 
 def recommend(plan: Plan, outcome: PlanOutcome) -> Recommendation:
@@ -275,6 +306,7 @@ def recommend(plan: Plan, outcome: PlanOutcome) -> Recommendation:
             d, float(f["model_gpus_provisioned"].value), "throughput", inverse=True
         ),
         batch=sizing.limit.batch,
+        pools=_planned_pools(plan),
         monthly_cost_usd=interval_for(
             d, float(f["model_monthly_cost_usd"].value), "throughput", inverse=True
         ),

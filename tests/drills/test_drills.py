@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 
 from napkin.drills.outcome import ServingArm
-from napkin.drills.runner import TARGETS, run_drill, target_of
+from napkin.drills.runner import TARGETS, drill_context, run_drill, target_of
 from napkin.drills.serving import DRILLS
 from napkin.planner import plan
+from napkin.sim.event_loop import Fleet
 from napkin.sim.options import SimOptions
+from napkin.sim.requests import FAILED
 from napkin.specs.loader import load_design
 
 # drill -> (design, minimum relative improvement of its target metric)
@@ -29,6 +31,8 @@ CASES = {
     "runaway-loop": ("coding-agent", 0.05),
     # No load balancer puts 2.5x the mean routed tokens on the busiest EP rank; EPLB 1.1x.
     "expert-skew": ("moe-chat", 0.10),
+    # A 30 s stall of the prefill-to-decode link; resending after 1 s over a 4x slower path.
+    "kv-transfer-stall": ("split-chatbot", 0.50),
 }
 # The agent's fleet is sized by its TTFT, not its load, so it has slot room to spare: 2% of
 # tasks looping (+18% load) hurts nobody. 10% looping (+90% load) does, and the cap must fix it.
@@ -36,12 +40,22 @@ STRONGER = {"runaway-loop": {"fraction": 0.1}}
 PLANS: dict[str, object] = {}
 
 
+SPLIT = [
+    "model=llama-3.1-8b",
+    "deployment.tp=1",
+    "disaggregation.prefill.deployment.tp=1",
+    "disaggregation.decode.deployment.tp=1",
+]
+
+
 def _plan(name: str):
     if name not in PLANS:
         overrides = {
             "code-completion": ["model=llama-3.1-8b", "deployment.tp=1"],
+            "split-chatbot": SPLIT,  # the chatbot with a prefill and a decode pool
         }.get(name, [])
-        PLANS[name] = plan(load_design(name, overrides))
+        design = "chatbot" if name == "split-chatbot" else name
+        PLANS[name] = plan(load_design(design, overrides))
     return PLANS[name]
 
 
@@ -165,3 +179,21 @@ def test_expert_skew_needs_expert_parallelism():
     failure = result.arms["failure"]
     assert isinstance(failure, ServingArm)
     assert any("nothing to skew" in note for note in failure.notes)
+
+
+@pytest.mark.parametrize("decode", [0, 1])
+def test_a_crash_hits_the_pool_asked_for(decode):
+    """`decode` 1 crashes decode replicas of a split fleet (indices after the prefill pool),
+    0 prefill ones: every failed request died on a replica of that pool."""
+    planned = _plan("split-chatbot")
+    ctx = drill_context(planned, SimOptions(duration_s=90, seed=1))
+    params = {"decode": decode, "count": 1, "at_s": 30.0, "restart_s": 30.0}
+    arm = DRILLS["replica-crash"](ctx, params, False)
+    fleet = Fleet(arm.config, ctx.steps, arm.requests, arm.spare_attempts)
+    arm.install(fleet)
+    run = fleet.run()
+    died_on = set(run.records.replica[run.records.outcome == FAILED].tolist())
+    hit = fleet.entry if decode else 0
+    assert died_on <= {hit}  # a prefill replica may hold no prompt at the instant
+    assert died_on or not decode  # a decode replica always holds sequences
+    assert run.busy_s[hit] < 0.8 * run.busy_s[hit + 1]  # down a third of the run

@@ -196,6 +196,7 @@ def test_reports_name_the_cheapest_design(chatbot: Plan) -> None:
         "gpus": 96,
         "monthly_cost_usd": 1.8e6,
         "saving_usd": pytest.approx(6.37e6 - 1.8e6),
+        "prefill": "",
     }
 
 

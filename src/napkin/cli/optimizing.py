@@ -39,6 +39,16 @@ def optimize_command(
     layouts: Annotated[
         str | None, typer.Option(help="comma-separated layouts: tp, dp, ep, dp-ep (MoE)")
     ] = None,
+    modes: Annotated[
+        str | None,
+        typer.Option(help="aggregated, disaggregated or both (prefill/decode pools)"),
+    ] = None,
+    prefill_gpus: Annotated[
+        str | None, typer.Option(help="prefill-pool GPUs to try (default: --gpus)")
+    ] = None,
+    prefill_tps: Annotated[
+        str | None, typer.Option(help="prefill-pool TP degrees (default: --tps)")
+    ] = None,
     price: Annotated[list[str] | None, typer.Option(help="GPU=USD per GPU-hour")] = None,
     objective: Annotated[
         Objective, typer.Option(help="cost, or cpqu (cost per quality unit)")
@@ -82,11 +92,15 @@ def optimize_command(
             ("models", csv_items(models)),
             ("engines", _engines(csv_items(engines))),
             ("layouts", _layouts(csv_items(layouts))),
+            ("modes", csv_items(modes)),
+            ("prefill_gpus", csv_items(prefill_gpus)),
         ):
             if value:
                 fields[name] = value
         if tps:
             fields["tps"] = _tps(tps)
+        if prefill_tps:
+            fields["prefill_tps"] = _tps(prefill_tps, "--prefill-tps")
         pool = RayExecutor(ray_address) if executor is ExecutorKind.ray else LocalExecutor()
         user = load_user_quality(quality_file) if quality_file else None
         with progress_steps(quiet or as_json, verify + 1) as step:
@@ -106,6 +120,7 @@ def optimize_command(
                 objective,
                 user,
                 verified,
+                as_written.design.disaggregation is not None,
             )
         if output is not None and result.chosen is not None:
             _write_chosen(design, base, result.chosen.overrides, output, force)
@@ -188,16 +203,14 @@ def levers_command(
     stdout_console().print(render_levers(results))
 
 
-def _tps(text: str) -> tuple[int, ...]:
-    """`--tps 4,8` as whole TP degrees; anything else names --tps and what was given."""
+def _tps(text: str, flag: str = "--tps") -> tuple[int, ...]:
+    """`--tps 4,8` as whole TP degrees; anything else names the flag and what was given."""
     out = []
     for item in csv_items(text) or ():
         try:
             out.append(int(item))
         except ValueError:
-            raise NapkinError(
-                f"TP degrees are whole numbers, got {item!r}", field="--tps"
-            ) from None
+            raise NapkinError(f"TP degrees are whole numbers, got {item!r}", field=flag) from None
     return tuple(out)
 
 

@@ -16,7 +16,10 @@ Params = dict[str, Any]
 Param = tuple[type, float, "float | str", str]
 
 _AT: dict[str, Param] = {"at_s": (float, 0.0, "duration_s", "when the fault starts (s)")}
-_COUNT: dict[str, Param] = {"count": (int, 1, "replicas", "replicas the fault hits")}
+_COUNT: dict[str, Param] = {
+    "count": (int, 1, "replicas", "replicas the fault hits"),
+    "decode": (int, 0, 1, "1: hit the decode pool of a disaggregated fleet (else prefill)"),
+}
 
 
 PARAMS: dict[str, dict[str, Param]] = {
@@ -73,6 +76,12 @@ PARAMS: dict[str, dict[str, Param]] = {
         "warm_spares": (int, 0, 1_000, "extra warm replicas (mitigation)"),
     },
     "cancellation": {},
+    "kv-transfer-stall": {
+        **_AT,
+        "stall_s": (float, 0.0, 86_400.0, "seconds the prefill-to-decode link carries nothing"),
+        "resend_after_s": (float, 0.0, 86_400.0, "stuck seconds before the fallback (mitigation)"),
+        "slowdown": (float, 1.0, 1_000.0, "the fallback path's time over the link's"),
+    },
     "expert-skew": {
         "imbalance": (float, 1.0, 100.0, "busiest EP rank's load over the mean, unbalanced"),
         "balanced": (float, 1.0, 100.0, "the same with a load balancer (mitigation)"),

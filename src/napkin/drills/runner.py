@@ -27,7 +27,7 @@ from napkin.sim.footprint import (
     shrink,
 )
 from napkin.sim.metrics import GoodputLimits
-from napkin.sim.options import SimOptions, fleet_of, steps_of, traffic_of
+from napkin.sim.options import SimOptions, fleet_of, pools_slice, steps_of, traffic_of
 from napkin.sim.requests import Outcome
 from napkin.sim.run import goodput_limits_of
 from napkin.sim.traffic import generate
@@ -110,6 +110,10 @@ def drill_slice(plan: Plan, options: SimOptions) -> SimOptions:
             + (plan.fit_reason if not plan.fits else "no fleet meets its SLA"),
             field="napkin drill",
         )
+    if plan.design.disaggregation is not None:
+        decode = options.decode_replicas or SLICE_REPLICAS
+        sliced = pools_slice(plan, decode, plan.figures["peak_qps"].value, options)
+        return sliced.model_copy(update={"qps": options.qps or sliced.qps})
     planned = int(plan.figures["model_replicas_provisioned"].value)
     replicas = min(options.replicas or SLICE_REPLICAS, planned)
     qps = options.qps or plan.figures["peak_qps"].value * replicas / planned
@@ -218,6 +222,7 @@ TARGETS: dict[str, tuple[str, Callable[[ServingArm], float], str]] = {
     "cancellation": ("GPU-seconds of decode", lambda a: a.gpu_busy_s, "lower"),
     "runaway-loop": ("goodput", lambda a: a.goodput_fraction, "higher"),
     "expert-skew": ("E2E p99 (s)", lambda a: a.windows["all"].e2e_p99_s, "lower"),
+    "kv-transfer-stall": ("TTFT p99 in the stall (s)", lambda a: a.during().ttft_p99_s, "lower"),
 }
 
 

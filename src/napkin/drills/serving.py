@@ -17,6 +17,7 @@ import numpy as np
 
 from napkin.drills.arm import Arm, Context
 from napkin.drills.expert_skew import expert_skew
+from napkin.drills.kv_stall import kv_transfer_stall
 from napkin.drills.params import Params
 from napkin.sim.event_loop import Fleet
 from napkin.sim.requests import PENDING, TIMED_OUT, Requests
@@ -59,17 +60,36 @@ def _retry_lost(fleet: Fleet) -> None:
 # --- the drills --------------------------------------------------------------------------
 
 
+def _hit(ctx: Context, params: Params) -> tuple[bool, int]:
+    """(whether the fault hits a disaggregated fleet's decode pool, that pool's size)."""
+    pool = ctx.config.decode
+    decode = pool is not None and bool(params.get("decode", 0))
+    return decode, pool.replicas if decode and pool is not None else ctx.config.replicas
+
+
+def _first(fleet: Fleet, decode: bool) -> int:
+    """The index of the first replica of the pool hit."""
+    return fleet.entry if decode else 0
+
+
 def replica_crash(ctx: Context, params: Params, mitigated: bool) -> Arm:
-    """`count` replicas die at `at_s` and restart after `restart_s` (cold start). Mitigation:
-    `spares` warm replicas and a retry of each lost request on another replica."""
-    count = int(params.get("count", max(1, ctx.config.replicas // 4)))
+    """`count` replicas die at `at_s` and restart after `restart_s` (cold start); `decode`
+    1 aims at a disaggregated fleet's decode pool. Mitigation: `spares` warm replicas in
+    that pool and a retry of each lost request on another replica."""
+    decode, size = _hit(ctx, params)
+    count = int(params.get("count", max(1, size // 4)))
     restart = float(params.get("restart_s", 120.0))
     start, _ = _window(ctx, params, restart)
     spares = int(params.get("spares", count)) if mitigated else 0
-    config = replace(ctx.config, replicas=ctx.config.replicas + spares)
+    pool = ctx.config.decode
+    if decode and pool is not None:
+        config = replace(ctx.config, decode=replace(pool, replicas=pool.replicas + spares))
+    else:
+        config = replace(ctx.config, replicas=ctx.config.replicas + spares)
 
     def install(fleet: Fleet) -> None:
-        for index in range(min(count, ctx.config.replicas)):
+        first = _first(fleet, decode)
+        for index in range(first, first + min(count, size)):
             fleet.at(start, lambda now, i=index: fleet.crash(i, now, restart))
         if mitigated:
             _retry_lost(fleet)
@@ -85,16 +105,19 @@ def replica_crash(ctx: Context, params: Params, mitigated: bool) -> Arm:
 
 def stalled_replica(ctx: Context, params: Params, mitigated: bool) -> Arm:
     """A collective hangs: `count` replicas stop progressing for `stall_s` while the router
-    keeps sending them work. Mitigation: a watchdog restarts a replica that made no progress
+    keeps sending them work (`decode` 1: in a disaggregated fleet's decode pool).
+    Mitigation: a watchdog restarts a replica that made no progress
     for `watchdog_s`, and its requests are retried elsewhere."""
-    count = int(params.get("count", 1))
+    decode, size = _hit(ctx, params)
+    count = min(int(params.get("count", 1)), size)
     stall = float(params.get("stall_s", 120.0))
     watchdog = float(params.get("watchdog_s", 10.0))
     restart = float(params.get("restart_s", 30.0))
     start, _ = _window(ctx, params, stall)
 
     def install(fleet: Fleet) -> None:
-        for index in range(count):
+        first = _first(fleet, decode)
+        for index in range(first, first + count):
 
             def stall_it(now: float, i: int = index) -> None:
                 fleet.replicas[i].freeze(now, now + stall)
@@ -358,4 +381,5 @@ DRILLS: dict[str, Callable[[Context, Params, bool], Arm]] = {
     "cancellation": cancellation,
     "runaway-loop": runaway_loop,
     "expert-skew": expert_skew,
+    "kv-transfer-stall": kv_transfer_stall,
 }

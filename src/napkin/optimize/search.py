@@ -14,7 +14,7 @@ from napkin.errors import NapkinError
 from napkin.optimize.executor import Executor, LocalExecutor
 from napkin.optimize.objective import Objective
 from napkin.optimize.quality import quality
-from napkin.optimize.space import Space, candidates
+from napkin.optimize.space import MODES, Space, candidates
 from napkin.specs.design import SERVING_KINDS
 from napkin.units import Precision
 
@@ -51,6 +51,13 @@ def checked_space(space: Space) -> Space:
     from napkin.specs.catalog import find_gpu, find_model
 
     gpus = tuple(find_gpu(name, "--gpus").name for name in space.gpus)
+    prefill = tuple(find_gpu(name, "--prefill-gpus").name for name in space.prefill_gpus)
+    for mode in space.modes:
+        if mode not in MODES:
+            raise _closest(mode, MODES, "mode", "--modes")
+    for tp in space.prefill_tps:
+        if tp < 1:
+            raise NapkinError(f"TP degree must be 1 or more, got {tp}", field="--prefill-tps")
     allowed = [p.value for p in Precision]
     for precision in space.precisions:
         if precision not in allowed:
@@ -68,7 +75,8 @@ def checked_space(space: Space) -> Space:
                 field="--price",
             )
         prices[gpu] = usd
-    return space.model_copy(update={"gpus": gpus, "models": models, "price_overrides": prices})
+    update = {"gpus": gpus, "prefill_gpus": prefill, "models": models, "price_overrides": prices}
+    return space.model_copy(update=update)
 
 
 @dataclass(frozen=True)
@@ -204,14 +212,16 @@ def optimize(
     objective: Objective = Objective.cost,
     user_quality: dict[tuple[str, str], float] | None = None,
     verify_fn: Any = None,
+    split: bool = False,
 ) -> Optimum:
-    """Search the space; `verify_fn(overrides) -> (passed, why)` checks in simulation."""
+    """Search the space; `verify_fn(overrides) -> (passed, why)` checks in simulation;
+    `split`: the design as written is disaggregated (the default mode)."""
     require_serving(kind, design)
     objective = Objective(objective)  # a plain "cpqu" from Python is accepted too
     space = checked_space(space)
     started = time.perf_counter()
     executor = executor or LocalExecutor()
-    pool = candidates(space, kind)
+    pool = candidates(space, kind, split)
     screened = executor.map(screen_one, design, pool, base)
     screened = [_with_quality(s, user_quality) for s in screened]
     as_written = _with_quality(screen_one(design, (), base), user_quality)

@@ -48,10 +48,62 @@ class Space(BaseModel):
     speculation: tuple[bool, ...] = (True,)
     prefix_caching: tuple[str, ...] = ()
     price_overrides: dict[str, float] = Field(default_factory=dict)
+    # Prefill/decode disaggregation: "aggregated", "disaggregated" or both (default: the
+    # design's own). A disaggregated candidate is a decode pool drawn from the axes above
+    # and a prefill pool on each of `prefill_gpus` × `prefill_tps` (default: the same
+    # GPUs and degrees), plain TP, the same precision and engine; each pool's replica
+    # count is sized by the plan to its own SLA term, so the xPyD ratio is an outcome.
+    modes: tuple[str, ...] = ()
+    prefill_gpus: tuple[str, ...] = ()
+    prefill_tps: tuple[int, ...] = ()
 
 
-def candidates(space: Space, kind: str) -> list[tuple[str, ...]]:
-    """Each candidate as `--set` overrides on the design."""
+MODES = ("aggregated", "disaggregated")
+
+
+def candidates(space: Space, kind: str, split: bool = False) -> list[tuple[str, ...]]:
+    """Each candidate as `--set` overrides on the design (`split`: the design as written
+    is disaggregated, the default mode)."""
+    modes = space.modes or (MODES[1] if split else MODES[0],)
+    out = []
+    for mode in modes:
+        for sets in _aggregated(space, kind):
+            if mode == MODES[0]:
+                out.append((*sets, "disaggregation=null") if split else sets)
+                continue
+            for gpu, tp in product(
+                space.prefill_gpus or space.gpus, space.prefill_tps or space.tps
+            ):
+                out.append((*sets, *_split(space, sets, gpu, tp)))
+    return out
+
+
+def _split(space: Space, decode: tuple[str, ...], gpu: str, tp: int) -> list[str]:
+    """A prefill pool on `tp` × `gpu` beside the decode pool `decode` describes: the decode
+    settings go to both the design and its decode pool (a pool's own fields win)."""
+    sets = [f"disaggregation.decode.{s}" for s in decode if s.startswith("deployment.")]
+    sets.append(next(f"disaggregation.decode.{s}" for s in decode if s.startswith("hardware=")))
+    shared = [s for s in decode if s.startswith(("deployment.precision=", "deployment.engine="))]
+    sets += [f"disaggregation.prefill.{s}" for s in shared]
+    sets += [
+        f"disaggregation.prefill.hardware={gpu}",
+        f"disaggregation.prefill.deployment.tp={tp}",
+        "disaggregation.prefill.deployment.dp_attention=1",
+        "disaggregation.prefill.deployment.ep=1",
+        "disaggregation.prefill.deployment.moe_tp=null",
+    ]
+    if gpu in space.price_overrides:
+        price = space.price_overrides[gpu]
+        sets.append(f"disaggregation.prefill.hardware.price_per_gpu_hour_usd={price}")
+    decode_gpu = next(s.split("=", 1)[1] for s in decode if s.startswith("hardware="))
+    if decode_gpu in space.price_overrides:
+        price = space.price_overrides[decode_gpu]
+        sets.append(f"disaggregation.decode.hardware.price_per_gpu_hour_usd={price}")
+    return sets
+
+
+def _aggregated(space: Space, kind: str) -> list[tuple[str, ...]]:
+    """The candidates of one replica type, as `--set` overrides on the design."""
     models = space.models or (None,)
     engines = space.engines or (None,)
     speculation = space.speculation if kind == "code-completion" else (True,)

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from napkin.capacity.memory import sequences_that_fit
+from napkin.capacity.memory import (
+    kv_bytes_per_token,
+    kv_cache_bytes_per_replica,
+    kv_replication,
+    model_weight_bytes_per_gpu,
+    sequences_that_fit,
+    usable_bytes_per_gpu,
+)
 from napkin.perf.efficiency import ResolvedEfficiency
 from napkin.perf.ops import mixed_batch, prefill_batch
 from napkin.perf.roofline import StepTime, step_time
@@ -67,3 +74,19 @@ class Engine:
             context_tokens,
             attention_tp=dep.attention_tp,
         )
+
+    def kv_capacity_tokens(self) -> int:
+        """Tokens (all layers) the replica's KV cache holds: kv_cache_bytes_per_replica /
+        (kv_bytes_per_token × kv_replication), as the simulator's paged cache counts them."""
+        dep, model = self.deployment, self.model
+        usable = usable_bytes_per_gpu(
+            self.gpu.memory_bytes, dep.memory_utilization, dep.reserved_gib * GIB
+        )
+        weights = model_weight_bytes_per_gpu(
+            model, dep.precision.bytes_per_value, dep.attention_tp, dep.tp
+        )
+        room = kv_cache_bytes_per_replica(usable, weights, dep.tp)
+        per_token = kv_bytes_per_token(model, dep.kv_format) * kv_replication(
+            model, dep.attention_tp
+        )
+        return max(0, int(room / per_token))

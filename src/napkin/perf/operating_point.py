@@ -241,6 +241,21 @@ def prefill_s(replica: ReplicaSetup, batch: int, context: float, prompt: float) 
     return time
 
 
+def prefill_busy_s(replica: ReplicaSetup, prompt: float) -> float:
+    """Busy time a prompt costs a replica that only prefills with its budget C kept full
+    (a disaggregated prefill pool at capacity): prompts of P ≥ C run as their own chunks;
+    shorter ones share steps, so each costs P / C of a full C-row step of such prompts."""
+    chunk = replica.token_budget
+    if prompt >= chunk:
+        return prefill_s(replica, 0, 0.0, prompt)
+    return prompt / chunk * prompts_step_s(replica, chunk / prompt, prompt)
+
+
+def prompts_step_s(replica: ReplicaSetup, prompts: float, prompt: float) -> float:
+    """One prefill-only step of `prompts` prompts of `prompt` tokens (≤ the budget)."""
+    return _step(replica, 0.0, 0.0, prompts * max(prompt, 1.0), max(prompt, 1.0)).total_s
+
+
 def gap_below(time_s: float, rate: float, shape: float) -> float:
     """P(an inter-arrival gap < time_s) for Gamma gaps of mean 1 / rate and shape k = 1 / c_a²
     (k = 1: Poisson; round-robin over n replicas gives Erlang-n gaps, k = n):

@@ -95,7 +95,8 @@ def occupancy_q99(mean: float, arrival_cv2: float, output_cv2: float) -> float:
     return mean + 2.326 * sqrt(max(variance, 0.0))
 
 
-def _points(replica: ReplicaSetup, request: Request) -> Callable[[int], Point | None]:
+def points(replica: ReplicaSetup, request: Request) -> Callable[[int], Point | None]:
+    """`point_at` of the replica by batch, memoised."""
     return lru_cache(maxsize=None)(lambda b: point_at(replica, b, request))
 
 
@@ -246,7 +247,7 @@ def size_fleet(
     spreads arrivals evenly (Erlang gaps per replica, c_a² = 1 / min(n, SLICE_REPLICAS))
     rather than at random (Poisson per replica, c_a² = 1)."""
     replica = replace(replica, gap_shape=SLICE_REPLICAS if round_robin else 1.0)
-    at = _points(replica, request)
+    at = points(replica, request)
     upper = min(memory_limit, batch_cap(replica), replica.token_budget // replica.rows - 1)
     single = at(1)
     if upper < 1 or single is None:

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from napkin.optimize.levers import LeverResult
+from napkin.optimize.objective import Objective
 from napkin.optimize.search import Optimum, Screened
 from napkin.render.format import format_value
 
@@ -39,6 +40,7 @@ class Named:
     gpus: int
     monthly_cost_usd: float
     saving_usd: float
+    prefill: str = ""  # disaggregated: the prefill pool, "B200 TP 2"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -50,6 +52,10 @@ def named(o: Optimum) -> Named | None:
     if s is None:
         return None
     gpu, tp = gpu_and_tp(s.overrides)
+    values = dict(o.split("=", 1) for o in s.overrides if "=" in o)
+    prefill_gpu = values.get("disaggregation.prefill.hardware")
+    prefill_tp = values.get("disaggregation.prefill.deployment.tp")
+    prefill = f"{prefill_gpu} TP {prefill_tp}" if prefill_gpu else ""
     return Named(
         gpu or "the design's GPU",
         s.precision,
@@ -58,6 +64,7 @@ def named(o: Optimum) -> Named | None:
         s.gpus,
         s.monthly_cost_usd,
         o.saving_usd,
+        prefill,
     )
 
 
@@ -82,8 +89,9 @@ def describe(n: Named) -> str:
     """'H200, fp8, TP 8, llama-3.1-70b: 1,232 GPUs, $1.80M/month; saves ...'."""
     tp = f"TP {n.tp}" if n.tp else "TP as written"
     cost = format_value(n.monthly_cost_usd, "USD/month") if isfinite(n.monthly_cost_usd) else "–"
+    pools = f" decoding, prefill pool on {n.prefill}" if n.prefill else ""
     return (
-        f"{n.gpu}, {n.precision}, {tp}, {n.model}: {n.gpus:,} GPUs, {cost}; "
+        f"{n.gpu}, {n.precision}, {tp}{pools}, {n.model}: {n.gpus:,} GPUs, {cost}; "
         f"{saving_text(n.saving_usd)}"
     )
 
@@ -107,6 +115,9 @@ NAMES = {
     "model": "{}",
     "agent.prefix_caching": "{} cache",
     "completion.speculation": "no speculation",
+    "disaggregation": "aggregated",
+    "disaggregation.prefill.hardware": "prefill on {}",
+    "disaggregation.prefill.deployment.tp": "tp {}",
 }
 
 
@@ -116,13 +127,15 @@ def _label(s: Screened) -> str:
         key, value = override.split("=", 1)
         if key in NAMES:
             parts.append(NAMES[key].format(value))
+        if key == "disaggregation.prefill.hardware":
+            parts[-1] = "| " + parts[-1]  # the decode pool's settings come first
     return ", ".join(parts) or "as written"
 
 
 def render_optimum(o: Optimum, top: int = 10) -> Group:
     head = Table(
         title=f"optimize {o.design}: {len(o.screened)} candidates screened in "
-        f"{o.wall_s:.1f} s (objective: {o.objective})",
+        f"{o.wall_s:.1f} s (objective: {Objective(o.objective).value})",
         title_justify="left",
         expand=True,
     )

@@ -105,6 +105,10 @@ def fleet_line(rec: Recommendation) -> Line:
     band = rec.gpus_interval
     if band is not None:
         gpus += f" (P10–P90 {band.low:,.0f}–{band.high:,.0f})"
+    if rec.pools:
+        return _label("Recommended:"), Text.assemble(
+            (rec.pools, "bold"), f" of {rec.model} {rec.precision}{gpus}"
+        )
     text = Text.assemble(
         (f"{replicas} × {rec.layout or f'TP{rec.tp}'} replicas", "bold"),
         f" of {rec.model} {rec.precision} on {rec.gpu}{gpus}",

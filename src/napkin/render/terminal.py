@@ -158,12 +158,23 @@ def header(plan: Plan) -> Panel:
         f" — {d.description or ''}\n",
         f"{d.kind}: {d.model.name} ({d.model.kv_heads_or_latent}) on {d.hardware.name}, "
         f"tp {d.deployment.tp}{_layout(d.deployment)}, {d.deployment.precision.value}\n",
-        "memory: ",
+        _pools(plan),
+        "memory: " if d.disaggregation is None else "decode pool memory: ",
         verdict,
         f" — {plan.fit_reason}",
         *(f"\n{note}" for note in plan.notes),
     )
     return Panel(lines, title="napkin plan", title_align="left")
+
+
+def _pools(plan: Plan) -> str:
+    """'prefill and decode pools: 24 prefill × TP8 on H200 + 42 decode × ...' when split."""
+    rec = plan.recommendation
+    if plan.design.disaggregation is None:
+        return ""
+    if rec is not None and rec.pools:
+        return f"prefill and decode pools: {rec.pools}\n"
+    return "prefill and decode pools: no pair meets the SLA\n"
 
 
 def _failure_fields(plan: Plan) -> list[tuple[str, list[str]]]:

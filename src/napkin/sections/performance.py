@@ -28,14 +28,14 @@ def targets_of(design: DesignBase) -> Targets:
     return Targets(sla.ttft_p50_s, sla.ttft_p99_s, sla.tpot_s, sla.e2e_p99_s)
 
 
-def _assume_sla(sheet: Sheet, design: DesignBase) -> None:
+def assume_sla(sheet: Sheet, design: DesignBase) -> None:
     sla = getattr(design, "sla", None)
     for target in ("ttft_p50_s", "ttft_p99_s", "tpot_s", "e2e_p99_s"):
         if sla is not None and getattr(sla, target) is not None:
             sheet.assume(target, getattr(sla, target), "s", f"sla.{target}")
 
 
-def _efficiency(sheet: Sheet, design: DesignBase) -> Engine:
+def add_efficiency(sheet: Sheet, design: DesignBase) -> Engine:
     eff = resolve(design.efficiency, design.hardware, design.profile, design.deployment.engine)
     gpu, dep = design.hardware, design.deployment
     add_peak_flops(sheet, gpu, dep.precision)
@@ -80,9 +80,9 @@ def add_performance(sheet: Sheet, design: DesignBase) -> Search:
     sizes batch and fleet together at peak × headroom (`perf.sizing`)."""
     sheet.section = "performance"
     request = request_of(sheet, design)
-    engine = _efficiency(sheet, design)
+    engine = add_efficiency(sheet, design)
     replica = ReplicaSetup(engine, drafting=drafting_of(design))
-    _assume_sla(sheet, design)
+    assume_sla(sheet, design)
     if "peak_qps" not in sheet:  # offline batch inference (evals): throughput at the limit
         return _add_offline(sheet, design, replica, request)
     load = sheet["peak_qps"] * design.deployment.headroom
@@ -115,7 +115,7 @@ def add_performance(sheet: Sheet, design: DesignBase) -> Search:
         formula="ttft_idle_s = prefill step time of one mean-length prompt",
     )
     if search.sizing is not None:
-        _add_operating_point(sheet, search.sizing, design)
+        add_operating_point(sheet, search.sizing, design)
     return search
 
 
@@ -144,11 +144,15 @@ def _add_offline(
         point.e2e_p99_s,
         None,
     )
-    _add_operating_point(sheet, sizing, design)
+    add_operating_point(sheet, sizing, design)
     return Search(sizing, point_at(replica, 1, request), upper)
 
 
-def _add_operating_point(sheet: Sheet, sizing: Sizing, design: DesignBase) -> None:
+def add_operating_point(
+    sheet: Sheet, sizing: Sizing, design: DesignBase, aggregated: bool = True
+) -> None:
+    """The batch limit and its step; with `aggregated`, the latencies a request sees and the
+    per-GPU rate (a disaggregated plan adds its own, over both pools)."""
     limit, step = sizing.limit, sizing.limit.step
     if sizing.tpot_budget_s is not None:
         sheet.add(
@@ -215,13 +219,15 @@ def _add_operating_point(sheet: Sheet, sizing: Sizing, design: DesignBase) -> No
         formula="tpot_at_batch_limit_s = step_time_at_batch_limit_s / tokens kept per step "
         "(1, or (1 − a^(k+1)) / (1 − a) under speculative decoding)",
     )
-    _add_latency(sheet, sizing)
+    if aggregated:
+        _add_latency(sheet, sizing)
     sheet.derive(
         throughput.replica_output_tokens_per_s,
         "tokens/s",
         bind={"step_time_s": "tpot_at_batch_limit_s"},
     )
-    sheet.derive(throughput.model_tokens_per_s_per_gpu, "tokens/s")
+    if aggregated:
+        sheet.derive(throughput.model_tokens_per_s_per_gpu, "tokens/s")
     sheet.add(
         "replica_max_qps",
         limit.replica_qps,

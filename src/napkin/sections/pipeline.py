@@ -33,7 +33,12 @@ class PlanOutcome:
 
 def serve(sheet: Sheet, design: ServingDesign) -> PlanOutcome:
     """Run the serving sections; stop before the fleet when no batch fits or no fleet meets
-    the SLA (an infeasible deployment gets no fleet and no cost)."""
+    the SLA (an infeasible deployment gets no fleet and no cost). A disaggregated design
+    sizes its two pools instead (`sections.two_pools`)."""
+    if design.disaggregation is not None:
+        from napkin.sections.two_pools import serve_disaggregated
+
+        return serve_disaggregated(sheet, design)
     fit = add_memory(sheet, design)
     search = add_performance(sheet, design)
     add_reference_method(sheet, design)

@@ -5,21 +5,26 @@ from __future__ import annotations
 from napkin.capacity import cost
 from napkin.figures import Sheet, Source
 from napkin.specs.design import DesignBase
+from napkin.specs.hardware import GPU
 
 
-def add_price(sheet: Sheet, design: DesignBase) -> None:
-    """The GPU-hour price: the design's assumption, else the catalog's with its source."""
-    gpu = design.hardware
+def add_price(
+    sheet: Sheet,
+    design: DesignBase,
+    gpu: GPU | None = None,
+    key: str = "price_per_gpu_hour_usd",
+    field: str = "hardware",
+) -> None:
+    """The GPU-hour price (of `gpu`, default the design's): the design's assumption, else
+    the catalog's with its source."""
+    gpu = gpu or design.hardware
     if gpu.price_source.startswith("assumption"):
         sheet.assume(
-            "price_per_gpu_hour_usd",
-            gpu.price_per_gpu_hour_usd,
-            "USD/GPU-h",
-            "hardware.price_per_gpu_hour_usd",
+            key, gpu.price_per_gpu_hour_usd, "USD/GPU-h", f"{field}.price_per_gpu_hour_usd"
         )
     else:
         sheet.add(
-            "price_per_gpu_hour_usd",
+            key,
             gpu.price_per_gpu_hour_usd,
             "USD/GPU-h",
             Source.catalog,

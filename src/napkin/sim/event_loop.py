@@ -27,6 +27,7 @@ import numpy as np
 
 from napkin.perf.step_model import StepModel
 from napkin.sim.gateway import Gateway, GatewayConfig
+from napkin.sim.handoff import DecodePool
 from napkin.sim.replica import Replica
 from napkin.sim.requests import (
     CANCELLED,
@@ -40,6 +41,7 @@ from napkin.sim.requests import (
 )
 from napkin.sim.router import Router, pick
 from napkin.sim.scheduling import ReplicaConfig
+from napkin.sim.series import Series
 
 CANCEL, TIMER, REPLICA, ARRIVAL = 0, 1, 2, 3  # tie-break order at one instant
 BUSY = 1 << 40  # outstanding count that keeps a down replica out of least-loaded routing
@@ -56,17 +58,7 @@ class FleetConfig:
     sample_interval_s: float = 1.0
     drain_limit_s: float = inf  # after the last arrival; what is still held is then unfinished
     clients: int = 0  # > 0: a closed loop (see Fleet.run); 0: arrivals as generated
-
-
-@dataclass
-class Series:
-    """Fleet state sampled every `interval_s` (fixed memory: one row per sample)."""
-
-    interval_s: float
-    time_s: np.ndarray
-    waiting: np.ndarray
-    running: np.ndarray
-    kv_fraction: np.ndarray
+    decode: DecodePool | None = None  # disaggregated: `replicas` prefill, then these decode
 
 
 @dataclass
@@ -82,6 +74,8 @@ class FleetRun:
     events: int
     attempts: Requests | None = None
     user: np.ndarray | None = None
+    handoff_s: np.ndarray | None = None  # disaggregated: when each prompt left prefill
+    decode_in_s: np.ndarray | None = None  # and when its KV reached a decode replica
 
 
 class Fleet:
@@ -97,17 +91,31 @@ class Fleet:
         self.user = list(range(len(requests)))  # attempt -> the user request it serves
         self.tenant = requests.tenant.tolist()
         self.timers: list[tuple[float, int, int, Callable[[float], None]]] = []
-        self.down = [False] * config.replicas
         self.on_lost: Callable[[int, float], None] | None = None
+        self.entry = config.replicas  # replicas [0, entry) take arrivals; the rest decode
         self.replicas = [
             Replica(i, config.replica, steps, columns, self.records) for i in range(config.replicas)
         ]
-        self.outstanding = np.zeros(config.replicas, np.int64)
+        pool = config.decode
+        size = len(self.records.outcome)
+        self.handoff_s = np.full(size if pool else 0, np.nan)
+        self.decode_in_s = np.full(size if pool else 0, np.nan)
+        self.in_transfer: set[int] = set()
+        if pool is not None:
+            for replica in self.replicas:
+                replica.handoff = self._handoff
+            self.replicas += [
+                Replica(self.entry + j, pool.replica, pool.steps, columns, self.records)
+                for j in range(pool.replicas)
+            ]
+        total = len(self.replicas)
+        self.down = [False] * total
+        self.outstanding = np.zeros(total, np.int64)
         self.gateway = Gateway(config.gateway, int(requests.tenant.max(initial=0)) + 1)
         self.central: deque[int] = deque()
         self.heap: list[tuple[float, int, int, int]] = []
         self.counter = 0
-        self.version = [0] * config.replicas
+        self.version = [0] * total
 
     def _push(self, index: int) -> None:
         """Republish a replica's load and next event; then hand it queued central requests."""
@@ -124,9 +132,8 @@ class Fleet:
             heapq.heappush(self.heap, (replica.next_event_s, REPLICA, self.counter, index))
 
     def _has_slot(self, index: int) -> bool:
-        return not self.down[index] and (
-            self.replicas[index].outstanding < self.config.replica.max_seqs
-        )
+        replica = self.replicas[index]
+        return not self.down[index] and replica.outstanding < replica.config.max_seqs
 
     def _dispatch_central(self, index: int) -> None:
         """Move queued requests to the replica while it has a free slot: one loop, no
@@ -156,10 +163,35 @@ class Fleet:
             self.on_lost(rid, time_s)
 
     def _next_up(self, index: int) -> int:
-        """Where a request meant for a down replica goes: the least-loaded replica that is
-        up (spreading the dead replica's share), or -1 when none is."""
-        best = int(self.outstanding.argmin())
+        """Where a request meant for a down replica goes: the least-loaded replica of its
+        pool that is up (spreading the dead replica's share), or -1 when none is."""
+        low, high = (0, self.entry) if index < self.entry else (self.entry, len(self.replicas))
+        best = low + int(self.outstanding[low:high].argmin())
         return best if self.outstanding[best] < BUSY else -1
+
+    def _handoff(self, rid: int, time_s: float) -> None:
+        """A prefill replica finished rid's prompt: its KV reaches the decode pool later."""
+        pool = self.config.decode
+        assert pool is not None
+        self.handoff_s[rid] = time_s
+        self.in_transfer.add(rid)
+        self.at(pool.arrival_s(time_s, self.columns.prompt[rid]), lambda now: self._land(rid, now))
+
+    def _land(self, rid: int, time_s: float) -> None:
+        """rid's KV has arrived: a decode replica takes it (unless its client gave up)."""
+        self.in_transfer.discard(rid)
+        if self.records.outcome[rid] != PENDING:
+            return
+        self.decode_in_s[rid] = time_s
+        decode = self.outstanding[self.entry :]
+        index = self.entry + pick(self.config.router, rid, self.columns.session[rid], decode)
+        if self.down[index]:
+            index = self._next_up(index)
+            if index < 0:
+                self._lost(rid, time_s)
+                return
+        self.replicas[index].add(rid, time_s)
+        self._push(index)
 
     def crash(self, index: int, time_s: float, restart_s: float) -> None:
         """A replica dies at time_s and serves again restart_s later (cold start)."""
@@ -197,13 +229,14 @@ class Fleet:
             self.records.end(rid, REJECTED, time_s)
             return
         if self.config.central_queue:
-            free = [i for i in range(len(self.replicas)) if self._has_slot(i)]
+            free = [i for i in range(self.entry) if self._has_slot(i)]
             if not free:
                 self.central.append(rid)
                 return
             index = min(free, key=lambda i: self.outstanding[i])
         else:
-            index = pick(self.config.router, rid, self.columns.session[rid], self.outstanding)
+            entry = self.outstanding[: self.entry]
+            index = pick(self.config.router, rid, self.columns.session[rid], entry)
             if self.down[index]:
                 index = self._next_up(index)
                 if index < 0:
@@ -240,7 +273,9 @@ class Fleet:
         cancels = [(float(r.cancel_at_s[i]), int(i)) for i in order if r.cancel_at_s[i] < inf]
         last = inf if clients else (arrivals[initial - 1] if initial else 0.0)
         horizon = last + self.config.drain_limit_s
-        series = self._series(horizon if horizon < inf else (0.0 if clients else last))
+        series = Series.empty(
+            self.config.sample_interval_s, horizon if horizon < inf else (0.0 if clients else last)
+        )
         next_sample, sample = 0.0, 0
         a = c = events = 0
         now = 0.0
@@ -259,7 +294,7 @@ class Fleet:
                 break
             while next_sample <= now and (clients or sample < len(series.time_s)):
                 if sample == len(series.time_s):
-                    series = self._grown(series)
+                    series = series.grown()
                 self._sample(series, sample, next_sample)
                 sample += 1
                 next_sample += series.interval_s
@@ -289,13 +324,15 @@ class Fleet:
             self.records = Records(*(getattr(self.records, f.name)[:used] for f in fields(Records)))
         return FleetRun(
             self.records,
-            self._trim(series, sample),
+            series.trimmed(sample),
             busy,
             end,
             sum(rep.preempted for rep in self.replicas),
             events,
             self._attempts() if used > self.initial else None,
             np.array(self.user) if used > self.initial else None,
+            self.handoff_s[:used] if self.config.decode else None,
+            self.decode_in_s[:used] if self.config.decode else None,
         )
 
     def _attempts(self) -> Requests:
@@ -320,45 +357,21 @@ class Fleet:
         decode) when the drain limit ends the run are `unfinished`. Only those: a request
         the fleet no longer holds but never gave an outcome stays pending, and the summary's
         conservation check reports it."""
-        held = list(self.central)
+        held = list(self.central) + sorted(self.in_transfer)
         for replica in self.replicas:
             held += replica.waiting
-            held += [int(entry[0]) for entry in replica.prefilling]
+            held += [entry.rid for entry in replica.prefilling]
             held += replica.decoding
         for rid in dict.fromkeys(held):
             if self.records.outcome[rid] == PENDING:
                 self.records.end(rid, UNFINISHED, time_s)
 
-    def _series(self, until_s: float) -> Series:
-        interval = self.config.sample_interval_s
-        n = int(until_s / interval) + 2
-        return Series(
-            interval, np.zeros(n), np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n)
-        )
-
     def _sample(self, series: Series, row: int, time_s: float) -> None:
-        capacity = self.config.replica.kv_capacity_tokens * len(self.replicas)
+        capacity = sum(x.config.kv_capacity_tokens for x in self.replicas)
         series.time_s[row] = time_s
         series.waiting[row] = len(self.central) + sum(len(x.waiting) for x in self.replicas)
+        series.waiting[row] += len(self.in_transfer)
         series.running[row] = sum(len(x.decoding) + len(x.prefilling) for x in self.replicas)
+        series.decode[row] = sum(x.outstanding for x in self.replicas[self.entry :])
         used = sum(x.kv.used for x in self.replicas)
         series.kv_fraction[row] = used / capacity if capacity else 0.0  # no cache: none used
-
-    @staticmethod
-    def _grown(series: Series) -> Series:
-        """Twice the rows (a closed loop's length is not known before it runs)."""
-        return Series(
-            series.interval_s,
-            *(np.concatenate([v, np.zeros_like(v)]) for v in (series.time_s, series.waiting)),
-            *(np.concatenate([v, np.zeros_like(v)]) for v in (series.running, series.kv_fraction)),
-        )
-
-    @staticmethod
-    def _trim(series: Series, rows: int) -> Series:
-        return Series(
-            series.interval_s,
-            series.time_s[:rows],
-            series.waiting[:rows],
-            series.running[:rows],
-            series.kv_fraction[:rows],
-        )

@@ -85,4 +85,40 @@ def summarize(
             "rate_times_time": rate * time_in_system,
         },
         "events": run.events,
+        **({"pools": pools(requests, run)} if run.handoff_s is not None else {}),
     }
+
+
+def pools(requests: Requests, run: FleetRun) -> dict[str, dict[str, float]]:
+    """Little's law per stage of a disaggregated run, over [0, end]: the sampled mean count
+    in the decode pool against (requests that entered it / end) × their mean stay, and the
+    same for prefill plus transfer (everything else the fleet holds)."""
+    assert run.handoff_s is not None and run.decode_in_s is not None
+    rec, end = run.records, run.end_s
+    arrival = requests.arrival_s
+    n = len(arrival)
+    handed, landed = run.handoff_s[:n], run.decode_in_s[:n]
+    left_decode = np.isfinite(landed) & np.isfinite(rec.finish_s)
+    left_prefill = np.isfinite(handed) | (np.isfinite(rec.finish_s) & ~np.isfinite(landed))
+    front_end = np.where(np.isfinite(landed), landed, rec.finish_s)
+    stays = {
+        "prefill": (front_end - arrival)[left_prefill],
+        "decode": (rec.finish_s - landed)[left_decode],
+    }
+    decode_count = run.series.decode.astype(float)
+    counts = {
+        "prefill": (run.series.waiting + run.series.running).astype(float) - decode_count,
+        "decode": decode_count,
+    }
+    out = {}
+    for stage, stay in stays.items():
+        rate = len(stay) / end if end else float("nan")
+        mean_stay = float(stay.mean()) if len(stay) else float("nan")
+        count = counts[stage]
+        out[stage] = {
+            "mean_in_stage": float(count.mean()) if len(count) else float("nan"),
+            "rate_rps": rate,
+            "mean_time_in_stage_s": mean_stay,
+            "rate_times_time": rate * mean_stay,
+        }
+    return out

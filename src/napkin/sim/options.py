@@ -4,24 +4,30 @@ compared like for like."""
 
 from __future__ import annotations
 
-from math import inf
+from dataclasses import replace
+from math import ceil, inf
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from napkin.errors import NapkinError
-from napkin.perf.batching import Engine
-from napkin.perf.efficiency import resolve
-from napkin.perf.operating_point import CANCEL_AFTER_S, DEFAULT_TOKEN_BUDGET
+from napkin.perf.operating_point import CANCEL_AFTER_S, DEFAULT_TOKEN_BUDGET, engine_batch_limit
 from napkin.perf.speculation import drafting_of
 from napkin.perf.step_model import StepModel
 from napkin.planner import Plan
+from napkin.sections.two_pools import engine_of, pool_view
 from napkin.sim.arrival import ArrivalKind
 from napkin.sim.event_loop import FleetConfig
 from napkin.sim.gateway import GatewayConfig
+from napkin.sim.handoff import DecodePool
 from napkin.sim.router import Router
 from napkin.sim.scheduling import DraftConfig, ReplicaConfig
 from napkin.sim.traffic import Arrivals, Traffic, daily_curve
-from napkin.specs.design import ChatbotDesign, CodingAgentDesign, CompletionDesign
+from napkin.specs.design import (
+    ChatbotDesign,
+    CodingAgentDesign,
+    CompletionDesign,
+    ServingDesign,
+)
 
 
 class SimOptions(BaseModel):
@@ -32,7 +38,8 @@ class SimOptions(BaseModel):
     duration_s: float = Field(default=600.0, gt=0)
     seed: int = 0
     qps: float | None = Field(default=None, gt=0)
-    replicas: int | None = Field(default=None, ge=1)
+    replicas: int | None = Field(default=None, ge=1)  # disaggregated: the prefill pool's
+    decode_replicas: int | None = Field(default=None, ge=1)
     router: Router = Router.round_robin
     central_queue: bool = False
     arrival: ArrivalKind = ArrivalKind.poisson
@@ -96,19 +103,18 @@ def traffic_of(plan: Plan, options: SimOptions) -> Traffic:
 
 
 def steps_of(plan: Plan) -> StepModel:
-    d = plan.design
-    return StepModel(
-        Engine(
-            d.model,
-            d.hardware,
-            d.deployment,
-            resolve(d.efficiency, d.hardware, d.profile, d.deployment.engine),
-        )
-    )
+    """The step model of the replicas that take arrivals (the prefill pool's, when split)."""
+    return StepModel(engine_of(_view(plan, "prefill")))
 
 
-def _speculation(plan: Plan) -> DraftConfig | None:
-    drafting = drafting_of(plan.design)
+def _view(plan: Plan, pool: str) -> ServingDesign:
+    design = plan.design
+    assert isinstance(design, ChatbotDesign | CodingAgentDesign | CompletionDesign)
+    return pool_view(design, pool) if design.disaggregation is not None else design
+
+
+def _speculation(design: ServingDesign) -> DraftConfig | None:
+    drafting = drafting_of(design)
     if drafting is None:
         return None
     return DraftConfig(drafting.draft_tokens, drafting.tokens_per_step, StepModel(drafting.draft))
@@ -129,23 +135,30 @@ def fleet_of(plan: Plan, options: SimOptions) -> FleetConfig:
     f = {key: fig.value for key, fig in plan.figures.items()}
     per_token = f["kv_bytes_per_token"] * f["kv_replication"]
     capacity = int(f["kv_cache_bytes_per_replica"] / per_token)
+    design = _view(plan, "decode")
     replica = ReplicaConfig(
         max_seqs=options.max_seqs or _planned(plan, "decode_batch"),
         token_budget=options.token_budget,
         kv_capacity_tokens=capacity,
         prefix_cache_tokens=int(capacity * options.prefix_cache_fraction),
         queue_timeout_s=options.queue_timeout_s or inf,
-        speculation=_speculation(plan),
-        reserve_output=plan.design.deployment.preset.reserves_whole_request,
-        mixes_prefill_and_decode=plan.design.deployment.preset.mixes_prefill_and_decode,
+        speculation=_speculation(design),
+        reserve_output=design.deployment.preset.reserves_whole_request,
+        mixes_prefill_and_decode=design.deployment.preset.mixes_prefill_and_decode,
     )
     gateway = GatewayConfig(
         max_context_tokens=options.max_context_tokens or plan.design.model.max_context,
         tenant_qps=options.tenant_qps or inf,
         tenant_burst=options.tenant_burst,
     )
+    decode = None
+    if plan.design.disaggregation is not None:
+        decode = _decode_pool(plan, options, replace(replica, prefilled=True))
+        replica = _prefill_replica(plan, options)
+    entry = "prefill_replicas" if decode else "model_replicas_provisioned"
     return FleetConfig(
-        replicas=options.replicas or _planned(plan, "model_replicas_provisioned"),
+        decode=decode,
+        replicas=options.replicas or _planned(plan, entry),
         router=options.router,
         replica=replica,
         gateway=gateway,
@@ -153,3 +166,40 @@ def fleet_of(plan: Plan, options: SimOptions) -> FleetConfig:
         sample_interval_s=options.sample_interval_s,
         drain_limit_s=options.drain_limit_s,
     )
+
+
+def _prefill_replica(plan: Plan, options: SimOptions) -> ReplicaConfig:
+    """A prefill-pool replica: prompts only, as many at once as its engine and KV allow."""
+    engine = engine_of(_view(plan, "prefill"))
+    return ReplicaConfig(
+        max_seqs=engine_batch_limit(engine.deployment),
+        token_budget=options.token_budget,
+        kv_capacity_tokens=engine.kv_capacity_tokens(),
+        queue_timeout_s=options.queue_timeout_s or inf,
+    )
+
+
+def _decode_pool(plan: Plan, options: SimOptions, replica: ReplicaConfig) -> DecodePool:
+    """The decode pool and the KV link, from the plan's figures."""
+    f = {key: fig.value for key, fig in plan.figures.items()}
+    per_token = f["kv_transfer_bytes_per_request"] / f["prefill_tokens_per_request"]
+    return DecodePool(
+        replicas=options.decode_replicas or _planned(plan, "decode_replicas"),
+        replica=replica,
+        steps=StepModel(engine_of(_view(plan, "decode"))),
+        transfer_latency_s=f["kv_transfer_latency_s"],
+        transfer_s_per_token=per_token / f["kv_transfer_rate_bytes_per_s"],
+    )
+
+
+def pools_slice(plan: Plan, decode: int, load_qps: float, options: SimOptions) -> SimOptions:
+    """`decode` of a disaggregated plan's decode replicas (at most all), the prefill
+    replicas that serve their share of the traffic (rounded up), at that share of
+    `load_qps`. The decode pool's share is kept exact: near its batch limit its occupancy
+    moves fast with load (L = λ · output · T(L))."""
+    planned = _planned(plan, "decode_replicas")
+    decode = min(decode, planned)
+    share = decode / planned
+    prefill = max(1, ceil(_planned(plan, "prefill_replicas") * share - 1e-9))
+    update = {"replicas": prefill, "decode_replicas": decode, "qps": load_qps * share}
+    return options.model_copy(update=update)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import heapq
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from math import ceil, floor, inf
 
 from napkin.perf.step_model import StepModel, Vector
@@ -66,6 +67,8 @@ class Replica:
         self.segment: Segment | None = None
         self.preempted = 0
         self.frozen_until: float | None = None  # a stalled replica makes no progress
+        # A disaggregated prefill replica hands each finished prompt here (rid, time).
+        self.handoff: Callable[[int, float], None] | None = None
 
     # --- what the fleet asks ---------------------------------------------------------
 
@@ -194,6 +197,9 @@ class Replica:
             self.kv.allocate(need)
             if config.reserve_output:
                 self.reserved[rid] = need
+            if config.prefilled and rid not in self.recompute:
+                self._start_decoding(rid)  # its KV came from the prefill pool
+                continue
             self.prefilling.append(Prefilling(rid, max(1.0, prompt - hit), float(hit)))
 
     def _headroom(self, rid: int) -> float:
@@ -342,8 +348,13 @@ class Replica:
         self._complete_due()
 
     def _start_decoding(self, rid: int) -> None:
-        """The prompt is in: the first token is out (TTFT); decoding begins."""
+        """The prompt is in: the first token is out (TTFT); decoding begins. A prefill
+        replica instead frees the prompt's KV and hands the request to the decode pool."""
         records = self.records
+        if self.handoff is not None and rid not in self.recompute:
+            self.kv.free(self.reserved.pop(rid, self.prompt[rid]))
+            self.handoff(rid, self.now)
+            return
         if rid not in self.recompute:
             records.first_token_s[rid] = self.now
             records.generated[rid] = 1

@@ -170,7 +170,10 @@ def simulate(
     # Rates are over the time the run took to drain, not the arrival window: an overloaded
     # fleet finishes its last request long after the last arrival.
     window = max(run.end_s, float(requests.arrival_s[-1]) if len(requests) else 0.0)
-    summary = summarize(requests, run, goodput_limits_of(plan), config.replicas, max(window, 1e-9))
+    replicas = len(run.busy_s)
+    summary = summarize(requests, run, goodput_limits_of(plan), replicas, max(window, 1e-9))
     summary["replicas"] = config.replicas
+    if config.decode is not None:
+        summary["decode_replicas"] = config.decode.replicas
     wall = time.perf_counter() - started
     return Simulation(plan, options, requests, run, summary, wall, _peak_rss_bytes(), cost)

@@ -33,7 +33,10 @@ class ReplicaConfig:
       recomputed when it runs out (vLLM).
     - `mixes_prefill_and_decode`: prompt chunks ride in the decode step (vLLM, TensorRT-LLM);
       off, a step prefills only and the decoding sequences wait while prompts are pending
-      (SGLang's default, prefill first)."""
+      (SGLang's default, prefill first).
+    - `prefilled`: a disaggregated decode replica: requests arrive with their prompt's KV
+      (sent from the prefill pool), so admission starts them decoding at once; a request
+      preempted there recomputes its context locally."""
 
     max_seqs: int
     token_budget: int
@@ -44,3 +47,4 @@ class ReplicaConfig:
     speculation: DraftConfig | None = None
     reserve_output: bool = False
     mixes_prefill_and_decode: bool = True
+    prefilled: bool = False

@@ -19,6 +19,7 @@ when every seed's statistic is at most limit × (1 − margin):
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from math import ceil
 from statistics import mean, stdev
 
 import numpy as np
@@ -27,7 +28,7 @@ from napkin.calibration.uncertainty import Interval
 from napkin.figures import Figure, Source
 from napkin.perf.sizing import SLA_MARGIN, SLICE_REPLICAS
 from napkin.planner import Plan
-from napkin.recommendation import TargetCheck, Verdict
+from napkin.recommendation import TargetCheck, Verdict, pools_label
 from napkin.sim.options import SimOptions
 from napkin.sim.requests import CANCELLED, COMPLETED
 from napkin.sim.run import simulate
@@ -72,7 +73,26 @@ def slice_of(plan: Plan, replicas: int, duration_s: float, seed: int = 0) -> Sim
     peak × headroom, so each replica carries the full fleet's per-replica load."""
     share = min(SLICE_REPLICAS, replicas)
     load = plan.figures["peak_qps"].value * plan.design.deployment.headroom
+    if plan.design.disaggregation is not None:
+        prefill, decode = pool_counts(plan, replicas)
+        part = min(SLICE_REPLICAS, decode)
+        return SimOptions(
+            duration_s=duration_s,
+            qps=load * part / decode,
+            replicas=max(1, ceil(prefill * part / decode - 1e-9)),
+            decode_replicas=part,
+            seed=seed,
+        )
     return SimOptions(duration_s=duration_s, qps=load * share / replicas, replicas=share, seed=seed)
+
+
+def pool_counts(plan: Plan, replicas: int) -> tuple[int, int]:
+    """A disaggregated fleet of `replicas` replicas in the plan's proportion of prefill to
+    decode: (prefill, decode), decode = round(planned decode × replicas / planned total)."""
+    f = plan.figures
+    total = float(f["model_replicas_provisioned"].value)
+    decode = max(1, round(float(f["decode_replicas"].value) * replicas / total))
+    return max(1, replicas - decode), decode
 
 
 def _stats(plan: Plan, replicas: int, duration_s: float, warmup_s: float, seed: int) -> SliceRun:
@@ -200,7 +220,8 @@ def verified(plan: Plan, seeds: int = SEEDS, margin: float = MARGIN) -> Plan:
     new = rec.with_(
         source="simulation",
         replicas=found.replicas,
-        gpus=found.replicas * rec.tp,
+        gpus=round((rec.gpus or 0) * scale) if rec.pools else found.replicas * rec.tp,
+        pools=pools_label(plan.design, *pool_counts(plan, found.replicas)) if rec.pools else "",
         gpus_interval=scaled(rec.gpus_interval),
         monthly_cost_usd=scaled(cost),
         usd_per_million_output_tokens=scaled(unit),

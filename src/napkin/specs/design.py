@@ -14,6 +14,7 @@ from napkin.specs.agent_workload import AgentWorkload
 from napkin.specs.claims import Claim
 from napkin.specs.completion_workload import CompletionWorkload
 from napkin.specs.deployment import Deployment
+from napkin.specs.disaggregation import Disaggregation
 from napkin.specs.eval_workload import EvalWorkload
 from napkin.specs.failure_mode import FailureMode
 from napkin.specs.finetune_workload import FinetuneWorkload
@@ -38,6 +39,7 @@ class DesignBase(BaseModel):
     model: Model
     hardware: GPU
     deployment: Deployment = Field(default_factory=Deployment)
+    disaggregation: Disaggregation | None = None
     efficiency: Efficiency | None = None
     profile: Profile | None = None
     claims: tuple[Claim, ...] = ()
@@ -46,19 +48,35 @@ class DesignBase(BaseModel):
 
     @model_validator(mode="after")
     def _layout_fits_model(self) -> DesignBase:
-        """Expert parallelism needs experts, as many on every rank."""
-        dep, moe = self.deployment, self.model.moe
-        if dep.ep > 1 and moe is None:
-            raise ValueError(
-                f"deployment.ep: {self.model.name} has no experts to split; "
-                "use ep 1 (the default) for a dense model"
-            )
-        if moe is not None and moe.num_experts % dep.ep:
-            raise ValueError(
-                f"deployment.ep: {moe.num_experts} experts of {self.model.name} do not split "
-                f"evenly over ep {dep.ep}; use a divisor of {moe.num_experts}"
-            )
+        """Expert parallelism needs experts, as many on every rank (in every pool)."""
+        layouts = [("deployment", self.deployment)]
+        if self.disaggregation is not None:
+            kind = getattr(self, "kind", "")
+            if kind not in SERVING_KINDS:
+                raise ValueError(
+                    f"disaggregation: a {kind} design does not serve requests; "
+                    f"prefill/decode pools apply to {', '.join(SERVING_KINDS)}"
+                )
+            for pool in ("prefill", "decode"):
+                dep = getattr(self.disaggregation, pool).deployment or self.deployment
+                layouts.append((f"disaggregation.{pool}.deployment", dep))
+        for where, dep in layouts:
+            _check_experts(self.model, dep, where)
         return self
+
+
+def _check_experts(model: Model, dep: Deployment, where: str) -> None:
+    moe = model.moe
+    if dep.ep > 1 and moe is None:
+        raise ValueError(
+            f"{where}.ep: {model.name} has no experts to split; "
+            "use ep 1 (the default) for a dense model"
+        )
+    if moe is not None and moe.num_experts % dep.ep:
+        raise ValueError(
+            f"{where}.ep: {moe.num_experts} experts of {model.name} do not split "
+            f"evenly over ep {dep.ep}; use a divisor of {moe.num_experts}"
+        )
 
 
 # The kinds whose plan is a serving fleet (simulated, drilled, optimized).

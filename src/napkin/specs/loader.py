@@ -71,18 +71,38 @@ def _expand_model(value: Any, base: Path) -> Any:
     return value
 
 
-def _expand_hardware(value: Any) -> Any:
+def _expand_hardware(value: Any, field: str = "hardware") -> Any:
     """Catalog name or {gpu: name, overrides...} -> a full GPU mapping."""
     if isinstance(value, str):
-        return catalog.find_gpu(value, field="hardware").model_dump()
+        return catalog.find_gpu(value, field=field).model_dump()
     if isinstance(value, dict) and "gpu" in value:
-        entry = catalog.find_gpu(str(value["gpu"]), field="hardware.gpu").model_dump()
+        entry = catalog.find_gpu(str(value["gpu"]), field=f"{field}.gpu").model_dump()
         overrides = {k: v for k, v in value.items() if k != "gpu"}
         if "price_per_gpu_hour_usd" in overrides and "price_source" not in overrides:
             overrides["price_source"] = "assumption of the design"
             overrides["price_date"] = None
         return {**entry, **overrides}
     return value
+
+
+def _expand_pools(data: dict[str, Any]) -> None:
+    """Each disaggregated pool's `hardware` as the design's own, and its `deployment` as
+    the design's with the pool's fields over it (a pool that sets only `tp` keeps the
+    design's engine and precision)."""
+    pools = data.get("disaggregation")
+    if not isinstance(pools, dict):
+        return
+    shared = data.get("deployment")
+    for name in ("prefill", "decode"):
+        pool = pools.get(name)
+        if not isinstance(pool, dict):
+            continue
+        own = pool.get("deployment")
+        if isinstance(own, dict) and isinstance(shared, dict):
+            pool["deployment"] = {**shared, **own}
+        if pool.get("hardware") is not None:
+            where = f"disaggregation.{name}.hardware"
+            pool["hardware"] = _expand_hardware(pool["hardware"], where)
 
 
 def parse_override(text: str) -> tuple[list[str], Any]:
@@ -119,7 +139,7 @@ def apply_override(data: dict[str, Any], keys: list[str], value: Any, base: Path
         child = node.get(key) if isinstance(node, dict) else None
         if here == "model":
             child = _expand_model(child, base)
-        elif here == "hardware" and isinstance(child, str):
+        elif here.split(".")[-1] == "hardware" and isinstance(child, str):
             child = {"gpu": child}  # overrides merge onto the catalog entry at validation
         elif child is None:
             child = {}
@@ -230,6 +250,7 @@ def resolve_design(
             data["model"] = _expand_model(data["model"], base)
         if "hardware" in data:
             data["hardware"] = _expand_hardware(data["hardware"])
+        _expand_pools(data)
         if isinstance(data.get("profile"), str):
             data["profile"] = load_profile(data["profile"]).model_dump()
         design = DESIGN.validate_python(data)
