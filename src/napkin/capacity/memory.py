@@ -27,20 +27,22 @@ def weight_bytes(params_total: float, bytes_per_weight: float) -> float:
 
 
 def weight_bytes_per_gpu(
-    attention_weight_bytes: float, ffn_weight_bytes: float, attention_tp: int, tp: int
+    attention_weight_bytes: float, ffn_weight_bytes: float, attention_tp: int, tp: int, pp: int
 ) -> float:
-    """weight_bytes_per_gpu = attention_weight_bytes / attention_tp + ffn_weight_bytes / tp
+    """weight_bytes_per_gpu = (attention_weight_bytes / attention_tp + ffn_weight_bytes / tp) / pp
 
     Attention, norms, router and embeddings are copied into each of the tp / attention_tp
     attention groups (DP-attention) and sharded within one; FFNs and experts are sharded
     over all tp GPUs (expert parallelism puts num_experts / ep whole experts on a rank,
     each cut moe_tp ways: the same 1 / tp share). Without DP-attention: weight_bytes / tp.
+    Pipeline parallelism puts 1 / pp of the layers on each stage (embeddings and LM head
+    counted as spread alike, though they sit on the first and last stages).
     """
-    return attention_weight_bytes / attention_tp + ffn_weight_bytes / tp
+    return (attention_weight_bytes / attention_tp + ffn_weight_bytes / tp) / pp
 
 
 def model_weight_bytes_per_gpu(
-    model: Model, bytes_per_weight: float, attention_tp: int, tp: int
+    model: Model, bytes_per_weight: float, attention_tp: int, tp: int, pp: int = 1
 ) -> float:
     """`weight_bytes_per_gpu` of a model's two kinds of weights at one precision."""
     return weight_bytes_per_gpu(
@@ -48,7 +50,13 @@ def model_weight_bytes_per_gpu(
         weight_bytes(model.ffn_params, bytes_per_weight),
         attention_tp,
         tp,
+        pp,
     )
+
+
+def gpus_per_replica(tp: int, pp: int) -> int:
+    """gpus_per_replica = tp × pp"""
+    return tp * pp
 
 
 def kv_bytes_per_token(model: Model, kv: Precision) -> float:
@@ -94,10 +102,12 @@ def usable_bytes_per_gpu(
 
 
 def kv_cache_bytes_per_replica(
-    usable_bytes_per_gpu: float, weight_bytes_per_gpu: float, tp: int
+    usable_bytes_per_gpu: float, weight_bytes_per_gpu: float, gpus_per_replica: int
 ) -> float:
-    """kv_cache_bytes_per_replica = tp × (usable_bytes_per_gpu − weight_bytes_per_gpu)"""
-    return tp * (usable_bytes_per_gpu - weight_bytes_per_gpu)
+    """kv_cache_bytes_per_replica = gpus_per_replica × (usable_bytes_per_gpu −
+    weight_bytes_per_gpu)   (a stage's GPUs hold only its layers' KV, so the pp stages
+    together hold each sequence once, as tp GPUs would)"""
+    return gpus_per_replica * (usable_bytes_per_gpu - weight_bytes_per_gpu)
 
 
 def max_sequences_by_memory(kv_cache_bytes_per_replica: float, kv_bytes_per_sequence: float) -> int:
@@ -120,6 +130,7 @@ def fit_verdict(
     longest_sequence_bytes: float,
     tp: int,
     gpu_name: str,
+    pp: int = 1,
 ) -> MemoryFit:
     """Fits when the weights leave KV room for at least one longest sequence."""
     gib = GIB
@@ -129,6 +140,7 @@ def fit_verdict(
             (
                 f"weights need {weight_bytes_per_gpu / gib:.1f} GiB per GPU but only "
                 f"{usable_bytes_per_gpu / gib:.1f} GiB is usable on a {gpu_name} at tp={tp}"
+                + (f" × pp={pp}" if pp > 1 else "")
             ),
         )
     if kv_cache_bytes_per_replica < longest_sequence_bytes:
@@ -185,12 +197,13 @@ def sequences_that_fit(
     reserved_bytes_per_gpu: float,
     context_tokens: float,
     attention_tp: int | None = None,
+    pp: int = 1,
 ) -> int:
     """max_sequences_by_memory for one replica, composed from the formulas above
-    (`attention_tp`: tp / dp_attention; default tp, no DP-attention)."""
+    (`attention_tp`: tp / dp_attention; default tp, no DP-attention; `pp` stages)."""
     group = deployment_tp if attention_tp is None else attention_tp
     usable = usable_bytes_per_gpu(hbm_bytes, gpu_memory_utilization, reserved_bytes_per_gpu)
-    per_gpu = model_weight_bytes_per_gpu(model, bytes_per_weight, group, deployment_tp)
-    room = kv_cache_bytes_per_replica(usable, per_gpu, deployment_tp)
+    per_gpu = model_weight_bytes_per_gpu(model, bytes_per_weight, group, deployment_tp, pp)
+    room = kv_cache_bytes_per_replica(usable, per_gpu, deployment_tp * pp)
     per_sequence = kv_bytes_per_sequence(model, kv, context_tokens, kv_replication(model, group))
     return max_sequences_by_memory(room, per_sequence)

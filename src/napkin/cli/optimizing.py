@@ -39,6 +39,9 @@ def optimize_command(
     layouts: Annotated[
         str | None, typer.Option(help="comma-separated layouts: tp, dp, ep, dp-ep (MoE)")
     ] = None,
+    pps: Annotated[
+        str | None, typer.Option(help="comma-separated pipeline-stage counts (default 1)")
+    ] = None,
     modes: Annotated[
         str | None,
         typer.Option(help="aggregated, disaggregated or both (prefill/decode pools)"),
@@ -99,6 +102,8 @@ def optimize_command(
                 fields[name] = value
         if tps:
             fields["tps"] = _tps(tps)
+        if pps:
+            fields["pps"] = _tps(pps, "--pps")
         if prefill_tps:
             fields["prefill_tps"] = _tps(prefill_tps, "--prefill-tps")
         pool = RayExecutor(ray_address) if executor is ExecutorKind.ray else LocalExecutor()

@@ -55,6 +55,9 @@ def checked_space(space: Space) -> Space:
     for mode in space.modes:
         if mode not in MODES:
             raise _closest(mode, MODES, "mode", "--modes")
+    for pp in space.pps:
+        if pp < 1:
+            raise NapkinError(f"pipeline stages must be 1 or more, got {pp}", field="--pps")
     for tp in space.prefill_tps:
         if tp < 1:
             raise NapkinError(f"TP degree must be 1 or more, got {tp}", field="--prefill-tps")

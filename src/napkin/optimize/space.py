@@ -41,6 +41,7 @@ class Space(BaseModel):
     gpus: tuple[str, ...] = DEFAULT_GPUS
     precisions: tuple[str, ...] = DEFAULT_PRECISIONS
     tps: tuple[int, ...] = DEFAULT_TPS
+    pps: tuple[int, ...] = (1,)  # pipeline stages; a replica is tp × pp GPUs
     batch_caps: tuple[int | None, ...] = DEFAULT_BATCH_CAPS
     models: tuple[str, ...] = ()
     engines: tuple[str, ...] = ()
@@ -109,10 +110,11 @@ def _aggregated(space: Space, kind: str) -> list[tuple[str, ...]]:
     speculation = space.speculation if kind == "code-completion" else (True,)
     caching = space.prefix_caching if kind == "coding-agent" else ()
     out = []
-    for gpu, precision, tp, layout, cap, model, engine, spec, cache in product(
+    for gpu, precision, tp, pp, layout, cap, model, engine, spec, cache in product(
         space.gpus,
         space.precisions,
         space.tps,
+        space.pps,
         space.layouts or (None,),
         space.batch_caps,
         models,
@@ -121,6 +123,8 @@ def _aggregated(space: Space, kind: str) -> list[tuple[str, ...]]:
         caching or (None,),
     ):
         sets = [f"hardware={gpu}", f"deployment.precision={precision}", f"deployment.tp={tp}"]
+        if pp > 1:
+            sets.append(f"deployment.pp={pp}")
         if layout is not None:
             sets.extend(s.format(tp=tp) for s in LAYOUTS[layout] if tp > 1)
         if gpu in space.price_overrides:

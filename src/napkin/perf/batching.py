@@ -73,6 +73,7 @@ class Engine:
             dep.reserved_gib * GIB,
             context_tokens,
             attention_tp=dep.attention_tp,
+            pp=dep.pp,
         )
 
     def kv_capacity_tokens(self) -> int:
@@ -83,9 +84,9 @@ class Engine:
             self.gpu.memory_bytes, dep.memory_utilization, dep.reserved_gib * GIB
         )
         weights = model_weight_bytes_per_gpu(
-            model, dep.precision.bytes_per_value, dep.attention_tp, dep.tp
+            model, dep.precision.bytes_per_value, dep.attention_tp, dep.tp, dep.pp
         )
-        room = kv_cache_bytes_per_replica(usable, weights, dep.tp)
+        room = kv_cache_bytes_per_replica(usable, weights, dep.gpus)
         per_token = kv_bytes_per_token(model, dep.kv_format) * kv_replication(
             model, dep.attention_tp
         )

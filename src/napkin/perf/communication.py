@@ -70,6 +70,19 @@ def alltoall_time_s(
     return latency + deployment.expert_imbalance * sent * (ep - 1) / ep / rate
 
 
+def pipeline_hops_s(
+    tokens: float, model: Model, deployment: Deployment, gpu: GPU, eff: ResolvedEfficiency
+) -> float:
+    """The activations of one micro-batch of `tokens` rows crossing the pp − 1 stage
+    boundaries: (pp − 1) × (latency + tokens × hidden × 2 B / link), point to point, over
+    NVLink while the replica's tp × pp GPUs fit one domain, else the scale-out network."""
+    if deployment.pp <= 1:
+        return 0.0
+    rate, latency = link(gpu, eff, deployment.gpus)
+    sent = tokens * model.hidden_size * ACTIVATION_BYTES
+    return (deployment.pp - 1) * (latency + sent / rate)
+
+
 def step_communication_s(
     model: Model, tokens: float, deployment: Deployment, gpu: GPU, eff: ResolvedEfficiency
 ) -> float:

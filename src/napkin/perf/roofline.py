@@ -9,9 +9,9 @@ plus a part per layer and a part per running sequence (`ResolvedEfficiency.overh
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
-from napkin.perf.communication import step_communication_s
+from napkin.perf.communication import pipeline_hops_s, step_communication_s
 from napkin.perf.efficiency import ResolvedEfficiency
 from napkin.perf.ops import Batch, forward_ops
 from napkin.perf.sharding import Shares
@@ -44,11 +44,26 @@ class StepTime:
         return max(parts, key=parts.__getitem__)
 
 
+def micro_batches(pp: int, sequences: float) -> float:
+    """m = min(pp, max(1, sequences)): micro-batches a pipeline keeps in flight (one a
+    stage, while there are sequences to split)."""
+    return float(min(pp, max(1.0, sequences)))
+
+
 def step_time(
     model: Model, gpu: GPU, deployment: Deployment, eff: ResolvedEfficiency, batch: Batch
 ) -> StepTime:
     """Time of one engine step: sum over ops of max(compute, memory), plus all-reduces and
-    the per-step overhead. `compute_s` / `memory_s` report the time of ops on each roof."""
+    the per-step overhead. `compute_s` / `memory_s` report the time of ops on each roof.
+
+    With pp pipeline stages the batch runs as m = `micro_batches` micro-batches, staggered
+    a stage apart; a step is one pass of each through every stage, so every sequence
+    advances a token in T = T₁(batch / m) + (pp − 1) hops(batch / m), T₁ the time of the
+    whole model on one stage's tp GPUs (a stage does 1 / pp of it, pp times over). With
+    fewer sequences than stages, stages idle: the pipeline bubble (Huang et al. 2019,
+    "GPipe", sec. 2.2)."""
+    if deployment.pp > 1:
+        return _pipelined(model, gpu, deployment, eff, batch)
     shares = Shares.of(model, deployment)
     flops_per_s = gpu.peak_flops_per_s(deployment.precision) * eff.compute_fraction
     bytes_per_s = gpu.bandwidth_bytes_per_s * eff.bandwidth_fraction
@@ -66,4 +81,21 @@ def step_time(
     overhead = eff.overhead_s(batch.sequences, model.num_layers)
     return StepTime(
         compute_s, memory_s, comm, overhead, compute_s + memory_s + comm + overhead, flops, moved
+    )
+
+
+def _pipelined(
+    model: Model, gpu: GPU, deployment: Deployment, eff: ResolvedEfficiency, batch: Batch
+) -> StepTime:
+    m = micro_batches(deployment.pp, batch.sequences)
+    micro = Batch(*(getattr(batch, f.name) / m for f in fields(Batch)))
+    one = step_time(model, gpu, deployment.model_copy(update={"pp": 1}), eff, micro)
+    hops = pipeline_hops_s(micro.tokens, model, deployment, gpu, eff)
+    share = m / deployment.pp  # a GPU runs 1 / pp of the layers for each micro-batch
+    return replace(
+        one,
+        communication_s=one.communication_s + hops,
+        total_s=one.total_s + hops,
+        flops_per_gpu=one.flops_per_gpu * share,
+        bytes_per_gpu=one.bytes_per_gpu * share,
     )

@@ -8,6 +8,8 @@ n steps whose context grows by a fixed amount per step be summed in closed form:
 
 MoE models (experts touched grow non-linearly with tokens) and sliding windows (attention
 stops growing at the window) fall back to evaluating the exact roofline at the segment's ends.
+A pipeline of pp stages evaluates its lines at the micro-batch, batch / m
+(`roofline.micro_batches`; m is fixed within a segment, as rows and sequences are).
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from dataclasses import dataclass, fields
 from math import ceil, floor
 
 from napkin.perf.batching import Engine
-from napkin.perf.communication import step_communication_s
+from napkin.perf.communication import pipeline_hops_s, step_communication_s
 from napkin.perf.ops import Batch, forward_ops
-from napkin.perf.roofline import step_time
+from napkin.perf.roofline import micro_batches, step_time
 from napkin.perf.sharding import Shares
 
 FIELDS = tuple(f.name for f in fields(Batch))
@@ -72,7 +74,9 @@ class StepModel:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        model, dep = engine.model, engine.deployment
+        model, whole = engine.model, engine.deployment
+        self.pp = whole.pp
+        dep = whole.model_copy(update={"pp": 1}) if whole.pp > 1 else whole
         self.exact = model.moe is not None or model.sliding_window is not None
         gpu, eff = engine.gpu, engine.efficiency
         flops_per_s = gpu.peak_flops_per_s(dep.precision) * eff.compute_fraction
@@ -101,7 +105,9 @@ class StepModel:
             for k, (flops, moved) in enumerate(base_ops)
         ]
         comm0 = step_communication_s(model, 0.0, dep, gpu, eff)
-        comm1 = step_communication_s(model, 1.0, dep, gpu, eff) - comm0
+        comm0 += pipeline_hops_s(0.0, model, whole, gpu, eff)
+        comm1 = step_communication_s(model, 1.0, dep, gpu, eff)
+        comm1 += pipeline_hops_s(1.0, model, whole, gpu, eff) - comm0
         per_token = ((0, comm1),) if comm1 else ()  # field 0: tokens; field 1: sequences
         per_sequence = ((1, eff.sequence_overhead_s),) if eff.sequence_overhead_s else ()
         fixed = eff.overhead_s(0.0, model.num_layers)
@@ -124,12 +130,20 @@ class StepModel:
             slopes[i] = slope
         return (line.base, *slopes)
 
+    def _micro(self, values: Vector) -> Vector:
+        """A pipeline's micro-batch: the step's batch / m."""
+        if self.pp <= 1:
+            return values
+        m = micro_batches(self.pp, values[1])
+        return tuple(v / m for v in values)
+
     def time(self, batch: Batch | Vector) -> float:
         """One step's time; equals `roofline.step_time(...).total_s`."""
         values = batch if isinstance(batch, tuple) else as_vector(batch)
         if self.exact:
             e = self.engine
             return step_time(e.model, e.gpu, e.deployment, e.efficiency, Batch(*values)).total_s
+        values = self._micro(values)
         return self.fixed.at(values) + sum(max(c.at(values), m.at(values)) for c, m in self.lines)
 
     def segment_time(self, start: Batch | Vector, growth: Batch | Vector, steps: int) -> float:
@@ -141,6 +155,9 @@ class StepModel:
         if self.exact:  # trapezoid between the exact ends
             last = tuple(a + (steps - 1) * d for a, d in zip(v0, dv, strict=True))
             return steps * (self.time(v0) + self.time(last)) / 2
+        if self.pp > 1:
+            m = micro_batches(self.pp, v0[1])
+            v0, dv = tuple(v / m for v in v0), tuple(d / m for d in dv)
         t, q, a, r, aw, rw = v0
         per_step = self._memo.get((t, q))
         if per_step is None:

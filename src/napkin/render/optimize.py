@@ -108,6 +108,7 @@ NAMES = {
     "hardware": "{}",
     "deployment.precision": "{}",
     "deployment.tp": "tp {}",
+    "deployment.pp": "pp {}",
     "deployment.dp_attention": "DP-attention {}",
     "deployment.ep": "EP {}",
     "deployment.max_batch": "batch ≤ {}",

@@ -14,7 +14,9 @@ def add_memory(sheet: Sheet, design: DesignBase) -> memory.MemoryFit:
     """Reads `context_tokens` and `context_tokens_p99` from the sheet."""
     sheet.section = "memory"
     model, gpu, dep = design.model, design.hardware, design.deployment
-    sheet.assume("tp", dep.tp, "GPUs/replica", "deployment.tp")
+    sheet.assume("tp", dep.tp, "GPUs/stage", "deployment.tp")
+    sheet.assume("pp", dep.pp, "stages", "deployment.pp")
+    sheet.derive(memory.gpus_per_replica, "GPUs/replica")
     sheet.assume(
         "bytes_per_weight",
         dep.precision.bytes_per_value,
@@ -92,6 +94,7 @@ def add_memory(sheet: Sheet, design: DesignBase) -> memory.MemoryFit:
         longest_bytes,
         dep.tp,
         gpu.name,
+        dep.pp,
     )
 
 

@@ -60,7 +60,7 @@ def link_of(
     """(bytes/s, latency s, where from) of the KV link: the design's, else the slower pool
     GPU's scale-out network, one NIC per GPU of the smaller replica sending its shard."""
     gpus: list[GPU] = [prefill.hardware, decode.hardware]
-    nics = min(prefill.deployment.tp, decode.deployment.tp)
+    nics = min(prefill.deployment.gpus, decode.deployment.gpus)
     if split.transfer_gb_per_s is not None and split.transfer_latency_us is not None:
         rate, latency = split.transfer_gb_per_s * GB, split.transfer_latency_us * 1e-6
         return rate, latency, "design fields disaggregation.transfer_gb_per_s, transfer_latency_us"
@@ -305,13 +305,13 @@ def _add_count(
         )
     sheet.assume(
         f"{pool}_gpus_per_replica",
-        view.deployment.tp,
+        view.deployment.gpus,
         "GPUs",
-        _deployment_field(design, pool) + ".tp",
+        _deployment_field(design, pool) + ".tp × pp",
     )
     sheet.add(
         f"{pool}_gpus",
-        replicas * view.deployment.tp,
+        replicas * view.deployment.gpus,
         "GPUs",
         Source.formula,
         formula=f"{pool}_gpus = {pool}_replicas × {pool}_gpus_per_replica",

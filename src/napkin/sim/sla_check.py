@@ -220,7 +220,7 @@ def verified(plan: Plan, seeds: int = SEEDS, margin: float = MARGIN) -> Plan:
     new = rec.with_(
         source="simulation",
         replicas=found.replicas,
-        gpus=round((rec.gpus or 0) * scale) if rec.pools else found.replicas * rec.tp,
+        gpus=round((rec.gpus or 0) * scale),
         pools=pools_label(plan.design, *pool_counts(plan, found.replicas)) if rec.pools else "",
         gpus_interval=scaled(rec.gpus_interval),
         monthly_cost_usd=scaled(cost),

@@ -28,8 +28,10 @@ EXPERT_IMBALANCE_SOURCE = (
 class Deployment(BaseModel):
     """One serving replica's configuration (vLLM-style continuous batching).
 
-    - `tp`: GPUs per replica (SGLang's `--tp`): the tensor-parallel world the dense layers
-      are sharded over.
+    - `tp`: GPUs per pipeline stage (SGLang's `--tp`; the whole replica without pipeline
+      parallelism): the tensor-parallel world the dense layers are sharded over.
+    - `pp`: pipeline stages (vLLM `--pipeline-parallel-size`): the layers split into `pp`
+      consecutive groups, each on its own `tp` GPUs, so a replica has tp × pp GPUs.
     - `dp_attention`: attention data parallelism (SGLang `--dp` with `--enable-dp-attention`,
       vLLM `--data-parallel-size`): the `tp` GPUs form `dp_attention` groups of
       `attention_tp = tp / dp_attention`; each group runs attention for its own sequences
@@ -54,7 +56,8 @@ class Deployment(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    tp: int = Field(default=1, ge=1, le=1024, description="1 to 1024 GPUs per replica")
+    tp: int = Field(default=1, ge=1, le=1024, description="1 to 1024 GPUs per stage")
+    pp: int = Field(default=1, ge=1, le=128, description="1 to 128 pipeline stages")
     dp_attention: int = Field(default=1, ge=1, le=1024, description="a divisor of tp")
     ep: int = Field(default=1, ge=1, le=1024, description="a divisor of tp")
     moe_tp: int | None = Field(default=None, ge=1, le=1024, description="tp / ep (the default)")
@@ -90,6 +93,11 @@ class Deployment(BaseModel):
     @model_validator(mode="after")
     def _layout(self) -> Deployment:
         """Each split must divide the replica's GPUs, and experts fill them exactly."""
+        if self.tp * self.pp > 1024:
+            raise ValueError(
+                f"tp × pp = {self.tp} × {self.pp} = {self.tp * self.pp} GPUs a replica; "
+                "napkin plans replicas of at most 1,024 GPUs"
+            )
         if self.tp % self.dp_attention:
             raise ValueError(
                 f"dp_attention {self.dp_attention} must divide tp {self.tp}: each of the "
@@ -103,6 +111,11 @@ class Deployment(BaseModel):
                 f"(leave moe_tp out for tp / ep = {self.tp // self.ep})"
             )
         return self
+
+    @property
+    def gpus(self) -> int:
+        """GPUs a replica takes: tp × pp."""
+        return self.tp * self.pp
 
     @property
     def attention_tp(self) -> int:
@@ -122,7 +135,8 @@ class Deployment(BaseModel):
             parts.append(f"DP-attention {self.dp_attention} × TP{self.attention_tp}")
         if self.ep > 1:
             parts.append(f"EP{self.ep}" + (f" × TP{self.expert_tp}" if self.expert_tp > 1 else ""))
-        return f"TP{self.tp}" + (f" ({', '.join(parts)})" if parts else "")
+        stages = f" × PP{self.pp}" if self.pp > 1 else ""
+        return f"TP{self.tp}{stages}" + (f" ({', '.join(parts)})" if parts else "")
 
     @property
     def max_seqs(self) -> int:

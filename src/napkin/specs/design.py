@@ -50,8 +50,13 @@ class DesignBase(BaseModel):
     def _layout_fits_model(self) -> DesignBase:
         """Expert parallelism needs experts, as many on every rank (in every pool)."""
         layouts = [("deployment", self.deployment)]
+        kind = getattr(self, "kind", "")
+        if self.deployment.pp > 1 and kind not in SERVING_KINDS:
+            raise ValueError(
+                f"deployment.pp: a {kind} design plans its jobs' GPUs itself; pipeline "
+                f"stages apply to serving ({', '.join(SERVING_KINDS)})"
+            )
         if self.disaggregation is not None:
-            kind = getattr(self, "kind", "")
             if kind not in SERVING_KINDS:
                 raise ValueError(
                     f"disaggregation: a {kind} design does not serve requests; "
