@@ -54,8 +54,18 @@ def optimize_command(
     ] = None,
     price: Annotated[list[str] | None, typer.Option(help="GPU=USD per GPU-hour")] = None,
     objective: Annotated[
-        Objective, typer.Option(help="cost, or cpqu (cost per quality unit)")
+        Objective,
+        typer.Option(
+            help="cost; cpqu (cost per quality unit); within a budget, traffic (the most "
+            "traffic) or latency (the lowest P99)"
+        ),
     ] = Objective.cost,
+    budget_gpus: Annotated[
+        int | None, typer.Option(help="fixed budget: at most this many GPUs")
+    ] = None,
+    budget_usd: Annotated[
+        float | None, typer.Option(help="fixed budget: at most this many USD a month")
+    ] = None,
     quality_file: Annotated[
         Path | None,
         typer.Option("--quality", help="your quality scores: [{model, precision, score}]"),
@@ -106,6 +116,11 @@ def optimize_command(
             fields["pps"] = _tps(pps, "--pps")
         if prefill_tps:
             fields["prefill_tps"] = _tps(prefill_tps, "--prefill-tps")
+        spend = None
+        if budget_gpus is not None or budget_usd is not None:
+            from napkin.optimize.budget import Spend
+
+            spend = Spend(budget_gpus, budget_usd)
         pool = RayExecutor(ray_address) if executor is ExecutorKind.ray else LocalExecutor()
         user = load_user_quality(quality_file) if quality_file else None
         with progress_steps(quiet or as_json, verify + 1) as step:
@@ -126,6 +141,7 @@ def optimize_command(
                 user,
                 verified,
                 as_written.design.disaggregation is not None,
+                spend,
             )
         if output is not None and result.chosen is not None:
             _write_chosen(design, base, result.chosen.overrides, output, force)

@@ -7,8 +7,9 @@ import difflib
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from math import isfinite
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from napkin.errors import NapkinError
 from napkin.optimize.executor import Executor, LocalExecutor
@@ -17,6 +18,9 @@ from napkin.optimize.quality import quality
 from napkin.optimize.space import MODES, Space, candidates
 from napkin.specs.design import SERVING_KINDS
 from napkin.units import Precision
+
+if TYPE_CHECKING:
+    from napkin.optimize.budget import Spend
 
 WHAT_KIND_IS = {
     "finetune-service": "a fine-tuning job queue",
@@ -95,6 +99,7 @@ class Screened:
     precision: str
     gpus: int
     quality: float | None = None
+    carried: float | None = None  # fixed-budget search: the traffic multiple carried
 
     @property
     def cpqu(self) -> float:
@@ -165,6 +170,7 @@ class Optimum:
     objective: str
     wall_s: float
     rejections: dict[str, int] = field(default_factory=dict)
+    budget: str = ""  # the fixed budget the objective ranks within ("1,000 GPUs")
 
     @property
     def saving_usd(self) -> float:
@@ -185,6 +191,7 @@ class Optimum:
                 "gpus": s.gpus,
                 "quality": s.quality,
                 "cpqu": s.cpqu if s.quality else None,
+                "traffic_multiple": s.carried,
             }
 
         return {
@@ -198,6 +205,7 @@ class Optimum:
             "chosen": row(self.chosen) if self.chosen else None,
             "saving_usd_per_month": self.saving_usd,
             "rejections": self.rejections,
+            "budget": self.budget or None,
         }
 
 
@@ -216,6 +224,7 @@ def optimize(
     user_quality: dict[tuple[str, str], float] | None = None,
     verify_fn: Any = None,
     split: bool = False,
+    spend: Spend | None = None,
 ) -> Optimum:
     """Search the space; `verify_fn(overrides) -> (passed, why)` checks in simulation;
     `split`: the design as written is disaggregated (the default mode)."""
@@ -225,12 +234,29 @@ def optimize(
     started = time.perf_counter()
     executor = executor or LocalExecutor()
     pool = candidates(space, kind, split)
-    screened = executor.map(screen_one, design, pool, base)
+    screen: Any = screen_one
+    if objective.needs_budget:
+        if spend is None:
+            raise NapkinError(
+                f"--objective {objective.value} ranks within a budget: give --budget-gpus "
+                "or --budget-usd",
+                field="--objective",
+            )
+        if objective is Objective.traffic:
+            from napkin.optimize.budget import most_traffic
+
+            screen = partial(most_traffic, spend=spend)
+    elif spend is not None:
+        raise NapkinError(
+            "a budget ranks by --objective traffic or latency, not by "
+            f"{objective.value}: pick one of them, or drop the budget",
+            field="--budget-gpus",
+        )
+    screened = executor.map(screen, design, pool, base)
     screened = [_with_quality(s, user_quality) for s in screened]
-    as_written = _with_quality(screen_one(design, (), base), user_quality)
+    as_written = _with_quality(screen(design, (), base), user_quality)
     front = pareto(screened)
-    key = (lambda s: s.cpqu) if objective == Objective.cpqu else (lambda s: s.monthly_cost_usd)
-    ranked = sorted((s for s in screened if s.feasible), key=key)
+    ranked = _ranked(screened, objective, spend)
     verified: list[tuple[Screened, bool, str]] = []
     chosen = None
     check = verify_fn if verify > 0 else None  # --verify 0: the closed form's cheapest
@@ -253,7 +279,21 @@ def optimize(
         objective,
         time.perf_counter() - started,
         rejections,
+        spend.describe() if spend is not None else "",
     )
+
+
+def _ranked(screened: list[Screened], objective: Objective, spend: Spend | None) -> list[Screened]:
+    """Feasible candidates, best first by the objective (within the budget, if one)."""
+    feasible = [s for s in screened if s.feasible]
+    if objective is Objective.traffic:
+        return sorted(feasible, key=lambda s: (-(s.carried or 0.0), s.monthly_cost_usd))
+    if objective is Objective.latency and spend is not None:
+        within = [s for s in feasible if spend.allows(s.gpus, s.monthly_cost_usd)]
+        return sorted(within, key=lambda s: (s.p99_s, s.monthly_cost_usd))
+    if objective is Objective.cpqu:
+        return sorted(feasible, key=lambda s: s.cpqu)
+    return sorted(feasible, key=lambda s: s.monthly_cost_usd)
 
 
 def _with_quality(s: Screened, user: dict[tuple[str, str], float] | None) -> Screened:

@@ -97,11 +97,22 @@ def describe(n: Named) -> str:
 
 
 def headline(o: Optimum) -> Text:
-    """The first line of `napkin optimize`: the cheapest design, named."""
+    """The first line of `napkin optimize`: the cheapest design, named (within a budget:
+    the one carrying the most traffic, or with the lowest P99)."""
     n = named(o)
-    if n is None:
-        return Text("cheapest design: no candidate meets the SLA", style="bold red")
-    return Text(f"cheapest design: {describe(n)}", style="bold")
+    what = {
+        "traffic": f"most traffic within {o.budget}",
+        "latency": f"lowest P99 within {o.budget}",
+    }.get(Objective(o.objective).value, "cheapest design")
+    if n is None or o.chosen is None:
+        return Text(f"{what}: no candidate meets the SLA", style="bold red")
+    if o.budget:
+        carried = o.chosen.carried
+        load = f"carries {carried:.2f}× the design's traffic; " if carried else ""
+        cost = format_value(n.monthly_cost_usd, "USD/month")
+        text = f"{what}: {_label(o.chosen)}, {n.model}: {load}{n.gpus:,} GPUs, {cost}"
+        return Text(text, style="bold")
+    return Text(f"{what}: {describe(n)}", style="bold")
 
 
 NAMES = {
@@ -119,7 +130,19 @@ NAMES = {
     "disaggregation": "aggregated",
     "disaggregation.prefill.hardware": "prefill on {}",
     "disaggregation.prefill.deployment.tp": "tp {}",
+    "workload.dau": "{} daily users",
+    "agent.active_agents_peak": "{} agents at peak",
+    "completion.peak_qps": "{} req/s at peak",
 }
+
+
+def _readable(value: str) -> str:
+    """'15781250' as '15,781,250'; anything else as given."""
+    try:
+        number = float(value)
+    except ValueError:
+        return value
+    return f"{number:,.0f}" if abs(number) >= 1e4 and number.is_integer() else value
 
 
 def _label(s: Screened) -> str:
@@ -127,7 +150,7 @@ def _label(s: Screened) -> str:
     for override in s.overrides:
         key, value = override.split("=", 1)
         if key in NAMES:
-            parts.append(NAMES[key].format(value))
+            parts.append(NAMES[key].format(_readable(value)))
         if key == "disaggregation.prefill.hardware":
             parts[-1] = "| " + parts[-1]  # the decode pool's settings come first
     return ", ".join(parts) or "as written"
@@ -140,20 +163,28 @@ def render_optimum(o: Optimum, top: int = 10) -> Group:
         title_justify="left",
         expand=True,
     )
-    for column in ("", "design", "GPUs", "cost / month", "P99 E2E (plan)", "quality"):
+    columns = ["", "design", "GPUs", "cost / month", "P99 E2E (plan)", "quality"]
+    carrying = Objective(o.objective) is Objective.traffic
+    if carrying:
+        columns.append("traffic ×")
+    for column in columns:
         head.add_column(column, justify="left" if column in ("", "design") else "right")
     for name, s in (("as written", o.as_written), ("chosen", o.chosen)):
         if s is None:
-            head.add_row(name, Text("no candidate meets the SLA", style="red"), "", "", "", "")
+            blank = [""] * (len(columns) - 2)
+            head.add_row(name, Text("no candidate meets the SLA", style="red"), *blank)
             continue
-        head.add_row(
+        row = [
             name,
             _label(s),
             f"{s.gpus:,}",
             _money(s.monthly_cost_usd),
             f"{s.p99_s:.2f} s",
             f"{s.quality:.1f}" if s.quality else "–",
-        )
+        ]
+        if carrying:
+            row.append(f"{s.carried:.2f}" if s.carried else "–")
+        head.add_row(*row)
     front = Table(
         title="Pareto front: monthly cost vs P99 end-to-end (plan)",
         title_justify="left",
@@ -163,7 +194,8 @@ def render_optimum(o: Optimum, top: int = 10) -> Group:
         front.add_column(column, justify="left" if column == "design" else "right")
     for s in o.front[:top]:
         front.add_row(_label(s), f"{s.gpus:,}", _money(s.monthly_cost_usd), f"{s.p99_s:.2f} s")
-    checks = Table(title="the cheapest, verified in simulation", title_justify="left", expand=True)
+    best = "the best" if o.budget else "the cheapest"
+    checks = Table(title=f"{best}, verified in simulation", title_justify="left", expand=True)
     checks.add_column("design")
     checks.add_column("cost / month", justify="right")
     checks.add_column("verdict")
@@ -180,6 +212,8 @@ def render_optimum(o: Optimum, top: int = 10) -> Group:
         "chosen design: " + saving_text(o.saving_usd) if o.chosen else "no design chosen",
         style="bold green" if o.chosen and o.saving_usd > 0 else "bold",
     )
+    if o.budget:
+        saving = Text(f"ranked within a budget of {o.budget}", style="bold")
     return Group(headline(o), head, front, checks, rejected, saving)
 
 
