@@ -192,3 +192,31 @@ def test_a_job_fits_one_nvlink_domain_not_only_one_tray():
     result = plan(load_design("finetune-service", ["hardware=GB200"]))
     assert result.fits and "72-GPU NVLink domain" in result.fit_reason
     assert "one 8-GPU node" in plan(load_design("finetune-service")).fit_reason
+
+
+def _engine_of(deployment: Deployment) -> Engine:
+    gpu = find_gpu("H100-SXM")
+    return Engine(find_model("deepseek-v3"), gpu, deployment, resolve(None, gpu, None, "sglang"))
+
+
+def test_two_batch_overlap_hides_the_all_to_alls_behind_compute():
+    """T = overhead + max(2 × ops(batch / 2), collectives(batch)): each half reads the
+    weights again, and only the collectives longer than the two halves' ops show."""
+    plain = _engine_of(EP32)
+    overlapped = _engine_of(EP32.model_copy(update={"two_batch_overlap": True}))
+    eff, model, gpu = plain.efficiency, plain.model, plain.gpu
+    batch = decode_batch(2048, 4096)
+    half = decode_batch(1024, 4096)
+    alone = step_time(model, gpu, EP32, eff, half)
+    ops = 2 * (alone.compute_s + alone.memory_s)
+    comm = step_communication_s(model, 2048, EP32, gpu, eff)
+    expected = eff.overhead_s(2048, model.num_layers) + max(ops, comm)
+    tbo = step_time(model, gpu, overlapped.deployment, eff, batch)
+    assert tbo.total_s == pytest.approx(expected, rel=1e-12)
+    assert tbo.total_s < step_time(model, gpu, EP32, eff, batch).total_s
+    assert StepModel(overlapped).time(batch) == pytest.approx(tbo.total_s, rel=1e-12)
+
+
+def test_two_batch_overlap_needs_expert_parallelism():
+    with pytest.raises(ValidationError, match="needs ep > 1"):
+        Deployment(tp=8, two_batch_overlap=True)

@@ -37,7 +37,7 @@ def optimize_command(
         str | None, typer.Option(help="comma-separated engines, e.g. vllm,sglang,tensorrt-llm")
     ] = None,
     layouts: Annotated[
-        str | None, typer.Option(help="comma-separated layouts: tp, dp, ep, dp-ep (MoE)")
+        str | None, typer.Option(help="comma-separated layouts: tp, dp, ep, dp-ep, dp-ep-tbo (MoE)")
     ] = None,
     pps: Annotated[
         str | None, typer.Option(help="comma-separated pipeline-stage counts (default 1)")

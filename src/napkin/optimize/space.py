@@ -21,13 +21,19 @@ def design_prices(design: Design) -> dict[str, float]:
 
 # How a candidate's tp GPUs split the work (`Deployment`): plain tensor parallelism,
 # attention data parallelism across all of them, expert parallelism across all of them, or
-# both (SGLang's large-scale EP layout). A layout a model cannot take (EP for a dense
-# model, more experts' ranks than experts) is screened out with its reason.
+# both (SGLang's large-scale EP layout), with two-batch overlap or without. A layout a
+# model cannot take (EP for a dense model, more experts' ranks than experts) is screened
+# out with its reason.
 LAYOUTS: dict[str, tuple[str, ...]] = {
     "tp": (),
     "dp": ("deployment.dp_attention={tp}",),
     "ep": ("deployment.ep={tp}",),
     "dp-ep": ("deployment.dp_attention={tp}", "deployment.ep={tp}"),
+    "dp-ep-tbo": (
+        "deployment.dp_attention={tp}",
+        "deployment.ep={tp}",
+        "deployment.two_batch_overlap=true",
+    ),
 }
 
 

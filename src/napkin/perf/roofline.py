@@ -64,6 +64,8 @@ def step_time(
     "GPipe", sec. 2.2)."""
     if deployment.pp > 1:
         return _pipelined(model, gpu, deployment, eff, batch)
+    if deployment.two_batch_overlap and batch.sequences >= 2:
+        return _overlapped(model, gpu, deployment, eff, batch)
     shares = Shares.of(model, deployment)
     flops_per_s = gpu.peak_flops_per_s(deployment.precision) * eff.compute_fraction
     bytes_per_s = gpu.bandwidth_bytes_per_s * eff.bandwidth_fraction
@@ -98,4 +100,30 @@ def _pipelined(
         total_s=one.total_s + hops,
         flops_per_gpu=one.flops_per_gpu * share,
         bytes_per_gpu=one.bytes_per_gpu * share,
+    )
+
+
+def _overlapped(
+    model: Model, gpu: GPU, deployment: Deployment, eff: ResolvedEfficiency, batch: Batch
+) -> StepTime:
+    """Two-batch overlap: two half batches, each running its ops while the other's
+    dispatch and combine are in flight, so T = overhead + max(2 × ops(batch / 2),
+    collectives(batch)); each half reads the weights again (SGLang, "Deploying DeepSeek
+    with PD Disaggregation and Large-scale Expert Parallelism on 96 H100 GPUs", 2025, on
+    two-batch overlap)."""
+    half = Batch(*(getattr(batch, f.name) / 2 for f in fields(Batch)))
+    plain = deployment.model_copy(update={"two_batch_overlap": False})
+    one = step_time(model, gpu, plain, eff, half)
+    ops = 2 * (one.compute_s + one.memory_s)
+    comm = step_communication_s(model, batch.tokens, plain, gpu, eff)
+    overhead = eff.overhead_s(batch.sequences, model.num_layers)
+    hidden = min(ops, comm)  # the collectives' time spent under compute
+    return StepTime(
+        2 * one.compute_s,
+        2 * one.memory_s,
+        comm - hidden,
+        overhead,
+        overhead + max(ops, comm),
+        2 * one.flops_per_gpu,
+        2 * one.bytes_per_gpu,
     )

@@ -122,6 +122,7 @@ NAMES = {
     "deployment.pp": "pp {}",
     "deployment.dp_attention": "DP-attention {}",
     "deployment.ep": "EP {}",
+    "deployment.two_batch_overlap": "two-batch overlap",
     "deployment.max_batch": "batch ≤ {}",
     "deployment.engine": "on {}",
     "model": "{}",

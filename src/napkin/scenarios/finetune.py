@@ -103,7 +103,9 @@ def gpus_per_job(
 def _add_base(sheet: Sheet, design: FinetuneDesign, index: int) -> None:
     f = design.finetune
     base = f.bases[index]
-    model = find_model(base.model, field=f"finetune.bases[{index}].model")
+    model = base.model
+    if isinstance(model, str):
+        model = find_model(model, field=f"finetune.bases[{index}].model")
     label, field = base.label, f"finetune.bases[{index}]"
     sheet.assume(f"share_{label}", base.share, "fraction", f"{field}.share")
     sheet.add(
@@ -209,7 +211,7 @@ def plan_finetune(sheet: Sheet, design: FinetuneDesign) -> PlanOutcome:
     fits = gpus <= domain
     where = "node" if domain == gpu.max_gpus_per_node else "NVLink domain"
     reason = (
-        f"the largest base ({largest.model}) trains on {gpus} × {gpu.name} "
+        f"the largest base ({largest.name}) trains on {gpus} × {gpu.name} "
         f"({'within' if fits else 'beyond'} one {domain}-GPU {where})"
     )
     return PlanOutcome(fits, reason, ("queue wait modelled as M/M/c with exponential job times",))

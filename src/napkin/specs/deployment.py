@@ -41,6 +41,9 @@ class Deployment(BaseModel):
       expert sharded `moe_tp` ways; `ep × moe_tp = tp` (default `ep` 1, `moe_tp` tp).
     - `expert_imbalance`: the busiest EP rank's routed tokens over the mean (it sets the
       step); default 1.1, with a load balancer (see `EXPERT_IMBALANCE`).
+    - `two_batch_overlap`: split each step's batch in two and run one half's compute while
+      the other's all-to-alls are in flight (SGLang `--enable-two-batch-overlap`); needs
+      `ep` > 1.
     - `precision`: weight format; `kv_precision`: KV-cache format (default: bf16 unless the
       weights are fp8 or FP4, which usually pair with an fp8 KV cache).
     - `gpu_memory_utilization`: fraction of each GPU's memory the engine may use (vLLM's
@@ -64,6 +67,7 @@ class Deployment(BaseModel):
     expert_imbalance: float = Field(
         default=EXPERT_IMBALANCE, ge=1, le=100, description="1 (even) to 100x the mean load"
     )
+    two_batch_overlap: bool = False
     precision: Precision = Precision.bf16
     kv_precision: Precision | None = None
     gpu_memory_utilization: float = Field(
@@ -105,6 +109,11 @@ class Deployment(BaseModel):
             )
         if self.tp % self.ep:
             raise ValueError(f"ep {self.ep} must divide tp {self.tp}")
+        if self.two_batch_overlap and self.ep <= 1:
+            raise ValueError(
+                "two_batch_overlap hides the expert-parallel all-to-alls behind compute: "
+                "it needs ep > 1"
+            )
         if self.moe_tp is not None and self.ep * self.moe_tp != self.tp:
             raise ValueError(
                 f"ep × moe_tp must equal tp: {self.ep} × {self.moe_tp} ≠ {self.tp} "
@@ -135,6 +144,8 @@ class Deployment(BaseModel):
             parts.append(f"DP-attention {self.dp_attention} × TP{self.attention_tp}")
         if self.ep > 1:
             parts.append(f"EP{self.ep}" + (f" × TP{self.expert_tp}" if self.expert_tp > 1 else ""))
+        if self.two_batch_overlap:
+            parts.append("two-batch overlap")
         stages = f" × PP{self.pp}" if self.pp > 1 else ""
         return f"TP{self.tp}{stages}" + (f" ({', '.join(parts)})" if parts else "")
 

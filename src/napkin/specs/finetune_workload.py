@@ -4,15 +4,22 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from napkin.specs.model import Model
 from napkin.specs.workload import MAX_TOKENS
 
 
 class BaseShare(BaseModel):
-    """One base model of the mix, its share of jobs and the list price of a job on it."""
+    """One base model of the mix, its share of jobs and the list price of a job on it.
+    `model` is a catalog name, or in a file `{hf_config: path}` (its shape, read whole)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
-    model: str
+    model: str | Model
+
+    @property
+    def name(self) -> str:
+        return self.model if isinstance(self.model, str) else self.model.name
+
     label: str = Field(pattern=r"^[a-z0-9_]+$", description="short key suffix, e.g. 7b")
     share: float = Field(gt=0, le=1)
     price_per_job_usd: float = Field(ge=1e-6, le=1e9, description="$1e-6 to $1e9")

@@ -85,6 +85,15 @@ def _expand_hardware(value: Any, field: str = "hardware") -> Any:
     return value
 
 
+def _expand_bases(data: dict[str, Any], base: Path) -> None:
+    """A fine-tune base given as `{hf_config: path}`, read into its full shape."""
+    finetune = data.get("finetune")
+    bases = finetune.get("bases") if isinstance(finetune, dict) else None
+    for entry in bases if isinstance(bases, list) else ():
+        if isinstance(entry, dict) and isinstance(entry.get("model"), dict):
+            entry["model"] = _expand_model(entry["model"], base)
+
+
 def _expand_pools(data: dict[str, Any]) -> None:
     """Each disaggregated pool's `hardware` as the design's own, and its `deployment` as
     the design's with the pool's fields over it (a pool that sets only `tp` keeps the
@@ -226,7 +235,8 @@ def _check_catalog_references(design: Design) -> None:
     """Model names inside a kind's workload must be catalog entries too."""
     if isinstance(design, FinetuneDesign):
         for index, base in enumerate(design.finetune.bases):
-            catalog.find_model(base.model, field=f"finetune.bases[{index}].model")
+            if isinstance(base.model, str):
+                catalog.find_model(base.model, field=f"finetune.bases[{index}].model")
     if isinstance(design, CompletionDesign) and design.completion.speculation:
         name = design.completion.speculation.draft_model
         catalog.find_model(name, field="completion.speculation.draft_model")
@@ -251,6 +261,7 @@ def resolve_design(
         if "hardware" in data:
             data["hardware"] = _expand_hardware(data["hardware"])
         _expand_pools(data)
+        _expand_bases(data, base)
         if isinstance(data.get("profile"), str):
             data["profile"] = load_profile(data["profile"]).model_dump()
         design = DESIGN.validate_python(data)
