@@ -87,6 +87,7 @@ class ReplicaSetup:
     token_budget: int = DEFAULT_TOKEN_BUDGET
     gap_shape: float = 1.0
     drafting: Drafting | None = None
+    prefilled: bool = False  # a disaggregated decode replica: prompts arrive as KV
 
     @property
     def rows(self) -> int:
@@ -203,7 +204,11 @@ def steady_step(
 ) -> tuple[StepTime, float] | None:
     """(mean step, full-chunk step time) at `batch`, or None when prompts overflow the budget.
 
-    See the module docstring for the formula."""
+    See the module docstring for the formula; a `prefilled` replica's steps are pure
+    decode."""
+    if replica.prefilled:
+        decode = _step(replica, batch, request.context - request.output / 2, 0.0, 1.0)
+        return decode, decode.total_s
     chunk = _chunk(replica, batch)
     prompt = max(request.prompt, 1.0)
     arrivals = _arrivals_per_step(replica, batch, request)
@@ -296,8 +301,8 @@ def point_at(replica: ReplicaSetup, batch: int, request: Request) -> Point | Non
     # gap), or none when fewer than 1% of gaps are shorter than the step.
     rate = _arrivals_per_step(replica, batch, request) / step.total_s
     in_flight = step.total_s + _overlap_p99(heavy, rate, replica.gap_shape)
-    own = prefill_s(replica, batch, ctx, request.prompt)
-    own_p99 = prefill_s(replica, batch, ctx, request.prompt_p99)
+    own = 0.0 if replica.prefilled else prefill_s(replica, batch, ctx, request.prompt)
+    own_p99 = 0.0 if replica.prefilled else prefill_s(replica, batch, ctx, request.prompt_p99)
     ttft_p50 = step.total_s / 2 + own
     ttft_p99 = in_flight + own_p99
     tpot = step.total_s / tokens

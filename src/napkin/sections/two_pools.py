@@ -162,7 +162,7 @@ def _size(
     variable_in = sheet["prefill_tokens_p99"] > sheet["prefill_tokens_per_request"] * 1.001
     pools = Pools(
         ReplicaSetup(engines["prefill"]),
-        ReplicaSetup(engines["decode"], drafting=drafting_of(decode)),
+        ReplicaSetup(engines["decode"], drafting=drafting_of(decode), prefilled=True),
         request_of(sheet, design),
         Transfer(per_token, rate, latency),
         prompt_cv2=1.0 if variable_in else 0.0,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +44,7 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as error:
         raise NapkinError(f"cannot read: {error}", file=str(path)) from None
     try:
-        data = yaml.safe_load(text)
+        data = copy.deepcopy(_parsed(text))  # the caller may change it
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -122,10 +123,17 @@ def parse_override(text: str) -> tuple[list[str], Any]:
     if not keys:
         raise NapkinError(f"--set has an empty field path in {text!r}")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
+        value = copy.deepcopy(_parsed(raw)) if raw.strip() else None
     except yaml.YAMLError:
         value = raw
     return keys, _number_if_numeric(value)
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> Any:
+    """YAML text, parsed once: an optimizer's thousands of candidates repeat the same file
+    and the same few `--set` values (callers copy before changing the result)."""
+    return yaml.safe_load(text)
 
 
 def _number_if_numeric(value: Any) -> Any:
