@@ -261,20 +261,8 @@ def _add_pools(
         formula="occupancy_at_peak = the decode pool's mean running sequences per replica",
     )
     sheet.section = "fleet"
-    sheet.add(
-        "model_replicas_provisioned",
-        p.replicas + d.replicas,
-        "replicas",
-        Source.formula,
-        formula="model_replicas_provisioned = prefill_replicas + decode_replicas",
-    )
-    sheet.add(
-        "model_gpus_provisioned",
-        sheet["prefill_gpus"] + sheet["decode_gpus"],
-        "GPUs",
-        Source.formula,
-        formula="model_gpus_provisioned = prefill_gpus + decode_gpus",
-    )
+    _sum_of_pools(sheet, "model_replicas_provisioned", "replicas", "replicas")
+    _sum_of_pools(sheet, "model_gpus_provisioned", "gpus", "GPUs")
     sheet.add(
         "model_tokens_per_s_per_gpu",
         sheet["replica_output_tokens_per_s"] * d.replicas / sheet["model_gpus_provisioned"],
@@ -334,13 +322,7 @@ def _add_cost(sheet: Sheet) -> None:
                 "price_per_gpu_hour_usd": f"{pool}_price_per_gpu_hour_usd",
             },
         )
-    sheet.add(
-        "model_monthly_cost_usd",
-        sheet["prefill_monthly_cost_usd"] + sheet["decode_monthly_cost_usd"],
-        "USD/month",
-        Source.formula,
-        formula="model_monthly_cost_usd = prefill_monthly_cost_usd + decode_monthly_cost_usd",
-    )
+    _sum_of_pools(sheet, "model_monthly_cost_usd", "monthly_cost_usd", "USD/month")
     sheet.derive(
         cost.usd_per_million_output_tokens,
         "USD/Mtok",
@@ -353,3 +335,10 @@ def _add_cost(sheet: Sheet) -> None:
         key="model_usd_per_request",
         bind={"monthly_cost_usd": "model_monthly_cost_usd"},
     )
+
+
+def _sum_of_pools(sheet: Sheet, key: str, part: str, unit: str) -> None:
+    """key = prefill_<part> + decode_<part>"""
+    terms = [f"{pool}_{part}" for pool in POOLS]
+    total = sum(sheet[term] for term in terms)
+    sheet.add(key, total, unit, Source.formula, formula=f"{key} = {' + '.join(terms)}")

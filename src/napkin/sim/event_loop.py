@@ -183,8 +183,12 @@ class Fleet:
         if self.records.outcome[rid] != PENDING:
             return
         self.decode_in_s[rid] = time_s
-        decode = self.outstanding[self.entry :]
-        index = self.entry + pick(self.config.router, rid, self.columns.session[rid], decode)
+        self._route(rid, time_s, self.entry, self.outstanding[self.entry :])
+
+    def _route(self, rid: int, time_s: float, first: int, pool: np.ndarray) -> None:
+        """rid to the router's pick among `pool` (the load of replicas first, first + 1,
+        ...), else to the least-loaded of that pool that is up; lost when none is."""
+        index = first + pick(self.config.router, rid, self.columns.session[rid], pool)
         if self.down[index]:
             index = self._next_up(index)
             if index < 0:
@@ -234,16 +238,10 @@ class Fleet:
                 self.central.append(rid)
                 return
             index = min(free, key=lambda i: self.outstanding[i])
-        else:
-            entry = self.outstanding[: self.entry]
-            index = pick(self.config.router, rid, self.columns.session[rid], entry)
-            if self.down[index]:
-                index = self._next_up(index)
-                if index < 0:
-                    self._lost(rid, time_s)
-                    return
-        self.replicas[index].add(rid, time_s)
-        self._push(index)
+            self.replicas[index].add(rid, time_s)
+            self._push(index)
+            return
+        self._route(rid, time_s, 0, self.outstanding[: self.entry])
 
     def _cancel(self, rid: int, time_s: float) -> None:
         if self.records.outcome[rid] != PENDING:
