@@ -200,3 +200,21 @@ def test_a_decode_replica_plans_no_prompt_steps(split_plan):
     assert prefilled.ttft_p50_s == pytest.approx(prefilled.tpot_s / 2, rel=1e-12)
     plain = point_at(ReplicaSetup(engine), 64, request)
     assert plain is not None and plain.tpot_s > 1.05 * prefilled.tpot_s
+
+
+@pytest.mark.parametrize("pool", ["prefill", "decode"])
+def test_a_fixed_pool_too_small_says_which(pool):
+    """A count the design fixes is kept; one too small for the load is named, with how far
+    over capacity it runs, instead of a fleet that cannot meet the SLA."""
+    p = plan(load_design("chatbot", [*SMALL, f"disaggregation.{pool}.replicas=1"]))
+    rec = p.recommendation
+    assert rec is not None and not rec.feasible
+    assert f"1 {pool} replica runs at" in rec.infeasible
+    assert f"disaggregation.{pool}.replicas" in rec.infeasible
+
+
+def test_a_fixed_pool_large_enough_is_kept(split_plan):
+    planned = int(_figure(split_plan, "decode_replicas"))
+    p = plan(load_design("chatbot", [*SMALL, f"disaggregation.decode.replicas={planned + 5}"]))
+    assert _figure(p, "decode_replicas") == planned + 5
+    assert p.figures["decode_replicas"].source.value == "assumption"

@@ -247,9 +247,44 @@ def size_pools(
         if sizing is not None or fixed_d is not None:
             break
         decode = _decode_at(at, decode, ceil(decode.replicas * DECODE_GROWTH), decode_load, pools)
+    if sizing is None and fixed_d is not None:  # the decode pool's fixed count is short
+        transfer = (
+            pools.transfer.time_s(request.prompt),
+            pools.transfer.time_s(request.prompt_p99),
+        )
+        probe = PoolSizing(prefill_at(pools, fixed_p or 10**9, prefill_load), decode, *transfer)
+        return PoolSearch(None, search, _short(probe, targets))
     if sizing is None:
         return PoolSearch(None, search, _why(pools, decode, targets, request))
+    if not sizing.meets(targets):  # a count the design fixed is too small
+        return PoolSearch(None, search, _short(sizing, targets))
     return PoolSearch(sizing, search)
+
+
+def _short(sizing: PoolSizing, targets: Targets) -> str:
+    """Why pools of the counts a design fixed miss: a pool over capacity, or a target."""
+    missed = []
+    for pool, load in (("prefill", sizing.prefill), ("decode", sizing.decode)):
+        if load.utilization > MAX_UTILIZATION:
+            count = f"{load.replicas:,} {pool} replica" + (
+                "s run" if load.replicas != 1 else " runs"
+            )
+            missed.append(
+                f"{count} at {load.utilization:.0%} of capacity at peak × headroom (at most "
+                f"{MAX_UTILIZATION:.0%}; disaggregation.{pool}.replicas)"
+            )
+    reach = (
+        ("TTFT p50", sizing.ttft_p50_s, targets.ttft_p50_s),
+        ("TTFT p99", sizing.ttft_p99_s, targets.ttft_p99_s),
+        ("time per output token", sizing.tpot_s, targets.tpot_s),
+        ("E2E p99", sizing.e2e_p99_s, targets.e2e_p99_s),
+    )
+    missed += [
+        f"{name} {value:.3g} s over {limit:.3g} s (the target less its margin)"
+        for name, value, limit in reach
+        if limit is not None and value > limit
+    ]
+    return "; ".join(missed)
 
 
 def _decode_at(
