@@ -68,9 +68,12 @@ def _band(interval: Interval, unit: str) -> str:
 def deployment(rec: Recommendation) -> str:
     """'4 replicas × TP 8 = 32 GPUs of H100-SXM, fp8, llama-3.1-70b'."""
     batch = f", batch {rec.batch:,}" if rec.batch else ""
+    if rec.pools:  # disaggregated: both pools, each on its own GPU
+        batch = f", decode batch {rec.batch:,}" if rec.batch else ""
+        return f"{rec.pools} = {rec.gpus or 0:,} GPUs, {rec.precision}, {rec.model}{batch}"
     return (
-        f"{rec.replicas or 0:,} replicas × TP {rec.tp} = {rec.gpus or 0:,} GPUs of {rec.gpu}, "
-        f"{rec.precision}, {rec.model}{batch}"
+        f"{rec.replicas or 0:,} replicas × {rec.layout or f'TP {rec.tp}'} = {rec.gpus or 0:,} "
+        f"GPUs of {rec.gpu}, {rec.precision}, {rec.model}{batch}"
     )
 
 
