@@ -28,12 +28,6 @@ def test_lora_params_llama2_7b_rank16_all_linear():
     assert finetune.lora_params(model, 8, ("q", "v")) == 8 * 2 * 8192 * 32
 
 
-def test_gpus_per_job_grow_with_model():
-    h100 = 80 * 2**30
-    assert finetune.gpus_per_job(find_model("llama-2-7b"), h100, 0.9, 8, 2048) == 1
-    assert finetune.gpus_per_job(find_model("llama-2-70b"), h100, 0.9, 8, 2048) == 4
-
-
 def test_erlang_c_known_values():
     assert queueing.erlang_c(1, 0.5) == pytest.approx(0.5)  # M/M/1: P(wait) = rho
     # c = 2, A = 1: B = 0.2, C = 0.2 / (1 - 0.5 x 0.8) = 1/3

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from math import ceil
 
-from napkin.capacity import memory, queueing
+from napkin.capacity import queueing
+from napkin.capacity import training_memory as tm
 from napkin.figures import Sheet, Source
+from napkin.scenarios.finetune_memory import MAX_JOB_GPUS, add_job_memory
 from napkin.sections.gpu_peaks import add_hbm, add_peak_flops
 from napkin.sections.pipeline import PlanOutcome
 from napkin.sections.pricing import add_price
@@ -24,7 +26,6 @@ ASSUMED = {
     "examples_per_job": "examples",
     "seq_len": "tokens",
     "epochs": "epochs",
-    "flops_per_param_token": "FLOP/param/token",
     "mfu": "fraction",
     "jobs_per_hour": "jobs/h",
     "start_sla_s": "s",
@@ -82,24 +83,6 @@ def lora_params(model: Model, rank: int, targets: tuple[str, ...]) -> float:
     return rank * sum(sum(dims[t]) for t in targets) * model.num_layers
 
 
-def gpus_per_job(
-    model: Model, gpu_bytes: float, usable_fraction: float, batch: int, seq_len: float
-) -> int:
-    """Fewest GPUs (power of two) holding 16-bit frozen weights plus checkpointed activations.
-
-    Activations with full recomputation keep each layer's input: batch × seq × hidden ×
-    layers × 2 B (Korthikanti et al. 2022, sec. 4); adapter weights and their Adam states
-    are a few hundred MB and are ignored.
-    """
-    need = memory.weight_bytes(model.total_params, 2) + (
-        batch * seq_len * model.hidden_size * model.num_layers * 2
-    )
-    gpus = 1
-    while need / gpus > gpu_bytes * usable_fraction:
-        gpus *= 2
-    return gpus
-
-
 def _add_base(sheet: Sheet, design: FinetuneDesign, index: int) -> None:
     f = design.finetune
     base = f.bases[index]
@@ -117,26 +100,23 @@ def _add_base(sheet: Sheet, design: FinetuneDesign, index: int) -> None:
         cite=model.params_source,
         formula=f"params_{label} = parameters of {model.name}",
     )
+    sheet.add(
+        f"active_params_{label}",
+        model.active_params,
+        "params",
+        Source.formula,
+        detail="the parameters a token passes through (MoE: its routed experts only)",
+        formula=f"active_params_{label} = parameters of {model.name} a token uses",
+    )
     sheet.derive(
         gpu_hours_per_job,
         "GPU-h",
         key=f"gpu_hours_per_job_{label}",
-        bind={"params": f"params_{label}"},
+        bind={"params": f"active_params_{label}"},
     )
-    sheet.add(
-        f"gpus_per_job_{label}",
-        gpus_per_job(
-            model,
-            design.hardware.memory_bytes,
-            design.deployment.gpu_memory_utilization,
-            f.batch_size,
-            f.seq_len,
-        ),
-        "GPUs",
-        Source.formula,
-        formula=f"gpus_per_job_{label} = fewest GPUs holding bf16 weights + checkpointed "
-        "activations (batch × seq × hidden × layers × 2 B)",
-    )
+    adapter = lora_params(model, f.lora_rank, f.lora_targets)
+    if not add_job_memory(sheet, design, model, adapter, label):
+        return
     sheet.add(
         f"job_hours_{label}",
         sheet[f"gpu_hours_per_job_{label}"] / sheet[f"gpus_per_job_{label}"],
@@ -161,7 +141,6 @@ def _add_base(sheet: Sheet, design: FinetuneDesign, index: int) -> None:
         Source.formula,
         formula=f"margin_{label} = price_per_job_usd_{label} / cost_per_job_usd_{label}",
     )
-    adapter = lora_params(model, f.lora_rank, f.lora_targets)
     sheet.add(
         f"adapter_bytes_{label}",
         adapter * 2,
@@ -171,16 +150,23 @@ def _add_base(sheet: Sheet, design: FinetuneDesign, index: int) -> None:
         "Σ_targets (d_in + d_out) × layers",
         detail=f"rank {f.lora_rank} on {', '.join(f.lora_targets)}: {adapter / 1e6:,.1f}M params",
     )
-    free = sheet["hbm_bytes"] * design.deployment.gpu_memory_utilization * sheet[
-        f"gpus_per_job_{label}"
-    ] - memory.weight_bytes(model.total_params, design.deployment.precision.bytes_per_value)
+    base_format = tm.Method.qlora if f.method is tm.Method.qlora else tm.Method.lora
+    bpw = design.deployment.precision.bytes_per_value
+    served = tm.frozen_weight_bytes(base_format, model.total_params, bpw)
+    free = (
+        sheet["hbm_bytes"]
+        * design.deployment.gpu_memory_utilization
+        * sheet[f"gpus_per_job_{label}"]
+        - served
+    )
     sheet.add(
         f"adapters_in_free_memory_{label}",
         max(0, free) // (adapter * 2),
         "adapters",
         Source.formula,
         formula=f"adapters_in_free_memory_{label} = ⌊(usable memory of "
-        f"gpus_per_job_{label} GPUs − base weights) / adapter_bytes_{label}⌋",
+        f"gpus_per_job_{label} GPUs − the base as trained ({base_format.value})) / "
+        f"adapter_bytes_{label}⌋",
         detail="an upper bound before any KV cache; serving engines cap resident "
         "adapters far lower (vLLM's max_loras)",
     )
@@ -197,12 +183,36 @@ def plan_finetune(sheet: Sheet, design: FinetuneDesign) -> PlanOutcome:
     f, gpu = design.finetune, design.hardware
     for field, unit in ASSUMED.items():
         sheet.assume(field, getattr(f, field), unit, f"finetune.{field}")
+    if f.flops_per_param_token is not None:
+        sheet.assume(
+            "flops_per_param_token",
+            f.flops_per_param,
+            "FLOP/param/token",
+            "finetune.flops_per_param_token",
+        )
+    else:
+        sheet.add(
+            "flops_per_param_token",
+            f.flops_per_param,
+            "FLOP/param/token",
+            Source.formula,
+            formula="flops_per_param_token = 6 for a full fine-tune "
+            "(2 forward + 4 backward), 4 for LoRA and QLoRA (no frozen-weight gradients)",
+        )
     add_peak_flops(sheet, gpu, design.deployment.precision)
     add_hbm(sheet, gpu)
     add_price(sheet, design)
     sheet.derive(tokens_per_job, "tokens")
     for index in range(len(f.bases)):
         _add_base(sheet, design, index)
+    short = [b for b in f.bases if sheet[f"gpus_per_job_{b.label}"] == 0]
+    if short:
+        why = "with ZeRO-3 (finetune.zero_stage: 3)" if f.zero_stage < 3 else "at all"
+        return PlanOutcome(
+            False,
+            f"a {short[0].name} job ({f.method.value}) does not fit {MAX_JOB_GPUS:,} "
+            f"{gpu.name} GPUs: shard it {why}, or use LoRA / QLoRA",
+        )
     _add_fleet(sheet, design)
     largest = max(f.bases, key=lambda b: sheet[f"gpus_per_job_{b.label}"])
     gpus = sheet[f"gpus_per_job_{largest.label}"]

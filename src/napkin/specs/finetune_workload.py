@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from napkin.capacity.training_memory import Method, Optimizer
 from napkin.specs.model import Model
 from napkin.specs.workload import MAX_TOKENS
 
@@ -33,6 +34,10 @@ class FinetuneWorkload(BaseModel):
       but no weight gradients: Hu et al. 2021; Kaplan et al. 2020 for the 6N rule).
     - `mfu`: model FLOP utilisation reached by the trainer.
     - `lora_rank` and `lora_targets` size each adapter.
+    - `method`: lora (a 16-bit frozen base), qlora (an NF4 base) or full; `optimizer`:
+      adamw, adamw_8bit or paged_adamw_8bit; `zero_stage` 0-3 (3 = FSDP's full shard)
+      over a job's GPUs; `activation_checkpointing`: keep only each layer's input
+      (`capacity.training_memory`).
     - `start_sla_s` / `start_sla_quantile`: e.g. 99% of jobs start within 5 minutes.
     - `spot_price_fraction`: spot price / on-demand price; `spot_eligible_fraction`: jobs
       that can checkpoint and run on spot.
@@ -47,8 +52,8 @@ class FinetuneWorkload(BaseModel):
     seq_len: float = Field(ge=1, le=MAX_TOKENS, description="1 to 1e8 tokens")
     epochs: float = Field(ge=1e-3, le=1e4, description="1e-3 to 1e4")
     batch_size: int = Field(default=8, ge=1, le=1_000_000, description="1 to 1e6")
-    flops_per_param_token: float = Field(
-        default=4.0, ge=1, le=100, description="1 to 100 (6 is a full fine-tune)"
+    flops_per_param_token: float | None = Field(
+        default=None, ge=1, le=100, description="1 to 100 (default 6 full, 4 LoRA)"
     )
     mfu: float = Field(ge=1e-4, le=1, description="1e-4 to 1")
     jobs_per_hour: float = Field(ge=1e-4, le=1e9, description="1e-4 to 1e9")
@@ -56,8 +61,20 @@ class FinetuneWorkload(BaseModel):
     start_sla_quantile: float = Field(default=0.99, ge=1e-6, le=1 - 1e-9)
     lora_rank: int = Field(ge=1, le=1_000_000, description="1 to 1e6")
     lora_targets: tuple[str, ...] = ("q", "k", "v", "o", "gate", "up", "down")
+    method: Method = Method.lora
+    optimizer: Optimizer = Optimizer.adamw
+    zero_stage: int = Field(default=3, ge=0, le=3, description="0 to 3 (3: FSDP full shard)")
+    activation_checkpointing: bool = True
     spot_price_fraction: float = Field(ge=1e-4, le=1, description="1e-4 to 1")
     spot_eligible_fraction: float = Field(ge=0, le=1)
+
+    @property
+    def flops_per_param(self) -> float:
+        """The design's flops_per_param_token, else 6 for a full fine-tune (2 forward + 4
+        backward) and 4 for LoRA and QLoRA (no weight gradients of the frozen base)."""
+        if self.flops_per_param_token is not None:
+            return self.flops_per_param_token
+        return 6.0 if self.method is Method.full else 4.0
 
     @model_validator(mode="after")
     def _shares_sum_to_one(self) -> FinetuneWorkload:
