@@ -58,9 +58,7 @@ class Optimizer(str, Enum):
         return {"adamw": 12.0, "adamw_8bit": 6.0, "paged_adamw_8bit": 0.0}[self.value]
 
 
-def frozen_weight_bytes(
-    method: Method, params_total: float, bytes_per_weight: float
-) -> float:
+def frozen_weight_bytes(method: Method, params_total: float, bytes_per_weight: float) -> float:
     """frozen_weight_bytes = params_total × (bytes_per_weight for LoRA, 4.127 / 8 for
     QLoRA's NF4; 0 for a full fine-tune, whose weights are all trainable)"""
     if method is Method.full:
