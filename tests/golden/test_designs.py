@@ -62,10 +62,12 @@ VERDICTS = {
         "activated_parameters": True,  # 37.55B counted, the embedding lookup included
     },
     "eval-harness": {
+        # The reference's GPU time counts output tokens only; its 1,000-token prompts cost
+        # a 405B model more GPU-seconds of prefill than the decode it counts.
         "output_tokens_per_pass": True,
-        "gpu_seconds_per_pass": True,
-        "gpu_hours_per_pass": True,
-        "gpu_hours_per_suite": True,
+        "gpu_seconds_per_pass": False,
+        "gpu_hours_per_pass": False,
+        "gpu_hours_per_suite": False,
         "fits_budget": True,
         "judge_tokens": True,
     },

@@ -8,6 +8,9 @@ from statistics import NormalDist
 
 from napkin.capacity.memory import MemoryFit
 from napkin.figures import Sheet, Source
+from napkin.perf.batching import Engine
+from napkin.perf.efficiency import resolve
+from napkin.perf.operating_point import ReplicaSetup, prefill_busy_s
 from napkin.sections.memory_budget import add_memory
 from napkin.sections.performance import add_performance
 from napkin.sections.pipeline import PlanOutcome
@@ -39,9 +42,30 @@ def output_tokens_per_pass(prompts: float, output_tokens_per_prompt: float) -> f
     return prompts * output_tokens_per_prompt
 
 
-def gpu_seconds_per_pass(output_tokens_per_pass: float, tokens_per_s_per_gpu: float) -> float:
-    """gpu_seconds_per_pass = output_tokens_per_pass / tokens_per_s_per_gpu"""
+def input_tokens_per_pass(prompts: float, input_tokens_per_prompt: float) -> float:
+    """input_tokens_per_pass = prompts × input_tokens_per_prompt"""
+    return prompts * input_tokens_per_prompt
+
+
+def decode_gpu_seconds_per_pass(
+    output_tokens_per_pass: float, tokens_per_s_per_gpu: float
+) -> float:
+    """decode_gpu_seconds_per_pass = output_tokens_per_pass / tokens_per_s_per_gpu"""
     return output_tokens_per_pass / tokens_per_s_per_gpu
+
+
+def prefill_gpu_seconds_per_pass(
+    input_tokens_per_pass: float, prefill_gpu_s_per_token: float
+) -> float:
+    """prefill_gpu_seconds_per_pass = input_tokens_per_pass × prefill_gpu_s_per_token"""
+    return input_tokens_per_pass * prefill_gpu_s_per_token
+
+
+def gpu_seconds_per_pass(
+    prefill_gpu_seconds_per_pass: float, decode_gpu_seconds_per_pass: float
+) -> float:
+    """gpu_seconds_per_pass = prefill_gpu_seconds_per_pass + decode_gpu_seconds_per_pass"""
+    return prefill_gpu_seconds_per_pass + decode_gpu_seconds_per_pass
 
 
 def gpu_hours_per_pass(gpu_seconds_per_pass: float) -> float:
@@ -59,9 +83,12 @@ def budget_used_fraction(gpu_hours_per_suite: float, budget_gpu_hours: float) ->
     return gpu_hours_per_suite / budget_gpu_hours
 
 
-def gpus_for_turnaround(gpu_hours_per_suite: float, turnaround_h: float) -> int:
-    """gpus_for_turnaround = ⌈gpu_hours_per_suite / turnaround_h⌉"""
-    return ceil(gpu_hours_per_suite / turnaround_h - 1e-9)
+def gpus_for_turnaround(
+    gpu_hours_per_suite: float, turnaround_h: float, gpus_per_replica: int
+) -> int:
+    """gpus_for_turnaround = ⌈gpu_hours_per_suite / turnaround_h / gpus_per_replica⌉ ×
+    gpus_per_replica   (whole replicas)"""
+    return ceil(gpu_hours_per_suite / turnaround_h / gpus_per_replica - 1e-9) * gpus_per_replica
 
 
 def judge_tokens(
@@ -107,32 +134,35 @@ def plan_eval_harness(sheet: Sheet, design: EvalDesign) -> PlanOutcome:
     e = design.eval
     for field, unit in ASSUMED.items():
         sheet.assume(field, getattr(e, field), unit, f"eval.{field}")
+    sheet.derive(input_tokens_per_pass, "tokens")
     sheet.derive(output_tokens_per_pass, "tokens")
     fit = _add_model_throughput(sheet, design)
     if not fit.fits or "model_tokens_per_s_per_gpu" not in sheet:
         return _not_runnable(sheet, design, fit)
+    _add_phase_rates(sheet, design)
     if e.tokens_per_s_per_gpu is not None:
         sheet.assume(
             "tokens_per_s_per_gpu", e.tokens_per_s_per_gpu, "tokens/s", "eval.tokens_per_s_per_gpu"
         )
     else:
-        sheet.alias("tokens_per_s_per_gpu", "model_tokens_per_s_per_gpu")
+        sheet.alias("tokens_per_s_per_gpu", "model_decode_tokens_per_s_per_gpu")
     sheet.section = "eval"
+    sheet.derive(prefill_gpu_seconds_per_pass, "GPU-s")
+    sheet.derive(decode_gpu_seconds_per_pass, "GPU-s")
     sheet.derive(gpu_seconds_per_pass, "GPU-s")
     sheet.derive(gpu_hours_per_pass, "GPU-h")
     sheet.derive(gpu_hours_per_suite, "GPU-h")
     sheet.derive(budget_used_fraction, "fraction")
     sheet.derive(gpus_for_turnaround, "GPUs")
+    decode = sheet["output_tokens_per_pass"] / sheet["model_decode_tokens_per_s_per_gpu"]
     sheet.add(
         "model_gpu_hours_per_suite",
-        sheet["output_tokens_per_pass"]
-        * e.ablation_multiplier
-        / sheet["model_tokens_per_s_per_gpu"]
-        / SECONDS_PER_HOUR,
+        (sheet["prefill_gpu_seconds_per_pass"] + decode) * e.ablation_multiplier / SECONDS_PER_HOUR,
         "GPU-h",
         Source.formula,
-        formula="model_gpu_hours_per_suite = output_tokens_per_pass × ablation_multiplier / "
-        "model_tokens_per_s_per_gpu / 3,600 s",
+        formula="model_gpu_hours_per_suite = (prefill_gpu_seconds_per_pass + "
+        "output_tokens_per_pass / model_decode_tokens_per_s_per_gpu) × ablation_multiplier / "
+        "3,600 s",
     )
     sheet.derive(judge_tokens, "tokens")
     sheet.derive(samples_per_arm, "prompts")
@@ -142,12 +172,17 @@ def plan_eval_harness(sheet: Sheet, design: EvalDesign) -> PlanOutcome:
         f"the suite needs {sheet['gpu_hours_per_suite']:,.0f} of {e.budget_gpu_hours:,.0f} "
         f"budgeted GPU-hours"
     )
+    source = (
+        "decode throughput from the design's rule of thumb (eval.tokens_per_s_per_gpu)"
+        if e.tokens_per_s_per_gpu is not None
+        else "decode throughput from napkin's batch-inference model"
+    )
     return PlanOutcome(
         fits,
         reason,
         (
-            "generation throughput from the design's rule of thumb; "
-            "model_* figures from napkin's batch-inference model",
+            f"{source}; prompts at napkin's prefill rate; batched offline generation (every "
+            "prompt queued at once, the batch as large as memory allows)",
         ),
     )
 
@@ -167,6 +202,40 @@ def _not_runnable(sheet: Sheet, design: EvalDesign, fit: MemoryFit) -> PlanOutco
         if "min_tp_to_fit" in sheet and sheet["min_tp_to_fit"]:
             reason += f"; tp={sheet['min_tp_to_fit']:g} would fit"
     return PlanOutcome(False, reason, ("no GPU-hours: the candidate cannot run as deployed",))
+
+
+def _add_phase_rates(sheet: Sheet, design: EvalDesign) -> None:
+    """The model's two rates at the batch limit: GPU-seconds a prompt token costs when the
+    budget is full of prompts, and output tokens a GPU decodes a second with no prompt in
+    the step (so prefill and decode are each counted once)."""
+    dep = design.deployment
+    engine = Engine(
+        design.model,
+        design.hardware,
+        dep,
+        resolve(design.efficiency, design.hardware, design.profile, dep.engine),
+    )
+    e, gpus = design.eval, dep.gpus
+    busy = prefill_busy_s(ReplicaSetup(engine), e.input_tokens_per_prompt)
+    sheet.add(
+        "prefill_gpu_s_per_token",
+        busy / e.input_tokens_per_prompt * gpus,
+        "GPU-s",
+        Source.formula,
+        formula="prefill_gpu_s_per_token = a full prompt step's time × GPUs / its prompt "
+        "tokens (the roofline, attention at the prompt's length)",
+    )
+    batch = sheet["decode_batch"]
+    step = engine.decode_step(batch, e.input_tokens_per_prompt + e.output_tokens_per_prompt / 2)
+    sheet.add(
+        "model_decode_tokens_per_s_per_gpu",
+        batch / step.total_s / gpus,
+        "tokens/s",
+        Source.formula,
+        detail=f"{step.bound}-bound decode step of {batch:,} sequences",
+        formula="model_decode_tokens_per_s_per_gpu = decode_batch / pure decode step / "
+        "gpus_per_replica",
+    )
 
 
 def _add_model_throughput(sheet: Sheet, design: EvalDesign) -> MemoryFit:
