@@ -1,0 +1,170 @@
+"""One training step on the serving roofline's operations: MFU as an output.
+
+A step trains `global_batch` sequences of `seq_len` tokens on tp × pp × dp GPUs. Each
+micro-batch of `micro_batch` sequences runs, per GPU of a pipeline stage (1 / pp of the
+layers, 1 / tp of each op, `perf.sharding`):
+
+- forward: the ops of `perf.ops.forward_ops` with every token through the LM head, each
+  op max(FLOPs / achievable FLOP/s, bytes / achievable bandwidth);
+- backward: 2 × forward (gradients of activations and of weights; Kaplan et al. 2020's
+  4N), 1 × forward for a frozen base (LoRA: activation gradients only);
+- recomputation: 1 × forward more with activation checkpointing;
+- tensor parallelism: 2 all-reduces of the micro-batch's activations a layer in each of
+  forward, backward and recomputation (Megatron-LM, Shoeybi et al. 2019);
+- the per-layer step overhead of the efficiency profile, once a pass.
+
+The pipeline runs the step's n = global_batch / (dp × micro_batch) micro-batches 1F1B:
+(n + pp − 1) micro-batch times (Narayanan et al. 2021, sec. 2.2: bubble (pp − 1) / n).
+Data parallelism then synchronises gradients, a ring all-reduce of the trainable weights'
+16-bit gradients (ZeRO-3 adds two all-gathers of the weights), hidden behind the backward
+passes up to their length; Adam's update reads and writes 28 B a trainable parameter
+(gradient 2, master, two moments 12, written back with the 16-bit weight 14), sharded by
+ZeRO stage 1 and above.
+
+MFU = tokens × (6 N + 12 L h s) / (time × peak × GPUs), N the active parameters less the
+input embedding (a lookup, not a GEMM), 12 L h s the attention scores' forward and
+backward counted without the causal mask's halving: PaLM's convention (Chowdhery et al.
+2022, appendix B), which torchtitan reports too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from napkin.perf.communication import allreduce_time_s, link
+from napkin.perf.efficiency import ResolvedEfficiency
+from napkin.perf.ops import ACTIVATION_BYTES, Batch, forward_ops
+from napkin.perf.sharding import Shares
+from napkin.specs.deployment import Deployment
+from napkin.specs.hardware import GPU
+from napkin.specs.model import Model
+from napkin.units import Precision
+
+ADAM_UPDATE_BYTES = 28.0  # read 2 + 12, write 12 + 2, a trainable parameter
+
+
+@dataclass(frozen=True)
+class Training:
+    """A training job's layout and batch."""
+
+    model: Model
+    gpu: GPU
+    efficiency: ResolvedEfficiency
+    precision: Precision = Precision.bf16
+    tp: int = 1
+    pp: int = 1
+    dp: int = 1
+    micro_batch: int = 1
+    global_batch: int = 1
+    seq_len: int = 2048
+    checkpointing: bool = False
+    zero_stage: int = 1
+    frozen_base: bool = False  # LoRA: no weight gradients, no optimizer for the base
+
+    @property
+    def gpus(self) -> int:
+        return self.tp * self.pp * self.dp
+
+    @property
+    def micro_batches(self) -> float:
+        """n = global_batch / (dp × micro_batch), a pipeline's micro-batches a step."""
+        return max(1.0, self.global_batch / (self.dp * self.micro_batch))
+
+
+@dataclass(frozen=True)
+class TrainingStep:
+    """Where a step's time goes (seconds) and the MFU it reaches; `bound` is the largest
+    part: compute, memory, communication or the pipeline bubble."""
+
+    compute_s: float
+    memory_s: float
+    communication_s: float
+    bubble_s: float
+    optimizer_s: float
+    total_s: float
+    tokens: float
+    model_flops: float
+    mfu: float
+    bound: str
+
+
+def _forward(t: Training) -> tuple[float, float]:
+    """(compute, memory) seconds of one micro-batch's forward on one GPU of a stage."""
+    tokens = t.micro_batch * t.seq_len
+    work = Batch(tokens, tokens, tokens * (t.seq_len + 1) / 2, tokens, 0.0, 0.0)
+    shares = Shares.of(t.model, Deployment(tp=t.tp))
+    flops_per_s = t.gpu.peak_flops_per_s(t.precision) * t.efficiency.compute_fraction
+    bytes_per_s = t.gpu.bandwidth_bytes_per_s * t.efficiency.bandwidth_fraction
+    compute = memory = 0.0
+    for op in forward_ops(t.model, work, t.precision, Precision.bf16):
+        flops, moved = shares.per_gpu(op)
+        c, m = flops / flops_per_s, moved / bytes_per_s
+        compute, memory = (compute + c, memory) if c >= m else (compute, memory + m)
+    return compute / t.pp, memory / t.pp
+
+
+def model_flops_per_token(model: Model, seq_len: float) -> float:
+    """model_flops_per_token = 6 (N − vocab × hidden, unless tied) + 12 L h s"""
+    embedding = 0 if model.tie_word_embeddings else model.vocab_size * model.hidden_size
+    weights = model.active_params - embedding
+    return 6 * weights + 12 * model.num_layers * model.hidden_size * seq_len
+
+
+def training_step(t: Training) -> TrainingStep:
+    """One step's time and MFU; see the module docstring."""
+    compute, memory = _forward(t)
+    passes = (2 if t.frozen_base else 3) + (1 if t.checkpointing else 0)
+    message = t.micro_batch * t.seq_len * t.model.hidden_size * ACTIVATION_BYTES
+    layers = t.model.num_layers / t.pp
+    tp_comm = 2 * layers * (passes - 1) * allreduce_time_s(message, t.tp, t.gpu, t.efficiency)
+    overhead = t.efficiency.layer_overhead_s * layers * passes
+    per_micro = (compute + memory) * passes + tp_comm + overhead
+    n = t.micro_batches
+    pipeline = (n + t.pp - 1) * per_micro
+    bubble = (t.pp - 1) * per_micro
+    trainable = 0.0 if t.frozen_base else t.model.total_params / (t.tp * t.pp)
+    backward = n * (compute + memory) * (passes - 1)
+    dp_comm = _data_parallel_s(t, trainable)
+    exposed = max(0.0, dp_comm - backward)
+    shard = t.dp if t.zero_stage >= 1 else 1
+    optimizer = (
+        trainable
+        / shard
+        * ADAM_UPDATE_BYTES
+        / (t.gpu.bandwidth_bytes_per_s * t.efficiency.bandwidth_fraction)
+    )
+    total = pipeline + exposed + optimizer
+    tokens = t.global_batch * t.seq_len
+    flops = tokens * model_flops_per_token(t.model, t.seq_len)
+    mfu = flops / (total * t.gpu.peak_flops_per_s(t.precision) * t.gpus)
+    parts = {
+        "compute": n * compute * passes,
+        "memory": n * memory * passes,
+        "communication": n * tp_comm + exposed,
+        "pipeline bubble": bubble,
+    }
+    bound = max(parts, key=parts.__getitem__)
+    return TrainingStep(
+        parts["compute"],
+        parts["memory"],
+        parts["communication"],
+        bubble,
+        optimizer,
+        total,
+        tokens,
+        flops,
+        mfu,
+        bound,
+    )
+
+
+def _data_parallel_s(t: Training, trainable: float) -> float:
+    """Gradient all-reduce over dp (ring: 2 (d − 1) / d × bytes), plus two all-gathers of
+    the 16-bit weights under ZeRO-3, at the scale-up or scale-out rate the job spans."""
+    if t.dp <= 1 or trainable <= 0:
+        return 0.0
+    rate, latency = link(t.gpu, t.efficiency, t.gpus)
+    grads = trainable * 2
+    share = (t.dp - 1) / t.dp
+    moved = 2 * share * grads + (2 * share * grads if t.zero_stage >= 3 else 0.0)
+    return latency + moved / rate
