@@ -1,13 +1,16 @@
 """Predict the MFU of published training runs with `perf.training`, fit one GEMM fraction
 per GPU, and report the leave-one-out error (issue #17).
 
-    python tools/fit_training.py ROWS.csv
+    python tools/fit_training.py benchmarks/training_rows.csv [REPOSITORY]
+
+Fits on the rows of one source repository (default mosaicml/llm-foundry: one MFU
+definition throughout) in bf16 on the GPUs of GPU_NAMES.
 
 ROWS.csv carries one published step per row (its source repository, path and commit
 kept whole): model shape, GPU, parallelism, batch, checkpointing and the MFU the source
 reports. A row whose model is a catalog name uses the catalog's shape; else the shape
-columns. The fraction is fitted per GPU by golden-section search on the median absolute
-relative error; leave-one-out refits without each row before predicting it.
+columns. The fraction is fitted per GPU on a grid (0.30 to 1.00 by 0.005) by the median
+absolute relative error; leave-one-out refits without each row before predicting it.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from napkin.perf.training import Training, training_step
 from napkin.specs.catalog import find_gpu, find_model
 from napkin.specs.model import Model
 
-GPU_NAMES = {"H100": "H100-SXM", "A100": "A100-80GB", "A100-80GB": "A100-80GB"}
+GPU_NAMES = {"H100-SXM-80GB": "H100-SXM", "A100-80GB": "A100-80GB"}
 
 
 def _model(row: dict[str, str]) -> Model:
@@ -63,7 +66,8 @@ def _job(row: dict[str, str], eff: ResolvedEfficiency) -> Training:
         micro_batch=micro,
         global_batch=int(float(row["global_batch"] or micro * dp)),
         seq_len=int(float(row["seq_len"])),
-        checkpointing=row["activation_checkpointing"].strip().lower() in ("true", "yes", "1"),
+        checkpointing=row["activation_checkpointing"].strip().lower()
+        not in ("", "false", "no", "none", "0", "off"),
         zero_stage=3 if "3" in row["fsdp_or_zero"] or "fsdp" in row["fsdp_or_zero"].lower() else 1,
     )
 
@@ -74,33 +78,41 @@ def predict(row: dict[str, str], fraction: float) -> float:
     return training_step(_job(row, eff)).mfu
 
 
-def error(rows: list[dict[str, str]], fraction: float) -> float:
-    return median(abs(predict(r, fraction) / float(r["mfu"]) - 1) for r in rows)
+GRID = [0.30 + 0.005 * i for i in range(141)]  # GEMM fractions 0.30 to 1.00
 
 
-def fit(rows: list[dict[str, str]]) -> float:
-    """The GEMM fraction with the least median absolute relative MFU error (0.3 to 1)."""
-    low, high = 0.3, 1.0
-    golden = 0.618033988749895
-    for _ in range(40):
-        a, b = high - golden * (high - low), low + golden * (high - low)
-        low, high = (low, b) if error(rows, a) <= error(rows, b) else (a, high)
-    return (low + high) / 2
+def errors(row: dict[str, str]) -> list[float]:
+    """The row's relative MFU error at every fraction of GRID."""
+    published = float(row["mfu"])
+    return [predict(row, fraction) / published - 1 for fraction in GRID]
 
 
-def main(path: str) -> None:
+def fit(table: list[list[float]]) -> int:
+    """The GRID index with the least median absolute relative error over the rows."""
+    return min(range(len(GRID)), key=lambda i: median(abs(e[i]) for e in table))
+
+
+def main(path: str, repository: str = "mosaicml/llm-foundry") -> None:
     with Path(path).open() as handle:
-        rows = [r for r in csv.DictReader(handle) if r["mfu"] and r["seq_len"]]
+        rows = [
+            r
+            for r in csv.DictReader(handle)
+            if r["mfu"]
+            and r["seq_len"]
+            and r["precision"] == "bf16"
+            and r["source_repo"] == repository
+            and r["gpu"] in GPU_NAMES
+        ]
     by_gpu: dict[str, list[dict[str, str]]] = {}
     for row in rows:
         by_gpu.setdefault(GPU_NAMES.get(row["gpu"], row["gpu"]), []).append(row)
     for gpu, group in sorted(by_gpu.items()):
-        fraction = fit(group)
+        table = [errors(row) for row in group]
+        fraction = GRID[fit(table)]
         loo = []
-        for i, row in enumerate(group):
-            rest = group[:i] + group[i + 1 :]
-            held = fit(rest) if rest else fraction
-            loo.append(predict(row, held) / float(row["mfu"]) - 1)
+        for i, row_errors in enumerate(table):
+            rest = table[:i] + table[i + 1 :]
+            loo.append(row_errors[fit(rest) if rest else fit(table)])
         within = sum(abs(e) <= 0.15 for e in loo) / len(loo)
         print(
             f"{gpu}: {len(group)} rows, fitted GEMM fraction {fraction:.3f}; leave-one-out "
@@ -115,4 +127,4 @@ def main(path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(*sys.argv[1:3])

@@ -108,3 +108,19 @@ def test_no_checkpointing_keeps_every_layer():
     model = find_model("llama-2-7b")
     kept = tm.activation_bytes_per_gpu(model, 1, 1000, checkpointing=False)
     assert kept == 1000 * 4096 * 32 * 34
+
+
+def test_an_omitted_mfu_is_predicted_and_drives_the_hours():
+    """Without finetune.mfu each base gets the MFU of its predicted step (perf.training),
+    and its GPU-hours follow from it by the same formula as a stated MFU."""
+    p = plan(load_design("finetune-service", ["finetune.mfu=null"]))
+    f = {k: v for k, v in p.figures.items()}
+    mfu = f["mfu_7b"]
+    assert mfu.source.value == "formula" and "predicted" in (mfu.detail or "")
+    assert 0.05 < mfu.value < 0.9
+    tokens, peak = f["tokens_per_job"].value, f["peak_flops_per_gpu"].value
+    flops = f["flops_per_param_token"].value * f["active_params_7b"].value * tokens
+    hours = flops / (peak * mfu.value) / 3600
+    assert f["gpu_hours_per_job_7b"].value == pytest.approx(hours, rel=1e-12)
+    stated = plan(load_design("finetune-service")).figures["mfu_7b"]
+    assert stated.value == 0.34 and stated.source.value == "assumption"

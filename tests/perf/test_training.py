@@ -45,11 +45,11 @@ def test_mfu_is_the_model_flops_over_the_time_at_peak():
 
 
 def test_checkpointing_and_a_frozen_base_change_the_passes():
-    """Recomputation adds a forward pass (4 instead of 3), a frozen base drops the weight
-    gradients (2 instead of 3): at the same batch the step grows and shrinks."""
+    """Recomputation adds a forward pass (GEMMs 4 passes instead of 3, attention 4.5 instead
+    of 3.5), a frozen base drops the weight gradients (GEMMs 2 instead of 3)."""
     plain = training_step(_job())
     recompute = training_step(_job(checkpointing=True))
     frozen = training_step(_job(frozen_base=True))
-    assert recompute.compute_s == pytest.approx(plain.compute_s * 4 / 3, rel=1e-9)
-    assert frozen.compute_s == pytest.approx(plain.compute_s * 2 / 3, rel=1e-9)
+    assert 4.5 / 3.5 < recompute.compute_s / plain.compute_s < 4 / 3
+    assert 2 / 3 < frozen.compute_s / plain.compute_s < 1
     assert recompute.mfu < plain.mfu  # recomputation is not model FLOPs

@@ -5,7 +5,10 @@ micro-batch of `micro_batch` sequences runs, per GPU of a pipeline stage (1 / pp
 layers, 1 / tp of each op, `perf.sharding`):
 
 - forward: the ops of `perf.ops.forward_ops` with every token through the LM head, each
-  op max(FLOPs / achievable FLOP/s, bytes / achievable bandwidth);
+  op max(FLOPs / achievable FLOP/s, bytes / achievable bandwidth); attention scores over
+  the whole s × s square (the benchmarked kernels do not skip the causal half: without
+  that, llm-foundry's 16k-65k-token rows came out 1.2-2.2× too fast) at FlashAttention's
+  own fraction of peak (`ATTENTION_FRACTION`), its backward 2.5×;
 - backward: 2 × forward (gradients of activations and of weights; Kaplan et al. 2020's
   4N), 1 × forward for a frozen base (LoRA: activation gradients only);
 - recomputation: 1 × forward more with activation checkpointing;
@@ -16,10 +19,10 @@ layers, 1 / tp of each op, `perf.sharding`):
 The pipeline runs the step's n = global_batch / (dp × micro_batch) micro-batches 1F1B:
 (n + pp − 1) micro-batch times (Narayanan et al. 2021, sec. 2.2: bubble (pp − 1) / n).
 Data parallelism then synchronises gradients, a ring all-reduce of the trainable weights'
-16-bit gradients (ZeRO-3 adds two all-gathers of the weights), hidden behind the backward
-passes up to their length; Adam's update reads and writes 28 B a trainable parameter
-(gradient 2, master, two moments 12, written back with the 16-bit weight 14), sharded by
-ZeRO stage 1 and above.
+16-bit gradients (under ZeRO-3 a reduce-scatter and two all-gathers of the weights), hidden
+behind the step's compute up to its length (FSDP prefetches and overlaps them). Adam's
+update reads and writes 28 B a trainable parameter (gradient 2, master, two moments 12,
+written back with the 16-bit weight 14), sharded by ZeRO stage 1 and above.
 
 MFU = tokens × (6 N + 12 L h s) / (time × peak × GPUs), N the active parameters less the
 input embedding (a lookup, not a GEMM), 12 L h s the attention scores' forward and
@@ -41,6 +44,17 @@ from napkin.specs.model import Model
 from napkin.units import Precision
 
 ADAM_UPDATE_BYTES = 28.0  # read 2 + 12, write 12 + 2, a trainable parameter
+# FlashAttention-2 reaches 50-73% of an A100's peak forward and less backward (Dao 2023,
+# "FlashAttention-2", sec. 4.1); its backward does 2.5x the forward's FLOPs (5 matmuls to 2).
+ATTENTION_FRACTION = 0.5
+ATTENTION_BACKWARD = 2.5
+# GEMM fraction of peak fitted per GPU on llm-foundry's bf16 MPT rows (median |error|, the
+# rest of the model as above): `python tools/fit_training.py benchmarks/training_rows.csv`.
+GEMM_FRACTION = {"A100-80GB": 0.695, "H100-SXM": 0.425}
+GEMM_FRACTION_SOURCE = (
+    "fitted on mosaicml/llm-foundry scripts/train/benchmarking/README.md @ 8c8dd48f "
+    "(bf16 MPT rows: 61 A100-80GB, 70 H100), tools/fit_training.py"
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,7 @@ class Training:
     checkpointing: bool = False
     zero_stage: int = 1
     frozen_base: bool = False  # LoRA: no weight gradients, no optimizer for the base
+    attention_fraction: float = ATTENTION_FRACTION  # of peak, FlashAttention's kernels
 
     @property
     def gpus(self) -> int:
@@ -88,19 +103,24 @@ class TrainingStep:
     bound: str
 
 
-def _forward(t: Training) -> tuple[float, float]:
-    """(compute, memory) seconds of one micro-batch's forward on one GPU of a stage."""
+def _forward(t: Training) -> tuple[float, float, float]:
+    """(GEMM compute, attention compute, memory) seconds of one micro-batch's forward on
+    one GPU of a stage."""
     tokens = t.micro_batch * t.seq_len
-    work = Batch(tokens, tokens, tokens * (t.seq_len + 1) / 2, tokens, 0.0, 0.0)
+    work = Batch(tokens, tokens, tokens * t.seq_len, tokens, 0.0, 0.0)
     shares = Shares.of(t.model, Deployment(tp=t.tp))
     flops_per_s = t.gpu.peak_flops_per_s(t.precision) * t.efficiency.compute_fraction
     bytes_per_s = t.gpu.bandwidth_bytes_per_s * t.efficiency.bandwidth_fraction
-    compute = memory = 0.0
+    attention_per_s = t.gpu.peak_flops_per_s(t.precision) * t.attention_fraction
+    compute = attention = memory = 0.0
     for op in forward_ops(t.model, work, t.precision, Precision.bf16):
         flops, moved = shares.per_gpu(op)
+        if op.name == "attention":  # FlashAttention: on-chip, its own efficiency
+            attention += flops / attention_per_s
+            continue
         c, m = flops / flops_per_s, moved / bytes_per_s
         compute, memory = (compute + c, memory) if c >= m else (compute, memory + m)
-    return compute / t.pp, memory / t.pp
+    return compute / t.pp, attention / t.pp, memory / t.pp
 
 
 def model_flops_per_token(model: Model, seq_len: float) -> float:
@@ -112,20 +132,21 @@ def model_flops_per_token(model: Model, seq_len: float) -> float:
 
 def training_step(t: Training) -> TrainingStep:
     """One step's time and MFU; see the module docstring."""
-    compute, memory = _forward(t)
+    gemm, attention, memory = _forward(t)
     passes = (2 if t.frozen_base else 3) + (1 if t.checkpointing else 0)
+    attention_passes = 1 + ATTENTION_BACKWARD + (1 if t.checkpointing else 0)
     message = t.micro_batch * t.seq_len * t.model.hidden_size * ACTIVATION_BYTES
     layers = t.model.num_layers / t.pp
     tp_comm = 2 * layers * (passes - 1) * allreduce_time_s(message, t.tp, t.gpu, t.efficiency)
     overhead = t.efficiency.layer_overhead_s * layers * passes
-    per_micro = (compute + memory) * passes + tp_comm + overhead
+    compute = gemm * passes + attention * attention_passes
+    per_micro = compute + memory * passes + tp_comm + overhead
     n = t.micro_batches
     pipeline = (n + t.pp - 1) * per_micro
     bubble = (t.pp - 1) * per_micro
     trainable = 0.0 if t.frozen_base else t.model.total_params / (t.tp * t.pp)
-    backward = n * (compute + memory) * (passes - 1)
     dp_comm = _data_parallel_s(t, trainable)
-    exposed = max(0.0, dp_comm - backward)
+    exposed = max(0.0, dp_comm - n * compute)  # prefetched and reduced under compute
     shard = t.dp if t.zero_stage >= 1 else 1
     optimizer = (
         trainable
@@ -138,7 +159,7 @@ def training_step(t: Training) -> TrainingStep:
     flops = tokens * model_flops_per_token(t.model, t.seq_len)
     mfu = flops / (total * t.gpu.peak_flops_per_s(t.precision) * t.gpus)
     parts = {
-        "compute": n * compute * passes,
+        "compute": n * compute,
         "memory": n * memory * passes,
         "communication": n * tp_comm + exposed,
         "pipeline bubble": bubble,
@@ -166,5 +187,6 @@ def _data_parallel_s(t: Training, trainable: float) -> float:
     rate, latency = link(t.gpu, t.efficiency, t.gpus)
     grads = trainable * 2
     share = (t.dp - 1) / t.dp
-    moved = 2 * share * grads + (2 * share * grads if t.zero_stage >= 3 else 0.0)
+    # ZeRO-3: reduce-scatter the gradients, all-gather the weights for forward and backward
+    moved = (3 if t.zero_stage >= 3 else 2) * share * grads
     return latency + moved / rate

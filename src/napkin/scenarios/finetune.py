@@ -13,6 +13,7 @@ from napkin.capacity import queueing
 from napkin.capacity import training_memory as tm
 from napkin.figures import Sheet, Source
 from napkin.scenarios.finetune_memory import MAX_JOB_GPUS, add_job_memory
+from napkin.scenarios.finetune_speed import add_mfu
 from napkin.sections.gpu_peaks import add_hbm, add_peak_flops
 from napkin.sections.pipeline import PlanOutcome
 from napkin.sections.pricing import add_price
@@ -26,7 +27,6 @@ ASSUMED = {
     "examples_per_job": "examples",
     "seq_len": "tokens",
     "epochs": "epochs",
-    "mfu": "fraction",
     "jobs_per_hour": "jobs/h",
     "start_sla_s": "s",
     "start_sla_quantile": "fraction",
@@ -108,15 +108,16 @@ def _add_base(sheet: Sheet, design: FinetuneDesign, index: int) -> None:
         detail="the parameters a token passes through (MoE: its routed experts only)",
         formula=f"active_params_{label} = parameters of {model.name} a token uses",
     )
+    adapter = lora_params(model, f.lora_rank, f.lora_targets)
+    if not add_job_memory(sheet, design, model, adapter, label):
+        return
+    add_mfu(sheet, design, model, label, int(sheet[f"gpus_per_job_{label}"]))
     sheet.derive(
         gpu_hours_per_job,
         "GPU-h",
         key=f"gpu_hours_per_job_{label}",
-        bind={"params": f"active_params_{label}"},
+        bind={"params": f"active_params_{label}", "mfu": f"mfu_{label}"},
     )
-    adapter = lora_params(model, f.lora_rank, f.lora_targets)
-    if not add_job_memory(sheet, design, model, adapter, label):
-        return
     sheet.add(
         f"job_hours_{label}",
         sheet[f"gpu_hours_per_job_{label}"] / sheet[f"gpus_per_job_{label}"],

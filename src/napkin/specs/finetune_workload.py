@@ -32,7 +32,8 @@ class FinetuneWorkload(BaseModel):
     - `flops_per_param_token`: 6 for a full fine-tune (2 forward + 4 backward), about 4 for
       LoRA (the backward pass still computes activation gradients through frozen weights,
       but no weight gradients: Hu et al. 2021; Kaplan et al. 2020 for the 6N rule).
-    - `mfu`: model FLOP utilisation reached by the trainer.
+    - `mfu`: model FLOP utilisation reached by the trainer; omitted, napkin predicts it
+      from the job's layout (`perf.training`).
     - `lora_rank` and `lora_targets` size each adapter.
     - `method`: lora (a 16-bit frozen base), qlora (an NF4 base) or full; `optimizer`:
       adamw, adamw_8bit or paged_adamw_8bit; `zero_stage` 0-3 (3 = FSDP's full shard)
@@ -55,7 +56,9 @@ class FinetuneWorkload(BaseModel):
     flops_per_param_token: float | None = Field(
         default=None, ge=1, le=100, description="1 to 100 (default 6 full, 4 LoRA)"
     )
-    mfu: float = Field(ge=1e-4, le=1, description="1e-4 to 1")
+    mfu: float | None = Field(
+        default=None, ge=1e-4, le=1, description="1e-4 to 1; omit to predict it"
+    )
     jobs_per_hour: float = Field(ge=1e-4, le=1e9, description="1e-4 to 1e9")
     start_sla_s: float = Field(ge=1e-3, le=1e8, description="1 ms to 1e8 s (~3 years)")
     start_sla_quantile: float = Field(default=0.99, ge=1e-6, le=1 - 1e-9)
