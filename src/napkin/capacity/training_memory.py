@@ -23,8 +23,7 @@ one layer is recomputed at a time (ibid., sec. 4).
 
 from __future__ import annotations
 
-from enum import Enum
-
+from napkin.specs.finetune_workload import Method, Optimizer
 from napkin.specs.model import Model
 
 TRAINABLE_WEIGHT_BYTES = 2.0  # bf16 weights being trained
@@ -32,30 +31,6 @@ GRADIENT_BYTES = 2.0  # bf16 gradients
 NF4_BYTES = (4 + 0.127) / 8  # NF4 weight with double-quantised constants (QLoRA sec. 3)
 LAYER_ACTIVATION_BYTES = 34.0  # × s·b·h per layer, 16-bit, FlashAttention (Korthikanti eq. 1)
 CHECKPOINT_BYTES = 2.0  # × s·b·h per layer: the layer input kept under full checkpointing
-
-
-class Method(str, Enum):
-    """- full: every weight trained (mixed-precision Adam).
-    - lora: a frozen 16-bit base (the deployment's precision) and low-rank adapters.
-    - qlora: a frozen NF4 base and low-rank adapters (Dettmers et al. 2023)."""
-
-    full = "full"
-    lora = "lora"
-    qlora = "qlora"
-
-
-class Optimizer(str, Enum):
-    """Optimizer state a trainable parameter keeps on the GPU, in bytes:
-    adamw 12 (fp32 master, momentum, variance), adamw_8bit 6 (fp32 master, 1 B moments),
-    paged_adamw_8bit 0 (paged to the host under pressure)."""
-
-    adamw = "adamw"
-    adamw_8bit = "adamw_8bit"
-    paged_adamw_8bit = "paged_adamw_8bit"
-
-    @property
-    def state_bytes(self) -> float:
-        return {"adamw": 12.0, "adamw_8bit": 6.0, "paged_adamw_8bit": 0.0}[self.value]
 
 
 def frozen_weight_bytes(method: Method, params_total: float, bytes_per_weight: float) -> float:

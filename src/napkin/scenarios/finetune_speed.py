@@ -6,11 +6,11 @@ from __future__ import annotations
 from dataclasses import replace
 from math import ceil
 
-from napkin.capacity.training_memory import Method
 from napkin.figures import Sheet, Source
 from napkin.perf.efficiency import resolve
 from napkin.perf.training import GEMM_FRACTION, GEMM_FRACTION_SOURCE, Training, training_step
 from napkin.specs.design import FinetuneDesign
+from napkin.specs.finetune_workload import Method
 from napkin.specs.model import Model
 
 

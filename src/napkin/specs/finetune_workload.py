@@ -2,11 +2,36 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from napkin.capacity.training_memory import Method, Optimizer
 from napkin.specs.model import Model
 from napkin.specs.workload import MAX_TOKENS
+
+
+class Method(str, Enum):
+    """- full: every weight trained (mixed-precision Adam).
+    - lora: a frozen 16-bit base (the deployment's precision) and low-rank adapters.
+    - qlora: a frozen NF4 base and low-rank adapters (Dettmers et al. 2023)."""
+
+    full = "full"
+    lora = "lora"
+    qlora = "qlora"
+
+
+class Optimizer(str, Enum):
+    """Optimizer state a trainable parameter keeps on the GPU, in bytes:
+    adamw 12 (fp32 master, momentum, variance), adamw_8bit 6 (fp32 master, 1 B moments),
+    paged_adamw_8bit 0 (paged to the host under pressure)."""
+
+    adamw = "adamw"
+    adamw_8bit = "adamw_8bit"
+    paged_adamw_8bit = "paged_adamw_8bit"
+
+    @property
+    def state_bytes(self) -> float:
+        return {"adamw": 12.0, "adamw_8bit": 6.0, "paged_adamw_8bit": 0.0}[self.value]
 
 
 class BaseShare(BaseModel):
