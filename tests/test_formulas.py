@@ -43,6 +43,7 @@ DESCRIBED = {
     r"(prefill_replicas|decode_replicas)": "a search",
     r"(prefill_gpu_s_per_token|model_decode_tokens_per_s_per_gpu)": "the roofline",
     r"(mfu_\w+)": "the training step model (perf.training)",
+    r"(job_hours_cv2)": "a sum over base models",
     r"(active_params_\w+|trainable_params_\w+|flops_per_param_token)": "the model's shape",
     r"(frozen_weight_bytes_per_gpu_\w+|trainable_bytes_per_gpu_\w+)": "training memory",
     r"(activation_bytes_per_gpu_\w+|job_bytes_per_gpu_\w+)": "training memory",

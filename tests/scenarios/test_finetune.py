@@ -47,3 +47,25 @@ def test_servers_for_wait_is_minimal():
     c = queueing.servers_for_wait(10.0, 1.0, 0.5, 0.99)
     assert queueing.wait_exceeds_probability(c, 10.0, 1.0, 0.5) <= 0.01
     assert queueing.wait_exceeds_probability(c - 1, 10.0, 1.0, 0.5) > 0.01
+
+
+def test_the_job_queue_uses_the_bases_spread():
+    """Job times differ by base: c_s² = Σ share × hours² / mean² − 1 (0 for one base). The
+    slots follow G/G/c with peakedness (1 + c_s²) / 2: Erlang C's own count at c_s² = 1, and
+    no more slots for a less variable mix."""
+    from napkin.planner import plan
+    from napkin.specs.loader import load_design
+
+    f = {k: v.value for k, v in plan(load_design("finetune-service")).figures.items()}
+    shares = {"7b": 0.7, "13b": 0.2, "70b": 0.1}
+    mean = sum(w * f[f"job_hours_{k}"] for k, w in shares.items())
+    second = sum(w * f[f"job_hours_{k}"] ** 2 for k, w in shares.items())
+    assert f["mean_job_hours"] == pytest.approx(mean, rel=1e-12)
+    assert f["job_hours_cv2"] == pytest.approx(second / mean**2 - 1, rel=1e-12)
+    rate, service = f["jobs_per_hour"] / 3600, 1 / (mean * 3600)
+    erlang = queueing.servers_for_wait(rate, service, 300, 0.99)
+    assert queueing.servers_for_wait(rate, service, 300, 0.99, 1.0) == erlang
+    assert f["job_slots_for_start_sla"] <= erlang  # c_s² 0.59 < 1: less variable
+    assert f["job_slots_for_start_sla"] == queueing.servers_for_wait(
+        rate, service, 300, 0.99, (1 + f["job_hours_cv2"]) / 2
+    )

@@ -103,9 +103,14 @@ def mean_wait_s(servers: int, arrival_rate: float, service_rate: float) -> float
 
 
 def servers_for_wait(
-    arrival_rate: float, service_rate: float, wait_s: float, quantile: float
+    arrival_rate: float,
+    service_rate: float,
+    wait_s: float,
+    quantile: float,
+    peakedness: float = 1.0,
 ) -> int:
-    """Fewest servers c with P(W > wait_s) ≤ 1 − quantile.
+    """Fewest servers c with P(W > wait_s) ≤ 1 − quantile: M/M/c (Erlang C) at peakedness
+    1, else G/G/c by Hayward's approximation (`gg_wait_quantile_s`, z = (c_a² + c_s²) / 2).
 
     P(W > t) falls as c grows, so the answer is found by doubling a step above the
     stable minimum c₀ = ⌈A⌉ (the first step √A, the square-root staffing scale) until the
@@ -114,6 +119,11 @@ def servers_for_wait(
     target = 1 - quantile
 
     def met(servers: int) -> bool:
+        if peakedness != 1.0:
+            return (
+                gg_wait_quantile_s(servers, arrival_rate, service_rate, quantile, peakedness)
+                <= wait_s
+            )
         return wait_exceeds_probability(servers, arrival_rate, service_rate, wait_s) <= target
 
     low = max(1, ceil(arrival_rate / service_rate))

@@ -1,7 +1,8 @@
 """The fine-tuning service's drills: a job queue with c training slots, simulated.
 
-Jobs arrive as a Poisson process at the plan's rate with exponential durations of the
-plan's mean; `slots` is the plan's Erlang C sizing for the start-time SLA. The scheduler is
+Jobs arrive as a Poisson process at the plan's rate, each on a base drawn by its share and
+lasting that base's predicted job time; `slots` is the plan's sizing for the start-time
+SLA (G/G/c over the same spread of job times). The scheduler is
 FIFO, or weighted fair (the waiting job whose tenant holds the fewest slots goes first).
 """
 
@@ -136,9 +137,12 @@ def _jobs(plan: Plan, hours: float, seed: int) -> Jobs:
     f = {k: v.value for k, v in plan.figures.items()}
     rng = np.random.default_rng(seed)
     count = rng.poisson(f["jobs_per_hour"] * hours)
+    bases = plan.design.finetune.bases  # type: ignore[union-attr]
+    durations = np.array([f[f"job_hours_{b.label}"] for b in bases])
+    shares = np.array([b.share for b in bases])
     return Jobs(
         np.sort(rng.uniform(0, hours, count)),
-        rng.exponential(f["mean_job_hours"], count),
+        rng.choice(durations, size=count, p=shares / shares.sum()),
         rng.integers(1, 200, count),
         np.zeros(count, bool),
     )

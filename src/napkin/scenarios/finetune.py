@@ -173,6 +173,12 @@ def _add_base(sheet: Sheet, design: FinetuneDesign, index: int) -> None:
     )
 
 
+def _weighted_square(sheet: Sheet, design: FinetuneDesign) -> float:
+    """Σ share × job_hours², the second moment of a job's predicted time."""
+    bases = design.finetune.bases
+    return sum(sheet[f"share_{b.label}"] * sheet[f"job_hours_{b.label}"] ** 2 for b in bases)
+
+
 def _weighted(sheet: Sheet, design: FinetuneDesign, stem: str) -> float:
     return sum(
         sheet[f"share_{b.label}"] * sheet[f"{stem}_{b.label}"] for b in design.finetune.bases
@@ -225,7 +231,9 @@ def plan_finetune(sheet: Sheet, design: FinetuneDesign) -> PlanOutcome:
         f"the largest base ({largest.name}) trains on {gpus} × {gpu.name} "
         f"({'within' if fits else 'beyond'} one {domain}-GPU {where})"
     )
-    return PlanOutcome(fits, reason, ("queue wait modelled as M/M/c with exponential job times",))
+    spread = sheet["job_hours_cv2"]
+    note = f"queue wait modelled as G/G/c over the bases' predicted job times (c_s² {spread:.2f})"
+    return PlanOutcome(fits, reason, (note,))
 
 
 def _add_fleet(sheet: Sheet, design: FinetuneDesign) -> None:
@@ -262,18 +270,30 @@ def _add_fleet(sheet: Sheet, design: FinetuneDesign) -> None:
         Source.formula,
         formula="mean_job_hours = Σ share × job_hours",
     )
+    second = _weighted_square(sheet, design)
+    sheet.add(
+        "job_hours_cv2",
+        second / sheet["mean_job_hours"] ** 2 - 1,
+        "fraction",
+        Source.formula,
+        formula="job_hours_cv2 = Σ share × job_hours² / mean_job_hours² − 1   (the spread "
+        "of predicted job times over the bases; each base's jobs alike)",
+    )
     rate, service = (
         f.jobs_per_hour / SECONDS_PER_HOUR,
         1 / (sheet["mean_job_hours"] * SECONDS_PER_HOUR),
     )
-    slots = queueing.servers_for_wait(rate, service, f.start_sla_s, f.start_sla_quantile)
+    peakedness = (1 + sheet["job_hours_cv2"]) / 2  # Poisson arrivals: c_a² = 1
+    slots = queueing.servers_for_wait(
+        rate, service, f.start_sla_s, f.start_sla_quantile, peakedness
+    )
     sheet.add(
         "job_slots_for_start_sla",
         slots,
         "jobs",
         Source.formula,
-        formula="job_slots_for_start_sla = fewest c with C(c, A) × exp(−(cμ − λ) "
-        "start_sla_s) ≤ 1 − start_sla_quantile   (M/M/c, Erlang C)",
+        formula="job_slots_for_start_sla = fewest c whose start-wait quantile ≤ start_sla_s, "
+        "G/G/c by Hayward's approximation with peakedness (1 + job_hours_cv2) / 2",
         inputs={
             "jobs_per_hour": f.jobs_per_hour,
             "mean_job_hours": sheet["mean_job_hours"],
@@ -282,10 +302,11 @@ def _add_fleet(sheet: Sheet, design: FinetuneDesign) -> None:
     )
     sheet.add(
         "mean_start_wait_s",
-        queueing.mean_wait_s(slots, rate, service),
+        queueing.mean_wait_s(slots, rate, service) * peakedness,
         "s",
         Source.formula,
-        formula="mean_start_wait_s = C(c, A) / (cμ − λ)",
+        formula="mean_start_wait_s = (1 + job_hours_cv2) / 2 × C(c, A) / (cμ − λ)   "
+        "(Allen–Cunneen)",
     )
     # Bigger jobs hold more GPUs for longer, so a busy slot holds more than the mean job's
     # GPUs: weight by time in service, gpus_busy / (jobs_per_hour × mean_job_hours).
