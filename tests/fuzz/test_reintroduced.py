@@ -33,7 +33,10 @@ def hunt(examples: int) -> settings:
 def test_a_linear_server_count_hangs_and_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
     """The old `servers_for_wait`: one server at a time (minutes at 10^6 jobs/h)."""
 
-    def one_at_a_time(arrival: float, service: float, wait_s: float, quantile: float) -> int:
+    def one_at_a_time(
+        arrival: float, service: float, wait_s: float, quantile: float, peakedness: float = 1.0
+    ) -> int:
+        del peakedness  # the old code knew only M/M/c
         servers = 1
         while queueing.wait_exceeds_probability(servers, arrival, service, wait_s) > (1 - quantile):
             servers += 1
