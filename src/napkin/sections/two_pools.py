@@ -5,6 +5,7 @@ end to end, and both pools' GPUs and cost."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from napkin.capacity import cost
 from napkin.capacity.memory import kv_bytes_per_token
@@ -29,6 +30,9 @@ from napkin.specs.design import ServingDesign
 from napkin.specs.disaggregation import Disaggregation
 from napkin.specs.hardware import GPU
 from napkin.units import GB
+
+if TYPE_CHECKING:
+    from napkin.sections.pipeline import PlanOutcome
 
 POOLS = ("prefill", "decode")
 
@@ -84,7 +88,7 @@ def link_of(
     return rate, latency_us * 1e-6, f"{where} ({slow.scale_out_source or slow.source})"
 
 
-def serve_disaggregated(sheet: Sheet, design: ServingDesign):  # noqa: ANN201 (PlanOutcome)
+def serve_disaggregated(sheet: Sheet, design: ServingDesign) -> PlanOutcome:
     """Memory and batch of the decode pool, then both pools sized together."""
     from napkin.sections.pipeline import PlanOutcome
 
