@@ -69,3 +69,26 @@ def test_simulate_errors():
     assert negative.exit_code == 2 and "--duration" in negative.output
     missing = runner.invoke(app, ["simulate", "chatbot", "--trace", "/nonexistent.jsonl"])
     assert missing.exit_code == 2 and "cannot read trace" in missing.output
+
+
+def test_simulate_an_eval_pass():
+    result = runner.invoke(
+        app, ["simulate", "eval-harness", "--set", "model=llama-3.1-8b", "--set", "deployment.tp=1"]
+    )
+    assert result.exit_code == 0 and "GPU-seconds a pass" in result.output
+    as_json = runner.invoke(
+        app,
+        [
+            "simulate",
+            "eval-harness",
+            "--set",
+            "eval.harness=serial",
+            "--set",
+            "eval.workers=4",
+            "--json",
+        ],
+    )
+    run = json.loads(as_json.output)
+    assert (run["harness"], run["clients"]) == ("serial", 4)
+    too_big = runner.invoke(app, ["simulate", "eval-harness", "--set", "deployment.tp=1"])
+    assert too_big.exit_code == 2 and "no eval pass" in too_big.output

@@ -83,6 +83,9 @@ def simulate_command(
         return
     try:
         planned = plan(load_design(design, set_ or (), profile))
+        if planned.design.kind == "eval-harness":
+            _simulate_eval(planned, as_json)
+            return
         budget = None if yes else DEFAULT_BUDGET
         if as_json or quiet:
             result = simulate(planned, options, trace, budget=budget)
@@ -96,7 +99,13 @@ def simulate_command(
     emit(result, as_json, lambda: render_simulation(result))
 
 
-# SimOptions fields -> the flags that set them, so a message names what the user typed.
+def _simulate_eval(planned, as_json: bool) -> None:  # noqa: ANN001
+    """An eval suite: one pass on one replica (the fleet flags do not apply)."""
+    from napkin.render.simulation import render_eval_pass
+    from napkin.sim.eval_pass import simulate_eval
+
+    run = simulate_eval(planned)
+    emit(run, as_json, lambda: render_eval_pass(run))
 
 
 def _simulate_with_progress(planned, options, trace, budget):  # noqa: ANN001, ANN202

@@ -44,6 +44,18 @@ def link(gpu: GPU, eff: ResolvedEfficiency, span: int) -> tuple[float, float]:
     return gpu.inter_node_gb_per_s * GB * eff.link_fraction, gpu.inter_node_latency_us * 1e-6
 
 
+def ring_link(gpu: GPU, eff: ResolvedEfficiency, span: int) -> tuple[float, float]:
+    """`link` for a ring collective (all-reduce, all-gather, reduce-scatter) over `span`
+    GPUs. Across nodes NCCL runs one ring per NIC, each carrying its share of the data over
+    its own NIC, so a node's data crosses at its GPUs' scale-out bandwidth together:
+    rate = min(scale-up, domain_gpus × scale-out per GPU)."""
+    rate, latency = link(gpu, eff, span)
+    if span <= gpu.domain_gpus:
+        return rate, latency
+    scale_up = gpu.link_bytes_per_s * eff.link_fraction
+    return min(scale_up, gpu.domain_gpus * rate), latency
+
+
 def allreduce_time_s(message_bytes: float, tp: int, gpu: GPU, eff: ResolvedEfficiency) -> float:
     """Ring all-reduce: t = latency + 2 (p - 1) / p x bytes / (link bandwidth x efficiency).
 

@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from napkin.render.format import format_value
+from napkin.sim.eval_pass import EvalPass
 from napkin.sim.run import Simulation, goodput_limits_of
 
 
@@ -103,3 +104,24 @@ def outcome_table(sim: Simulation) -> Table:
 
 def render_simulation(sim: Simulation) -> Group:
     return Group(side_by_side(sim), sla_table(sim), outcome_table(sim))
+
+
+def render_eval_pass(run: EvalPass) -> Table:
+    """An eval suite's pass: the plan's GPU-seconds against the simulated pass's."""
+    who = f"{run.clients:,} serial client(s)" if run.clients else "every prompt at once"
+    table = Table(
+        title=f"{run.design}: one pass, {who}, {run.simulated:,} prompts simulated",
+        title_justify="left",
+        expand=True,
+    )
+    for column in ("", "plan (napkin math)", "simulation", "sim / plan"):
+        table.add_column(column, justify="left" if not column else "right", overflow="fold")
+    table.add_row(
+        "GPU-seconds a pass",
+        format_value(run.planned_gpu_seconds, "GPU-s"),
+        format_value(run.gpu_seconds, "GPU-s"),
+        f"{run.sim_over_plan:.2f}",
+    )
+    table.add_row("wall time a pass", "", _ms(run.pass_wall_s), "")
+    table.add_row("mean request", "", _ms(run.mean_request_s), "")
+    return table

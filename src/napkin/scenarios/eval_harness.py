@@ -9,12 +9,14 @@ from statistics import NormalDist
 from napkin.capacity.memory import MemoryFit
 from napkin.figures import Sheet, Source
 from napkin.perf.batching import Engine
-from napkin.perf.efficiency import resolve
 from napkin.perf.operating_point import ReplicaSetup, prefill_busy_s
+from napkin.scenarios.eval_serial import add_serial_pass
 from napkin.sections.memory_budget import add_memory
 from napkin.sections.performance import add_performance
 from napkin.sections.pipeline import PlanOutcome
+from napkin.sections.two_pools import engine_of
 from napkin.specs.design import EvalDesign
+from napkin.specs.eval_workload import EvalWorkload, Harness
 from napkin.units import SECONDS_PER_HOUR
 
 ASSUMED = {
@@ -35,6 +37,7 @@ ASSUMED = {
     "gate_pass_fraction": "fraction",
     "gate_cost_fraction": "fraction",
 }
+# `workers` (serial harness) and `judge_usd_per_m_tokens` are recorded where they apply.
 
 
 def output_tokens_per_pass(prompts: float, output_tokens_per_prompt: float) -> float:
@@ -98,6 +101,16 @@ def judge_tokens(
     return judge_pairs * judge_calls_per_pair * judge_tokens_per_call
 
 
+def judge_cost_usd(judge_tokens: float, judge_usd_per_m_tokens: float) -> float:
+    """judge_cost_usd = judge_tokens × judge_usd_per_m_tokens / 1e6"""
+    return judge_tokens * judge_usd_per_m_tokens / 1e6
+
+
+def serial_slowdown(gpu_hours_per_suite: float, batched_gpu_hours_per_suite: float) -> float:
+    """serial_slowdown = gpu_hours_per_suite / batched_gpu_hours_per_suite"""
+    return gpu_hours_per_suite / batched_gpu_hours_per_suite
+
+
 def samples_per_arm(
     baseline_accuracy: float, min_detectable_drop: float, alpha: float, power: float
 ) -> int:
@@ -139,52 +152,91 @@ def plan_eval_harness(sheet: Sheet, design: EvalDesign) -> PlanOutcome:
     fit = _add_model_throughput(sheet, design)
     if not fit.fits or "model_tokens_per_s_per_gpu" not in sheet:
         return _not_runnable(sheet, design, fit)
-    _add_phase_rates(sheet, design)
+    engine = engine_of(design)
+    _add_phase_rates(sheet, design, engine)
+    sheet.section = "eval"
+    sheet.derive(prefill_gpu_seconds_per_pass, "GPU-s")
+    if e.harness is Harness.serial:
+        add_serial_pass(sheet, engine, e.clients)
+    else:
+        _add_batched(sheet, e)
+    sheet.derive(gpu_hours_per_pass, "GPU-h")
+    sheet.derive(gpu_hours_per_suite, "GPU-h")
+    sheet.derive(budget_used_fraction, "fraction")
+    sheet.derive(gpus_for_turnaround, "GPUs")
+    _add_model_hours(sheet, e)
+    sheet.derive(judge_tokens, "tokens")
+    sheet.derive(samples_per_arm, "prompts")
+    sheet.derive(gate_gpu_hours_saved, "GPU-h")
+    if e.judge_usd_per_m_tokens is not None:
+        sheet.assume(
+            "judge_usd_per_m_tokens",
+            e.judge_usd_per_m_tokens,
+            "USD/M tokens",
+            "eval.judge_usd_per_m_tokens",
+        )
+        sheet.derive(judge_cost_usd, "USD")
+    fits = sheet["budget_used_fraction"] <= 1
+    reason = (
+        f"the suite needs {sheet['gpu_hours_per_suite']:,.0f} of {e.budget_gpu_hours:,.0f} "
+        f"budgeted GPU-hours"
+    )
+    return PlanOutcome(fits, reason, (_harness_note(e),))
+
+
+def _harness_note(e: EvalWorkload) -> str:
+    """Which harness the GPU-hours assume, and whose throughput."""
+    if e.harness is Harness.serial:
+        return (
+            f"request-serial harness: {e.clients:,} client(s) against one endpoint replica, "
+            "each sending its next prompt when its answer is back (simulated closed loop); "
+            "`harness: batched` for offline generation"
+        )
+    source = (
+        "decode throughput from the design's rule of thumb (eval.tokens_per_s_per_gpu)"
+        if e.tokens_per_s_per_gpu is not None
+        else "decode throughput from napkin's batch-inference model"
+    )
+    return (
+        f"{source}; prompts at napkin's prefill rate; batched offline generation (every "
+        "prompt queued at once, the batch as large as memory allows); `harness: serial` "
+        "for one prompt at a time against an endpoint"
+    )
+
+
+def _add_batched(sheet: Sheet, e: EvalWorkload) -> None:
+    """Batched offline generation: prompt and decode GPU-seconds at the batch limit."""
     if e.tokens_per_s_per_gpu is not None:
         sheet.assume(
             "tokens_per_s_per_gpu", e.tokens_per_s_per_gpu, "tokens/s", "eval.tokens_per_s_per_gpu"
         )
     else:
         sheet.alias("tokens_per_s_per_gpu", "model_decode_tokens_per_s_per_gpu")
-    sheet.section = "eval"
-    sheet.derive(prefill_gpu_seconds_per_pass, "GPU-s")
     sheet.derive(decode_gpu_seconds_per_pass, "GPU-s")
     sheet.derive(gpu_seconds_per_pass, "GPU-s")
-    sheet.derive(gpu_hours_per_pass, "GPU-h")
-    sheet.derive(gpu_hours_per_suite, "GPU-h")
-    sheet.derive(budget_used_fraction, "fraction")
-    sheet.derive(gpus_for_turnaround, "GPUs")
+
+
+def _add_model_hours(sheet: Sheet, e: EvalWorkload) -> None:
+    """napkin's own GPU-hours for batched generation; for the serial harness, what it costs
+    against them."""
     decode = sheet["output_tokens_per_pass"] / sheet["model_decode_tokens_per_s_per_gpu"]
+    batched = (sheet["prefill_gpu_seconds_per_pass"] + decode) * e.ablation_multiplier
+    key = (
+        "batched_gpu_hours_per_suite"
+        if e.harness is Harness.serial
+        else "model_gpu_hours_per_suite"
+    )
     sheet.add(
-        "model_gpu_hours_per_suite",
-        (sheet["prefill_gpu_seconds_per_pass"] + decode) * e.ablation_multiplier / SECONDS_PER_HOUR,
+        key,
+        batched / SECONDS_PER_HOUR,
         "GPU-h",
         Source.formula,
-        formula="model_gpu_hours_per_suite = (prefill_gpu_seconds_per_pass + "
-        "output_tokens_per_pass / model_decode_tokens_per_s_per_gpu) × ablation_multiplier / "
-        "3,600 s",
+        formula=f"{key} = (prefill_gpu_seconds_per_pass + output_tokens_per_pass / "
+        "model_decode_tokens_per_s_per_gpu) × ablation_multiplier / 3,600 s",
     )
-    sheet.derive(judge_tokens, "tokens")
-    sheet.derive(samples_per_arm, "prompts")
-    sheet.derive(gate_gpu_hours_saved, "GPU-h")
-    fits = sheet["budget_used_fraction"] <= 1
-    reason = (
-        f"the suite needs {sheet['gpu_hours_per_suite']:,.0f} of {e.budget_gpu_hours:,.0f} "
-        f"budgeted GPU-hours"
-    )
-    source = (
-        "decode throughput from the design's rule of thumb (eval.tokens_per_s_per_gpu)"
-        if e.tokens_per_s_per_gpu is not None
-        else "decode throughput from napkin's batch-inference model"
-    )
-    return PlanOutcome(
-        fits,
-        reason,
-        (
-            f"{source}; prompts at napkin's prefill rate; batched offline generation (every "
-            "prompt queued at once, the batch as large as memory allows)",
-        ),
-    )
+    if e.harness is Harness.serial:
+        sheet.alias("model_gpu_hours_per_suite", "gpu_hours_per_suite")
+        sheet.derive(serial_slowdown, "×")
 
 
 def _not_runnable(sheet: Sheet, design: EvalDesign, fit: MemoryFit) -> PlanOutcome:
@@ -204,18 +256,11 @@ def _not_runnable(sheet: Sheet, design: EvalDesign, fit: MemoryFit) -> PlanOutco
     return PlanOutcome(False, reason, ("no GPU-hours: the candidate cannot run as deployed",))
 
 
-def _add_phase_rates(sheet: Sheet, design: EvalDesign) -> None:
+def _add_phase_rates(sheet: Sheet, design: EvalDesign, engine: Engine) -> None:
     """The model's two rates at the batch limit: GPU-seconds a prompt token costs when the
     budget is full of prompts, and output tokens a GPU decodes a second with no prompt in
     the step (so prefill and decode are each counted once)."""
-    dep = design.deployment
-    engine = Engine(
-        design.model,
-        design.hardware,
-        dep,
-        resolve(design.efficiency, design.hardware, design.profile, dep.engine),
-    )
-    e, gpus = design.eval, dep.gpus
+    e, gpus = design.eval, design.deployment.gpus
     busy = prefill_busy_s(ReplicaSetup(engine), e.input_tokens_per_prompt)
     sheet.add(
         "prefill_gpu_s_per_token",

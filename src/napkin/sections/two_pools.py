@@ -26,7 +26,7 @@ from napkin.sections.performance import (
     targets_of,
 )
 from napkin.sections.pricing import add_price
-from napkin.specs.design import ServingDesign
+from napkin.specs.design import EvalDesign, ServingDesign
 from napkin.specs.disaggregation import Disaggregation
 from napkin.specs.hardware import GPU
 from napkin.units import GB
@@ -51,7 +51,8 @@ def pool_view(design: ServingDesign, pool: str) -> ServingDesign:
     )
 
 
-def engine_of(design: ServingDesign) -> Engine:
+def engine_of(design: ServingDesign | EvalDesign) -> Engine:
+    """The design's replica engine: its model, GPU, deployment and resolved efficiency."""
     dep, gpu = design.deployment, design.hardware
     return Engine(
         design.model, gpu, dep, resolve(design.efficiency, gpu, design.profile, dep.engine)

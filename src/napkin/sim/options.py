@@ -61,8 +61,9 @@ class SimOptions(BaseModel):
 def _require_serving(plan: Plan) -> None:
     if not isinstance(plan.design, ChatbotDesign | CodingAgentDesign | CompletionDesign):
         raise NapkinError(
-            f"`simulate` runs serving designs (chatbot, coding-agent, "
-            f"code-completion); {plan.design.name} is a {plan.design.kind}"
+            f"fleets are simulated for serving designs (chatbot, coding-agent, "
+            f"code-completion; `napkin simulate` also runs an eval-harness pass); "
+            f"{plan.design.name} is a {plan.design.kind}"
         )
     if not plan.fits:
         raise NapkinError(f"the planned replica does not fit: {plan.fit_reason}")
