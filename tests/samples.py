@@ -34,3 +34,18 @@ def infeasible(**changes: Any) -> Recommendation:
         infeasible="weights need 131.4 GiB per GPU at tp=1",
         relaxation=Relaxation("tensor parallel 2", ("deployment.tp=2",), 5000, 7.2e6),
     ).with_(**changes)
+
+
+# An eval suite as `--set` overrides of the built-in eval-harness, serial harness:
+GSM8K = [  # gsm8k's test split, 8-shot chain of thought, an 8B model on one A100
+    "model=llama-3.1-8b",
+    "hardware.gpu=A100-80GB",
+    "deployment.tp=1",
+    "deployment.precision=bf16",
+    "eval.tokens_per_s_per_gpu=null",
+    "eval.prompts=1319",
+    "eval.input_tokens_per_prompt=900",
+    "eval.output_tokens_per_prompt=256",
+    "eval.ablation_multiplier=1",
+    "eval.harness=serial",
+]

@@ -4,25 +4,13 @@ simulated, against its closed form and against arithmetic by hand."""
 from __future__ import annotations
 
 import pytest
+from tests.samples import GSM8K
 
 from napkin.errors import NapkinError
 from napkin.planner import plan
 from napkin.scenarios import eval_harness as ev
 from napkin.scenarios import eval_serial as es
 from napkin.specs.loader import load_design
-
-GSM8K = [  # gsm8k's test split, 8-shot chain of thought, an 8B model on one A100
-    "model=llama-3.1-8b",
-    "hardware.gpu=A100-80GB",
-    "deployment.tp=1",
-    "deployment.precision=bf16",
-    "eval.tokens_per_s_per_gpu=null",
-    "eval.prompts=1319",
-    "eval.input_tokens_per_prompt=900",
-    "eval.output_tokens_per_prompt=256",
-    "eval.ablation_multiplier=1",
-    "eval.harness=serial",
-]
 
 
 def _figures(*extra: str) -> dict[str, float]:

@@ -11,19 +11,7 @@ from napkin.planner import plan
 from napkin.sections.two_pools import engine_of
 from napkin.sim import eval_pass as ep
 from napkin.specs.loader import load_design
-
-GSM8K = [  # gsm8k's test split, 8-shot chain of thought, an 8B model on one A100
-    "model=llama-3.1-8b",
-    "hardware.gpu=A100-80GB",
-    "deployment.tp=1",
-    "deployment.precision=bf16",
-    "eval.tokens_per_s_per_gpu=null",
-    "eval.prompts=1319",
-    "eval.input_tokens_per_prompt=900",
-    "eval.output_tokens_per_prompt=256",
-    "eval.ablation_multiplier=1",
-    "eval.harness=serial",
-]
+from tests.samples import GSM8K
 
 
 def _pass(*extra: str) -> ep.EvalPass:
