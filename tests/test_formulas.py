@@ -47,6 +47,10 @@ DESCRIBED = {
     r"(active_params_\w+|trainable_params_\w+|flops_per_param_token)": "the model's shape",
     r"(frozen_weight_bytes_per_gpu_\w+|trainable_bytes_per_gpu_\w+)": "training memory",
     r"(activation_bytes_per_gpu_\w+|job_bytes_per_gpu_\w+)": "training memory",
+    r"(input|cached_input|output)_gpu_s_per_token": "the roofline (sections.token_cost)",
+    r"(api_break_even_requests_per_month|api_cheaper_at_every_volume)": "a staircase, a line",
+    r"(model_autoscaled_monthly_cost_usd|mixed_reserved_replicas)": "a sum over the day",
+    r"(model_mixed_monthly_cost_usd)": "a sum over the day",
 }
 
 

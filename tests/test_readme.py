@@ -64,6 +64,25 @@ def test_readme_figures_match_the_current_output():
     assert f"is ~{finetune['gpu_hours_per_job_7b'].value:.1f} at" in text
 
 
+def test_readme_cost_figures_match_the_current_output():
+    """The token-cost paragraph's numbers are the chatbot plan's."""
+    f = {k: v.value for k, v in plan(load_design("chatbot")).figures.items()}
+    quoted = [
+        f"{f['model_fleet_utilisation']:.0%} utilised over the day",
+        f"input at ${f['model_input_usd_per_million_tokens']:.2f} and output at "
+        f"${f['model_output_usd_per_million_tokens']:.2f} a million tokens",
+        f"(${f['model_usd_per_million_output_tokens_at_full_load']:.2f} a million output",
+        f"costs ${f['api_monthly_cost_usd'] / 1e6:.2f}M a month, a fifth of",
+        f"on demand would cost ${f['model_autoscaled_monthly_cost_usd'] / 1e6:.2f}M a month",
+        f"reserving {f['mixed_reserved_replicas']} replicas for a year",
+        f"on demand ${f['model_mixed_monthly_cost_usd'] / 1e6:.2f}M.",
+    ]
+    assert 4.5 < f["self_hosted_over_api"] < 5.5  # "a fifth of the fleet's bill"
+    text = " ".join(README.split())
+    for phrase in quoted:
+        assert " ".join(phrase.split()) in text, phrase
+
+
 def test_design_doc_ratio_matches_the_current_output():
     """DESIGN.md quotes the closed form's 6 s vs 15 s fleet ratio."""
     design_doc = " ".join((ROOT / "DESIGN.md").read_text().split())

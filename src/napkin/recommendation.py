@@ -18,6 +18,7 @@ from napkin.perf.operating_point import engine_batch_limit
 from napkin.perf.sizing import MAX_UTILIZATION
 
 if TYPE_CHECKING:
+    from napkin.figures import Figure
     from napkin.perf.sizing import Sizing
     from napkin.planner import Plan
     from napkin.sections.pipeline import PlanOutcome
@@ -112,6 +113,31 @@ class Relaxation:
 
 
 @dataclass(frozen=True)
+class TokenPrices:
+    """USD a million tokens of each class at the fleet's utilisation (`sections.token_cost`),
+    and a million output tokens with the whole bill on them at full load."""
+
+    input: float
+    cached_input: float
+    output: float
+    utilisation: float
+    output_at_full_load: float
+
+    def scaled(self, fleet: float) -> TokenPrices:
+        """The same work on `fleet` times the GPUs: prices ∝ fleet, utilisation ∝ 1 / fleet."""
+        return TokenPrices(
+            self.input * fleet,
+            self.cached_input * fleet,
+            self.output * fleet,
+            self.utilisation / fleet,
+            self.output_at_full_load,
+        )
+
+    def to_json(self) -> dict[str, float]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
 class Recommendation:
     """The recommended deployment of a serving design.
 
@@ -144,6 +170,8 @@ class Recommendation:
     notes: tuple[str, ...] = field(default_factory=tuple)
     layout: str = ""  # `Deployment.layout` when it is more than TP ("TP8 (DP-attention 8 ...)")
     pools: str = ""  # disaggregated: "3 prefill × TP4 on H100-SXM + 2 decode × TP8 on H200"
+    token_prices: TokenPrices | None = None
+    api_alternative: str = ""  # "DeepInfra: $1.25M/month at this volume (fleet 5.32×)"
 
     @property
     def verdict(self) -> Verdict:
@@ -181,6 +209,8 @@ class Recommendation:
             "infeasible": self.infeasible,
             "relaxation": opt(self.relaxation),
             "notes": list(self.notes),
+            "token_prices": opt(self.token_prices),
+            "api_alternative": self.api_alternative or None,
         }
 
 
@@ -318,7 +348,32 @@ def recommend(plan: Plan, outcome: PlanOutcome) -> Recommendation:
         ),
         binding=f"batch limited by {batch_bind.name}; fleet by {fleet_bind.name}",
         constraints=(*batch, *fleet),
+        token_prices=_token_prices(f),
+        api_alternative=_api_alternative(f),
     )
+
+
+def _token_prices(f: dict[str, Figure]) -> TokenPrices | None:
+    keys = (
+        "model_input_usd_per_million_tokens",
+        "model_cached_input_usd_per_million_tokens",
+        "model_output_usd_per_million_tokens",
+        "model_fleet_utilisation",
+        "model_usd_per_million_output_tokens_at_full_load",
+    )
+    if not all(k in f for k in keys):
+        return None
+    return TokenPrices(*(float(f[k].value) for k in keys))
+
+
+def _api_alternative(f: dict[str, Figure]) -> str:
+    """The cheapest listed API at the design's volume, against the fleet."""
+    if "api_monthly_cost_usd" not in f:
+        return ""
+    provider = str(f["api_usd_per_request"].detail).split(",")[0]
+    month = float(f["api_monthly_cost_usd"].value)
+    ratio = float(f["self_hosted_over_api"].value)
+    return f"{provider}: ${month / 1e6:,.3g}M/month at this volume (the fleet costs {ratio:.2f}×)"
 
 
 def _precision_notes(design: DesignBase) -> tuple[str, ...]:

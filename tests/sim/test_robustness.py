@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from scipy.stats import chisquare
 
+from napkin.capacity import diurnal
 from napkin.sim import traffic as workload
 from napkin.sim.event_loop import Fleet
 from napkin.sim.options import SimOptions, fleet_of, steps_of, traffic_of
@@ -64,8 +65,8 @@ def test_daily_curve_has_the_requested_peak_to_average():
         assert curve.max() == 1.0 and curve.min() >= 0
         assert curve.max() / curve.mean() == pytest.approx(ratio, rel=1e-6)
     default = np.array(daily_curve())
-    assert default.max() / default.mean() == pytest.approx(workload.DEFAULT_PEAK_TO_AVERAGE)
-    assert int(default.argmax()) == workload.PEAK_HOUR
+    assert default.max() / default.mean() == pytest.approx(diurnal.DEFAULT_PEAK_TO_AVERAGE)
+    assert int(default.argmax()) == diurnal.PEAK_HOUR
 
 
 def test_diurnal_differs_from_poisson_for_the_same_seed(chatbot_plan):

@@ -20,7 +20,7 @@ from tests.ui.recommendations import infeasible, recommendation
 
 streamlit_testing = pytest.importorskip("streamlit.testing.v1")
 PAGE = Path(napkin.ui.__file__).parent / "app.py"
-SHEET, BOARD, CLAIMS, SIM, DRILLS, CHEAPEST, SHARE = range(7)
+SHEET, BOARD, CLAIMS, COST, SIM, DRILLS, CHEAPEST, SHARE = range(8)
 DAU = "chatbot/workload.dau"
 PRICE = "chatbot/hardware.price_per_gpu_hour_usd"
 
@@ -32,7 +32,9 @@ def _page(design: str = "chatbot"):  # noqa: ANN202
 
 
 def _metrics(app) -> dict[str, str]:  # noqa: ANN001
-    return {m.label: m.value for m in app.main.metric}
+    """The headline's metrics (not those inside a tab)."""
+    in_tabs = {m.label for tab in app.tabs for m in tab.metric}
+    return {m.label: m.value for m in app.main.metric if m.label not in in_tabs}
 
 
 def _expected(design: str, changes: list[str]) -> dict[str, str]:
@@ -258,3 +260,25 @@ def test_choosing_an_engine_replans_with_its_defaults() -> None:
     rows = app.tabs[SHEET].dataframe[0].value
     memory = rows[rows["key"] == "gpu_memory_utilization"].iloc[0]
     assert memory["source"] == "catalog" and "SGLang" in memory["formula"]
+
+
+def test_the_cost_tab_prices_each_token_class_and_the_apis() -> None:
+    app = _page()
+    cost = app.tabs[COST]
+    f = plan(load_design("chatbot")).figures
+    shown = {m.label: m.value for m in cost.metric}
+    assert shown["Fleet utilisation over the day"] == f"{f['model_fleet_utilisation'].value:.0%}"
+    assert shown["Output, a million tokens"] == (
+        f"${f['model_output_usd_per_million_tokens'].value:.3g}"
+    )
+    assert cost.dataframe[0].value["API"].iloc[0] == "DeepInfra"  # the cheapest listed
+
+
+def test_a_pricing_plan_sets_the_price() -> None:
+    from napkin.specs.prices import Pricing, typical_price
+
+    app = _page()
+    _select(app, "Pricing", "reserved_3y")
+    assert float(app.text_input(key=PRICE).value) == pytest.approx(
+        typical_price("H100-SXM", Pricing.reserved_3y).usd_per_gpu_hour, rel=1e-3
+    )

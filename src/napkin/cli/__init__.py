@@ -19,6 +19,7 @@ from napkin.cli import planning  # noqa: F401
 from napkin.cli import simulating  # noqa: F401
 from napkin.cli import drilling  # noqa: F401
 from napkin.cli import optimizing  # noqa: F401
+from napkin.cli import costing  # noqa: F401
 from napkin.cli import reporting  # noqa: F401
 from napkin.cli import calibrating  # noqa: F401
 

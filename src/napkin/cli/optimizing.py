@@ -11,6 +11,7 @@ import typer
 from napkin.cli.shell import (
     JsonOut,
     Overrides,
+    Price,
     Quiet,
     app,
     csv_items,
@@ -19,6 +20,7 @@ from napkin.cli.shell import (
     json_text,
     progress_steps,
     stdout_console,
+    with_price,
     write_new_file,
 )
 from napkin.errors import NapkinError, refuse_overwrite, writable
@@ -54,17 +56,23 @@ def optimize_command(
     ] = None,
     price: Annotated[list[str] | None, typer.Option(help="GPU=USD per GPU-hour")] = None,
     objective: Annotated[
-        Objective,
+        Objective | None,
         typer.Option(
             help="cost; cpqu (cost per quality unit); within a budget, traffic (the most "
-            "traffic) or latency (the lowest P99)"
+            "traffic) or latency (the lowest P99); default cost, or traffic with a budget"
         ),
-    ] = Objective.cost,
+    ] = None,
     budget_gpus: Annotated[
-        int | None, typer.Option(help="fixed budget: at most this many GPUs")
+        int | None,
+        typer.Option(
+            "--budget-gpus", "--gpus-available", help="fixed budget: at most this many GPUs"
+        ),
     ] = None,
     budget_usd: Annotated[
-        float | None, typer.Option(help="fixed budget: at most this many USD a month")
+        float | None,
+        typer.Option(
+            "--budget-usd", "--budget", help="fixed budget: at most this many USD a month"
+        ),
     ] = None,
     quality_file: Annotated[
         Path | None,
@@ -121,6 +129,8 @@ def optimize_command(
             from napkin.optimize.budget import Spend
 
             spend = Spend(budget_gpus, budget_usd)
+        if objective is None:
+            objective = Objective.traffic if spend is not None else Objective.cost
         pool = RayExecutor(ray_address) if executor is ExecutorKind.ray else LocalExecutor()
         user = load_user_quality(quality_file) if quality_file else None
         with progress_steps(quiet or as_json, verify + 1) as step:
@@ -206,13 +216,14 @@ def _field(data: dict, path: str) -> object:  # noqa: ANN401 - any YAML value
 def levers_command(
     design: Annotated[str, typer.Argument(help="built-in serving design or a YAML file")],
     set_: Overrides = None,
+    price: Price = None,
     as_json: JsonOut = False,
 ) -> None:
     """What each cost lever saves alone and all together, and its latency effect."""
     from napkin.optimize.levers import levers
 
     try:
-        results = levers(design, tuple(set_ or ()))
+        results = levers(design, with_price(set_, price))
     except NapkinError as error:
         fail(error)
         return

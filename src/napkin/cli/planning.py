@@ -12,10 +12,12 @@ from napkin.cli.shell import (
     Force,
     JsonOut,
     Overrides,
+    Price,
     app,
     fail,
     json_text,
     stdout_console,
+    with_price,
     write_new_file,
 )
 from napkin.errors import NapkinError, writable
@@ -25,6 +27,7 @@ class CatalogKind(str, Enum):
     gpus = "gpus"
     models = "models"
     engines = "engines"
+    prices = "prices"
 
 
 @app.command("plan")
@@ -38,6 +41,7 @@ def plan_command(
             "--set", help="override a field: path=value, e.g. workload.dau=20e6 (repeatable)"
         ),
     ] = None,
+    price: Price = None,
     as_json: JsonOut = False,
     explain: Annotated[
         bool,
@@ -63,7 +67,7 @@ def plan_command(
     from napkin.specs.loader import load_design
 
     try:
-        result = plan(load_design(design, set_ or (), profile))
+        result = plan(load_design(design, with_price(set_, price), profile))
     except NapkinError as error:
         fail(error)
         return
@@ -81,18 +85,25 @@ def plan_command(
 
 @app.command("catalog")
 def catalog_command(
-    kind: Annotated[CatalogKind, typer.Argument(help="gpus, models or engines")],
+    kind: Annotated[CatalogKind, typer.Argument(help="gpus, models, engines or prices")],
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
-    """List the shipped GPU, model or engine catalog, with sources."""
-    from napkin.render.catalog_table import render_engines, render_gpus, render_models
+    """List the shipped GPU, model, engine or price catalog, with sources."""
+    from napkin.render.catalog_table import (
+        render_engines,
+        render_gpus,
+        render_models,
+        render_prices,
+    )
     from napkin.specs import catalog
     from napkin.specs.engine import engines
+    from napkin.specs.prices import api_prices, gpu_prices
 
     entries, render = {
         CatalogKind.gpus: (catalog.gpus(), render_gpus),
         CatalogKind.models: (catalog.models(), render_models),
         CatalogKind.engines: (engines(), render_engines),
+        CatalogKind.prices: ((*gpu_prices(), *api_prices()), render_prices),
     }[kind]
     if as_json:
         typer.echo(json_text([e.model_dump(mode="json") for e in entries]))

@@ -11,12 +11,14 @@ import typer
 from napkin.cli.shell import (
     Force,
     Overrides,
+    Price,
     Quiet,
     Yes,
     app,
     fail,
     json_text,
     progress_steps,
+    with_price,
     write_new_file,
 )
 from napkin.errors import NapkinError, writable
@@ -37,6 +39,7 @@ def report_command(
         typer.Option("--out", "-o", help="file to write, format from .html, .md or .json"),
     ] = None,
     set_: Overrides = None,
+    price: Price = None,
     simulate_s: Annotated[
         float, typer.Option("--simulate", help="simulated seconds (0 skips the simulation)")
     ] = 60.0,
@@ -83,7 +86,7 @@ def report_command(
         with progress_steps(quiet) as step:
             budget = None if yes else DEFAULT_BUDGET
             contents = gather(
-                design, tuple(set_ or ()), simulate_s, optimize, drills, step, verify, budget
+                design, with_price(set_, price), simulate_s, optimize, drills, step, verify, budget
             )
     except NapkinError as error:
         fail(error)

@@ -81,6 +81,30 @@ def fail(error: NapkinError) -> None:
     raise typer.Exit(USAGE_ERROR)
 
 
+def with_price(overrides: list[str] | None, price: str | None) -> tuple[str, ...]:
+    """`--set` overrides, then what `--price` sets: the GPU-hour price, or the plan (and
+    provider) whose listed price replaces the design's."""
+    base = tuple(overrides or ())
+    if price is None:
+        return base
+    try:
+        usd = float(price)
+    except ValueError:
+        plan, _, provider = price.partition("@")
+        plans = ("on_demand", "reserved_1y", "reserved_3y", "spot")
+        if plan not in plans:
+            raise NapkinError(
+                f"{price!r} is neither a price nor a plan; allowed: USD a GPU-hour (e.g. "
+                f"2.5) or {', '.join(plans)}, optionally @PROVIDER",
+                field="--price",
+            ) from None
+        chosen = [f"hardware.pricing={plan}", "hardware.price_per_gpu_hour_usd=null"]
+        return (*base, *chosen, *([f"hardware.price_provider={provider}"] if provider else []))
+    if not 0 < usd < float("inf"):
+        raise NapkinError(f"{price!r}: a GPU-hour price must be above 0", field="--price")
+    return (*base, f"hardware.price_per_gpu_hour_usd={usd!r}")
+
+
 def csv_items(text: str | None) -> tuple[str, ...] | None:
     return tuple(x.strip() for x in text.split(",") if x.strip()) if text else None
 
@@ -129,6 +153,14 @@ def stderr_console():  # noqa: ANN201 - as stdout_console
 # Options every family shares, defined once (help text included).
 Overrides = Annotated[
     list[str] | None, typer.Option("--set", help="override a field, e.g. deployment.tp=4")
+]
+Price = Annotated[
+    str | None,
+    typer.Option(
+        "--price",
+        help="USD a GPU-hour, or a plan from the price list: on_demand, reserved_1y, "
+        "reserved_3y, spot (its median; PLAN@PROVIDER for one provider's)",
+    ),
 ]
 JsonOut = Annotated[bool, typer.Option("--json", help="print one JSON object")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="no progress bar")]

@@ -6,11 +6,13 @@ one with the lowest P99 end-to-end latency whose fleet fits the budget
 The traffic a candidate carries is a multiple k of the design's own (every traffic field
 of its kind scaled together: `TRAFFIC_FIELDS`). Its planned fleet grows with k, so the
 largest k whose plan meets the SLA within the budget is found by bisection on k, to
-`TOLERANCE`, after doubling from k = 1 (or halving) to bracket it.
+`TOLERANCE`. The cost grows about in step with k, so the bracket starts around the budget
+over the cost at k = 1 and widens from there (or halves from k = 1 when even that is over).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from napkin.errors import NapkinError
@@ -54,6 +56,15 @@ class Spend:
         ok_gpus = self.gpus is None or gpus <= self.gpus
         return ok_gpus and (self.usd_per_month is None or usd_per_month <= self.usd_per_month)
 
+    def headroom(self, gpus: int, usd_per_month: float) -> float:
+        """How many times `gpus` and `usd_per_month` fit in the budget (the tighter)."""
+        ratios = []
+        if self.gpus is not None:
+            ratios.append(self.gpus / max(gpus, 1))
+        if self.usd_per_month is not None:
+            ratios.append(self.usd_per_month / max(usd_per_month, 1e-9))
+        return min(ratios)
+
     def describe(self) -> str:
         parts = []
         if self.gpus is not None:
@@ -87,6 +98,40 @@ def _number(value: float) -> str:
     return f"{value:.6g}" if abs(value) < 1e6 else f"{round(value, -len(str(int(value))) + 6):.0f}"
 
 
+STEP = 1.02  # the bracket around the proportional guess, widened by this factor at a time
+
+
+def _bracket(
+    at: Callable[[float], Screened],
+    fits: Callable[[Screened], bool],
+    first: Screened,
+    guess: float,
+) -> tuple[float, float, Screened]:
+    """(low, high, the plan at low): low fits, high does not, around `guess` (≥ 1, since
+    the design's own traffic fits); the bracket widens by STEP, then doubles, until it
+    holds the edge."""
+    low, best = 1.0, first
+    point = max(1.0, guess)
+    probe = at(point)
+    if fits(probe):
+        low, best, step = point, probe, STEP
+        for _ in range(BRACKET_STEPS):
+            high = low * step
+            probe = at(high)
+            if not fits(probe):
+                return low, high, best
+            low, best, step = high, probe, step * step
+        return low, low * 2, best
+    high, step = point, STEP
+    for _ in range(BRACKET_STEPS):
+        candidate = max(1.0, high / step)
+        probe = at(candidate) if candidate > 1.0 else first
+        if fits(probe):
+            return candidate, high, probe
+        high, step = candidate, step * step
+    return low, high, best
+
+
 def most_traffic(
     design: str, overrides: tuple[str, ...], base: tuple[str, ...], spend: Spend
 ) -> Screened:
@@ -109,12 +154,9 @@ def most_traffic(
     if not first.feasible:
         return first
     best, low, high = first, 1.0, 2.0
-    if fits(first):  # double until over the budget
-        for _ in range(BRACKET_STEPS):
-            probe = at(high)
-            if not fits(probe):
-                break
-            best, low, high = probe, high, high * 2
+    if fits(first):  # the cost grows about in step with traffic: bracket around that guess
+        guess = spend.headroom(first.gpus, first.monthly_cost_usd)
+        low, high, best = _bracket(at, fits, first, guess)
     else:  # halve until within it
         for _ in range(BRACKET_STEPS):
             low, high = low / 2, low

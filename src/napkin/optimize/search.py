@@ -171,6 +171,7 @@ class Optimum:
     wall_s: float
     rejections: dict[str, int] = field(default_factory=dict)
     budget: str = ""  # the fixed budget the objective ranks within ("1,000 GPUs")
+    pricing_mix: dict[str, float] | None = None  # the chosen design's reserved + on-demand
 
     @property
     def saving_usd(self) -> float:
@@ -206,6 +207,7 @@ class Optimum:
             "saving_usd_per_month": self.saving_usd,
             "rejections": self.rejections,
             "budget": self.budget or None,
+            "pricing_mix": self.pricing_mix,
         }
 
 
@@ -280,7 +282,28 @@ def optimize(
         time.perf_counter() - started,
         rejections,
         spend.describe() if spend is not None else "",
+        pricing_mix_of(design, (*base, *chosen.overrides)) if chosen else None,
     )
+
+
+MIX_KEYS = (
+    "mixed_reserved_replicas",
+    "model_mixed_monthly_cost_usd",
+    "model_autoscaled_monthly_cost_usd",
+    "mixed_saving_usd_per_month",
+    "reserved_price_fraction",
+)
+
+
+def pricing_mix_of(design: str, overrides: tuple[str, ...]) -> dict[str, float] | None:
+    """The chosen design's reserved-plus-on-demand figures (`sections.pricing_mix`)."""
+    from napkin.planner import plan
+    from napkin.specs.loader import load_design
+
+    f = plan(load_design(design, overrides)).figures
+    if not all(key in f for key in MIX_KEYS):
+        return None
+    return {key: float(f[key].value) for key in MIX_KEYS}
 
 
 def _ranked(screened: list[Screened], objective: Objective, spend: Spend | None) -> list[Screened]:

@@ -13,12 +13,13 @@ from napkin.render.format import ByWidth
 from napkin.specs.engine import EnginePreset
 from napkin.specs.hardware import GPU
 from napkin.specs.model import Model
+from napkin.specs.prices import ApiPrice, GpuPrice
 
 GPU_TITLE = "GPU catalog (dense peaks; sources: napkin catalog gpus --json)"
 MODEL_TITLE = "model catalog (shapes from each model's config.json)"
 # Columns that hold words or sentences; every other column is a right-aligned number.
 TEXT_COLUMNS = ("name", "price source", "attention", "link", "interconnect", "engine")
-TEXT_COLUMNS += ("mixes steps", "KV reserved", "KV memory")
+TEXT_COLUMNS += ("mixes steps", "KV reserved", "KV memory", "plan", "provider", "date")
 
 
 def _opt(value: float | None, fmt: str = "{:,.0f}") -> str:
@@ -149,3 +150,32 @@ def render_engines(entries: Sequence[EnginePreset]) -> RenderableType:
     ]
     columns = ("name", "engine", "seqs", "tokens/step", "mixes steps", "KV reserved", "KV memory")
     return _table("engines (sources: --json)", columns, rows)
+
+
+PRICE_TITLE = "GPU prices, USD a GPU-hour, dated (sources: napkin catalog prices --json)"
+API_TITLE = "API prices, USD a million tokens, dated (cached: – when the list has none)"
+
+
+def render_prices(entries: Sequence[GpuPrice | ApiPrice]) -> RenderableType:
+    """Both price lists: a GPU's plans side by side with their dates, then the API prices."""
+    gpus = [e for e in entries if isinstance(e, GpuPrice)]
+    apis = [e for e in entries if isinstance(e, ApiPrice)]
+    gpu_rows = [
+        [p.gpu, p.pricing.value, f"{p.usd_per_gpu_hour:,.2f}", p.provider, p.date]
+        for p in sorted(gpus, key=lambda p: (p.gpu, p.pricing.value, p.usd_per_gpu_hour))
+    ]
+    api_rows = [
+        [
+            p.model,
+            p.provider,
+            f"{p.usd_per_m_input:,.3g}",
+            _opt(p.usd_per_m_cached_input, "{:,.3g}"),
+            f"{p.usd_per_m_output:,.3g}",
+            p.date,
+        ]
+        for p in sorted(apis, key=lambda p: (p.model, p.usd_per_m_output))
+    ]
+    return Group(
+        _table(PRICE_TITLE, ["name", "plan", "USD/GPU-h", "provider", "date"], gpu_rows),
+        _table(API_TITLE, ["name", "provider", "input", "cached", "output", "date"], api_rows),
+    )

@@ -215,7 +215,21 @@ def render_optimum(o: Optimum, top: int = 10) -> Group:
     )
     if o.budget:
         saving = Text(f"ranked within a budget of {o.budget}", style="bold")
-    return Group(headline(o), head, front, checks, rejected, saving)
+    return Group(headline(o), head, front, checks, rejected, saving, mix_text(o))
+
+
+def mix_text(o: Optimum) -> Text:
+    """'Pricing: reserve 16 replicas for a year, the rest on demand with the day: …'."""
+    m = o.pricing_mix
+    if m is None:
+        return Text("")
+    return Text(
+        f"pricing: reserve {m['mixed_reserved_replicas']:,.0f} replicas for a year (at "
+        f"{m['reserved_price_fraction']:.0%} of on-demand), the rest on demand following the "
+        f"day: {_money(m['model_mixed_monthly_cost_usd'])}, "
+        f"{_money(m['mixed_saving_usd_per_month'])} less than on demand for the peak all day "
+        f"(autoscaled on demand alone: {_money(m['model_autoscaled_monthly_cost_usd'])})"
+    )
 
 
 def render_levers(results: list[LeverResult]) -> Table:

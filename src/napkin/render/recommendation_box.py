@@ -127,6 +127,27 @@ def cost_line(rec: Recommendation) -> Line | None:
     return (_label("Cost:"), Text(", ".join(parts))) if parts else None
 
 
+def token_line(rec: Recommendation) -> Line | None:
+    """'Per token: $0.88/M input, $1.26/M output at 25% utilisation ($0.47/M output if
+    every GPU were busy)'."""
+    t = rec.token_prices
+    if t is None:
+        return None
+    cached = f", ${t.cached_input:.3g}/M cached input" if t.cached_input > 0 else ""
+    return _label("Per token:"), Text(
+        f"${t.input:.3g}/M input{cached}, ${t.output:.3g}/M output at "
+        f"{t.utilisation:.0%} utilisation (${t.output_at_full_load:.3g}/M output with the "
+        "whole bill on it, every GPU busy)"
+    )
+
+
+def api_line(rec: Recommendation) -> Line | None:
+    """'Cheapest API: DeepInfra: $1.25M/month at this volume (the fleet costs 5.32×)'."""
+    if not rec.api_alternative:
+        return None
+    return _label("Cheapest API:"), Text(rec.api_alternative + " · napkin compare-api")
+
+
 def throughput_line(rec: Recommendation) -> Line | None:
     """'Throughput: 1,177 output tokens/s per GPU (P10–P90 1,010–1,290), batch 378 …'."""
     parts = []
@@ -154,7 +175,8 @@ def recommendation_lines(rec: Recommendation) -> list[Line]:
     """The (label, text) lines in order: fleet, cost, throughput (or why it cannot be met and
     the cheapest fix), SLA, what binds, then the record's notes."""
     if rec.feasible:
-        lines = [fleet_line(rec), cost_line(rec), throughput_line(rec)]
+        lines = [fleet_line(rec), cost_line(rec), token_line(rec), api_line(rec)]
+        lines.append(throughput_line(rec))
     else:
         lines = [*infeasible_lines(rec)]
     lines += [sla_line(rec) if rec.targets or rec.feasible else None, binding_line(rec)]

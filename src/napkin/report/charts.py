@@ -162,3 +162,51 @@ def cost_breakdown(levers: list[Any]) -> str:
     )
     axes.set_xlabel("USD millions / month")
     return _svg(figure)
+
+
+UTILISATION = np.linspace(0.05, 1.0, 96)
+
+
+@chart
+def cost_vs_utilisation(figures: dict[str, float]) -> str:
+    """USD a million output tokens (the whole bill on them) and a million input tokens
+    against the fleet's utilisation: each falls as 1 / utilisation."""
+    figure, axes = _figure("cost a million tokens against utilisation (napkin model)")
+    at = figures["model_fleet_utilisation"]
+    output = figures["model_usd_per_million_output_tokens_at_full_load"]
+    own = figures["model_input_usd_per_million_tokens"] * at
+    axes.plot(UTILISATION * 100, output / UTILISATION, color="C0", label="output (whole bill)")
+    axes.plot(UTILISATION * 100, own / UTILISATION, color="C1", label="input (its GPU time)")
+    axes.scatter([at * 100], [output / at], color="C3", zorder=3, label=f"this fleet, {at:.0%}")
+    axes.set_yscale("log")
+    axes.set_xlabel("fleet utilisation, %")
+    axes.set_ylabel("USD / million tokens")
+    axes.legend()
+    return _svg(figure)
+
+
+@chart
+def self_host_vs_api(figures: dict[str, float], apis: list[Any]) -> str:
+    """USD a month against requests a month: the fleet's staircase of whole replicas and a
+    line for the cheapest, median and dearest listed API."""
+    from napkin.capacity.cost import self_hosted_usd_per_month
+
+    figure, axes = _figure("self-hosted against APIs (napkin model, listed prices)")
+    month = figures["requests_per_day"] * 30
+    replicas = figures["model_replicas_provisioned"]
+    served, replica = month / replicas, figures["model_monthly_cost_usd"] / replicas
+    volumes = np.geomspace(served / 100, month * 10, 400)
+    fleet = [self_hosted_usd_per_month(v, served, replica) for v in volumes]
+    axes.step(volumes, fleet, where="post", color="C0", label="self-hosted fleet")
+    picks = {0: apis[0], len(apis) // 2: apis[len(apis) // 2], len(apis) - 1: apis[-1]}
+    for color, api in enumerate(picks.values(), start=1):
+        axes.plot(
+            volumes, volumes * api.usd_per_request, color=f"C{color}", label=api.price.provider
+        )
+    axes.axvline(month, color="grey", linestyle=":", label="this design")
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel("requests a month")
+    axes.set_ylabel("USD a month")
+    axes.legend()
+    return _svg(figure)

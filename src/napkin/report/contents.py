@@ -127,16 +127,19 @@ def require_report_size(planned: Plan, simulate_s: float, drills: bool, budget: 
     (`sim.footprint`; the SLA check and the search are small by construction)."""
     from napkin.drills.runner import drill_cost, register_drills
     from napkin.drills.serving import DRILLS
-    from napkin.sim.footprint import footprint, require_within
+    from napkin.sim.footprint import Footprint, footprint, require_within
     from napkin.sim.options import SimOptions
 
     if planned.design.kind not in SERVING_KINDS or "model_replicas_provisioned" not in (
         planned.figures
     ):
         return
-    sliced = slice_options(planned, simulate_s)
-    samples = simulate_s / sliced.sample_interval_s
-    cost = footprint(float(sliced.qps or 0) * simulate_s, int(sliced.replicas or 1), 0, samples)
+    cost = Footprint(0.0, 0, 0.0, 0.0)
+    if simulate_s > 0:  # 0 skips the simulated slice
+        sliced = slice_options(planned, simulate_s)
+        samples = simulate_s / sliced.sample_interval_s
+        qps = float(sliced.qps or 0)
+        cost = footprint(qps * simulate_s, int(sliced.replicas or 1), 0, samples)
     if drills:
         count = sum(drill in DRILLS for _, drill, _ in register_drills(planned))
         cost = cost.then(drill_cost(planned, SimOptions(duration_s=DRILL_S), count))

@@ -9,6 +9,7 @@ from napkin.render.diagram import inline_svg
 from napkin.render.format import format_claim, format_value
 from napkin.report import charts, summary
 from napkin.report.contents import Contents, deployment_line
+from napkin.sections.api_alternative import api_options
 
 STYLE = """
 body{font-family:Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;color:#222}
@@ -107,6 +108,45 @@ def _levers(contents: Contents) -> str:
     return _table(["lever", "cost / month", "saves", "note"], rows, {1, 2})
 
 
+def _cost(contents: Contents) -> str:
+    """What a million tokens of each class costs, against utilisation, and the listed APIs
+    for the same model against the fleet (serving plans with a fleet)."""
+    f = {k: fig.value for k, fig in contents.plan.figures.items()}
+    if "model_fleet_utilisation" not in f:
+        return ""
+    rows = [
+        [
+            escape(name.replace("_", " ")),
+            escape(f"${f[f'model_{name}_usd_per_million_tokens']:.3g}"),
+        ]
+        for name in ("input", "cached_input", "output")
+    ]
+    out = [
+        "<h2>Cost by token class</h2>",
+        f"<p>at the fleet's {f['model_fleet_utilisation']:.0%} utilisation over the day "
+        "(each class pays for its own GPU time and its share of the idle time)</p>",
+        _table(["tokens", "USD a million"], rows, {1}),
+        charts.cost_vs_utilisation(f),
+    ]
+    apis = api_options(contents.plan.design.model.name, f)
+    if apis:
+        listed = [
+            [
+                escape(a.price.provider),
+                escape(a.price.date),
+                escape(summary.money(a.usd_per_month)),
+                escape(f"{f['model_monthly_cost_usd'] / a.usd_per_month:.2f}"),
+            ]
+            for a in apis
+        ]
+        out += [
+            "<h2>Self-hosted or an API</h2>",
+            _table(["API", "prices of", "a month here", "fleet / API"], listed, {2, 3}),
+            charts.self_host_vs_api(f, apis),
+        ]
+    return "".join(out)
+
+
 def _verdict(value: Verdict, overall: bool = False) -> str:
     """A target's 'met', 'missed' or 'not set'; overall, 'no SLA targets set' for none."""
     text = summary.verdict_text(value) if overall else value.value
@@ -177,6 +217,7 @@ def render_html(contents: Contents) -> str:
         _claims(contents),
         "<h2>Capacity sheet</h2>",
         _sheet(contents),
+        _cost(contents),
     ]
     if contents.simulation is not None:
         body += [

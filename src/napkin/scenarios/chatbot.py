@@ -14,6 +14,8 @@ WORKLOAD_UNITS = {
     "input_tokens_per_turn": "tokens",
     "output_tokens_per_turn": "tokens",
     "peak_to_average": "×",
+    "prefix_cache_hit_rate": "fraction",
+    "reasoning_tokens_per_turn": "tokens",
 }
 
 
@@ -22,9 +24,16 @@ def requests_per_day(turns_per_day: float) -> float:
     return turns_per_day
 
 
-def prefill_tokens_per_request(input_tokens_per_turn: float) -> float:
-    """prefill_tokens_per_request = input_tokens_per_turn"""
-    return input_tokens_per_turn
+def prefill_tokens_per_request(input_tokens_per_turn: float, prefix_cache_hit_rate: float) -> float:
+    """prefill_tokens_per_request = input_tokens_per_turn × (1 − prefix_cache_hit_rate)
+    (the rest is read from the prefix cache, not prefilled)"""
+    return input_tokens_per_turn * (1 - prefix_cache_hit_rate)
+
+
+def reasoning_tokens_per_day(reasoning_tokens_per_turn: float, requests_per_day: float) -> float:
+    """reasoning_tokens_per_day = reasoning_tokens_per_turn × requests_per_day   (part of
+    output_tokens_per_day)"""
+    return reasoning_tokens_per_turn * requests_per_day
 
 
 def output_tokens_per_request(output_tokens_per_turn: float) -> float:
@@ -32,14 +41,18 @@ def output_tokens_per_request(output_tokens_per_turn: float) -> float:
     return output_tokens_per_turn
 
 
-def context_tokens(prefill_tokens_per_request: float, output_tokens_per_request: float) -> float:
-    """context_tokens = prefill_tokens_per_request + output_tokens_per_request"""
-    return prefill_tokens_per_request + output_tokens_per_request
+def context_tokens(input_tokens_per_turn: float, output_tokens_per_request: float) -> float:
+    """context_tokens = input_tokens_per_turn + output_tokens_per_request   (cached or not,
+    every input token is in the KV cache)"""
+    return input_tokens_per_turn + output_tokens_per_request
 
 
-def context_tokens_p99(prefill_tokens_p99: float, output_tokens_p99: float) -> float:
-    """context_tokens_p99 = prefill_tokens_p99 + output_tokens_p99"""
-    return prefill_tokens_p99 + output_tokens_p99
+def context_tokens_p99(
+    prefill_tokens_p99: float, prefix_cache_hit_rate: float, output_tokens_p99: float
+) -> float:
+    """context_tokens_p99 = prefill_tokens_p99 / (1 − prefix_cache_hit_rate) +
+    output_tokens_p99"""
+    return prefill_tokens_p99 / (1 - prefix_cache_hit_rate) + output_tokens_p99
 
 
 def add_demand(sheet: Sheet, design: ChatbotDesign) -> None:
@@ -56,19 +69,23 @@ def add_demand(sheet: Sheet, design: ChatbotDesign) -> None:
     sheet.derive(requests_per_day, "req/day")
     sheet.derive(prefill_tokens_per_request, "tokens")
     sheet.derive(output_tokens_per_request, "tokens")
-    for key, value, field in (
-        ("prefill_tokens_p99", w.input_tokens_quantile(0.99), "input_tokens_distribution"),
-        ("output_tokens_p99", w.output_tokens_quantile(0.99), "output_tokens_distribution"),
+    uncached = 1 - w.prefix_cache_hit_rate
+    for key, value, field, share in (
+        ("prefill_tokens_p99", w.input_tokens_quantile(0.99), "input_tokens_distribution", 1),
+        ("output_tokens_p99", w.output_tokens_quantile(0.99), "output_tokens_distribution", 0),
     ):
+        cached = " × (1 − prefix_cache_hit_rate)" if share else ""
         sheet.add(
             key,
-            value,
+            value * (uncached if share else 1),
             "tokens",
             Source.formula,
-            formula=f"{key} = 99th percentile of workload.{field} (the mean when none is given)",
+            formula=f"{key} = 99th percentile of workload.{field} (the mean when none is "
+            f"given){cached}",
         )
     sheet.derive(context_tokens, "tokens")
     sheet.derive(context_tokens_p99, "tokens")
+    sheet.derive(reasoning_tokens_per_day, "tokens/day")
 
 
 def plan_chatbot(sheet: Sheet, design: ChatbotDesign) -> PlanOutcome:

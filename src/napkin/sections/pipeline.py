@@ -12,10 +12,13 @@ from dataclasses import dataclass
 
 from napkin.figures import Sheet
 from napkin.perf.sizing import SLA_MARGIN, Search
+from napkin.sections.api_alternative import add_api_alternative
 from napkin.sections.memory_budget import add_memory
 from napkin.sections.performance import add_performance
 from napkin.sections.pricing import add_cost
+from napkin.sections.pricing_mix import add_pricing_mix
 from napkin.sections.provisioning import add_fleet, add_queueing, add_reference_method
+from napkin.sections.token_cost import add_token_cost
 from napkin.specs.design import ServingDesign
 
 
@@ -52,6 +55,11 @@ def serve(sheet: Sheet, design: ServingDesign) -> PlanOutcome:
     add_fleet(sheet, design, search.sizing)
     add_queueing(sheet)
     add_cost(sheet, design)
+    from napkin.sections.two_pools import engine_of  # two_pools imports this module
+
+    add_token_cost(sheet, engine_of(design))
+    add_api_alternative(sheet, design.model.name)
+    add_pricing_mix(sheet, design.hardware)
     return PlanOutcome(
         True, reason, (f"decode batch: {sheet.figures['decode_batch'].detail}",), search
     )

@@ -28,7 +28,7 @@ def add_price(
             gpu.price_per_gpu_hour_usd,
             "USD/GPU-h",
             Source.catalog,
-            detail=f"{gpu.name} on-demand price ({gpu.price_date})",
+            detail=f"{gpu.name} {gpu.pricing.value.replace('_', '-')} price ({gpu.price_date})",
             cite=gpu.price_source,
         )
 
@@ -57,8 +57,5 @@ def add_cost(sheet: Sheet, design: DesignBase) -> None:
             key=f"{prefix}usd_per_request",
             bind={"monthly_cost_usd": monthly},
         )
-    sheet.derive(
-        cost.usd_per_million_output_tokens_at_full_load,
-        "USD/Mtok",
-        bind={"tokens_per_s_per_gpu": "model_tokens_per_s_per_gpu"},
-    )
+    if "gpus_provisioned" in sheet:  # the design's rule of thumb, at full load
+        sheet.derive(cost.usd_per_million_output_tokens_at_full_load, "USD/Mtok")

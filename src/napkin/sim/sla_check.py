@@ -19,12 +19,13 @@ when every seed's statistic is at most limit × (1 − margin):
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from math import ceil
+from math import ceil, inf
 from statistics import mean, stdev
 
 import numpy as np
 
 from napkin.calibration.uncertainty import Interval
+from napkin.capacity.cost import break_even_requests_per_month
 from napkin.figures import Figure, Source
 from napkin.perf.sizing import SLA_MARGIN, SLICE_REPLICAS
 from napkin.planner import Plan
@@ -32,6 +33,7 @@ from napkin.recommendation import TargetCheck, Verdict, pools_label
 from napkin.sim.options import SimOptions
 from napkin.sim.requests import CANCELLED, COMPLETED
 from napkin.sim.run import simulate
+from napkin.units import DAYS_PER_MONTH
 
 MARGIN = SLA_MARGIN  # the plan sizes to the same bar
 SEEDS = 3
@@ -225,6 +227,7 @@ def verified(plan: Plan, seeds: int = SEEDS, margin: float = MARGIN) -> Plan:
         gpus_interval=scaled(rec.gpus_interval),
         monthly_cost_usd=scaled(cost),
         usd_per_million_output_tokens=scaled(unit),
+        token_prices=rec.token_prices.scaled(scale) if rec.token_prices else None,
         targets=found.targets,
         notes=(*rec.notes, note),
     )
@@ -238,7 +241,12 @@ SCALED = (
     "model_monthly_cost_usd",
     "model_usd_per_million_output_tokens",
     "model_usd_per_request",
+    "model_input_usd_per_million_tokens",
+    "model_cached_input_usd_per_million_tokens",
+    "model_output_usd_per_million_tokens",
+    "self_hosted_over_api",
 )
+INVERSE = ("model_fleet_utilisation",)  # ∝ 1 / replicas: the same work on more GPUs
 
 
 def _rescaled(plan: Plan, replicas: int, note: str) -> dict[str, Figure]:
@@ -246,10 +254,10 @@ def _rescaled(plan: Plan, replicas: int, note: str) -> dict[str, Figure]:
     whiteboard and JSON say what the recommendation says; their provenance is the run."""
     figures = dict(plan.figures)
     scale = replicas / plan.figures["model_replicas_provisioned"].value
-    for key in SCALED:
+    for key in (*SCALED, *INVERSE):
         if key in figures:
             old = figures[key]
-            value = old.value * scale
+            value = old.value * (scale if key in SCALED else 1 / scale)
             value = round(value) if isinstance(old.value, int) else value
             figures[key] = replace(
                 old,
@@ -259,4 +267,29 @@ def _rescaled(plan: Plan, replicas: int, note: str) -> dict[str, Figure]:
                 formula=None,
                 inputs={},
             )
+    if "api_usd_per_request" in figures:  # Q changed: the break-even moves
+        _rebreak(figures, replicas, note)
     return figures
+
+
+def _rebreak(figures: dict[str, Figure], replicas: int, note: str) -> None:
+    """The break-even against the cheapest API at the simulated count (a replica then
+    serves requests_per_day × 30 / replicas a month at the same monthly cost)."""
+    f = {key: figure.value for key, figure in figures.items()}
+    even = break_even_requests_per_month(
+        f["api_usd_per_request"],
+        f["requests_per_day"] * DAYS_PER_MONTH / replicas,
+        f["model_monthly_cost_usd"] / replicas,
+    )
+    never = figures["api_cheaper_at_every_volume"]
+    figures[never.key] = replace(never, value=even == inf, source=Source.simulation, detail=note)
+    old = figures.pop("api_break_even_requests_per_month", None)
+    if even < inf:
+        figures["api_break_even_requests_per_month"] = Figure(
+            "api_break_even_requests_per_month",
+            even,
+            "req/month",
+            Source.simulation,
+            never.section,
+            f"{note}; closed form: {old.value:,.6g}" if old else note,
+        )

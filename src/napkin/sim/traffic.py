@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from napkin.capacity.diurnal import daily_curve
 from napkin.errors import NapkinError
 from napkin.sim.arrival import ArrivalKind
 from napkin.sim.requests import Requests
@@ -45,28 +46,6 @@ class Traffic(BaseModel):
     shared_prefix_tokens: float = Field(default=0.0, ge=0)
     cancel_fraction: float = Field(default=0.0, ge=0, le=1)
     cancel_after_s: float = Field(default=1.0, gt=0)
-
-
-PEAK_HOUR = 14  # local time of the daily peak in `daily_curve`
-DEFAULT_PEAK_TO_AVERAGE = 2.0  # napkin's own default (specs/completion_workload.py)
-
-
-def daily_curve(peak_to_average: float | None = None) -> tuple[float, ...]:
-    """24 hourly relative rates (peak 1.0 at PEAK_HOUR) whose peak / mean is
-    `peak_to_average` — the design's figure, or DEFAULT_PEAK_TO_AVERAGE when none is stated
-    (None or 1). Up to 2 it is a cosine, 1 + (r − 1)·cos; above 2, ((1 + cos) / 2)^k with k
-    found by bisection, which narrows the peak. A modelling assumption, not a measured trace."""
-    r = peak_to_average if peak_to_average and peak_to_average > 1 else DEFAULT_PEAK_TO_AVERAGE
-    cos = np.cos(2 * np.pi * (np.arange(24) - PEAK_HOUR) / 24)
-    if r <= 2:
-        curve = 1 + (r - 1) * cos
-    else:
-        low, high = 1.0, 1000.0
-        for _ in range(100):
-            k = (low + high) / 2
-            curve = ((1 + cos) / 2) ** k
-            low, high = (k, high) if 1 / curve.mean() < r else (low, k)
-    return tuple(float(x) for x in curve / curve.max())
 
 
 def _gaps(a: Arrivals, rng: np.random.Generator, n: int) -> np.ndarray:

@@ -11,6 +11,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from napkin.specs.bounds import at_least, at_most
+from napkin.specs.prices import Pricing
 from napkin.units import GB, GIB, TB, TERA, Precision
 
 PEAK = "1e-3 (a GFLOP/s) to 1e6 (~450x a B200's dense peak)"
@@ -57,6 +58,11 @@ class GPU(BaseModel):
     ] = Field(gt=0, description="$1e-4 to $1e4 per GPU-hour (~5000x an H100's price)")
     price_source: str
     price_date: str | None = None
+    pricing: Pricing = Pricing.on_demand  # the plan the price is for (`specs/prices.py`)
+    price_provider: str | None = None  # whose listed price `pricing` takes (default: median)
+    reserved_price_fraction: float | None = Field(
+        default=None, gt=0, le=1, description="1-year reserved price ÷ on-demand; 0 to 1"
+    )
     source: str
     notes: str | None = None
 

@@ -21,6 +21,7 @@ from napkin.errors import NapkinError
 from napkin.specs import catalog
 from napkin.specs.design import KINDS, CompletionDesign, Design, FinetuneDesign
 from napkin.specs.hf_config import load_hf_config
+from napkin.specs.prices import Pricing, prices_of, typical_price
 from napkin.specs.profile import load_profile
 
 DESIGN = TypeAdapter(Design)
@@ -79,11 +80,34 @@ def _expand_hardware(value: Any, field: str = "hardware") -> Any:
     if isinstance(value, dict) and "gpu" in value:
         entry = catalog.find_gpu(str(value["gpu"]), field=f"{field}.gpu").model_dump()
         overrides = {k: v for k, v in value.items() if k != "gpu"}
+        if "price_per_gpu_hour_usd" in overrides and overrides["price_per_gpu_hour_usd"] is None:
+            del overrides["price_per_gpu_hour_usd"]  # null: the list's price for `pricing`
         if "price_per_gpu_hour_usd" in overrides and "price_source" not in overrides:
             overrides["price_source"] = "assumption of the design"
             overrides["price_date"] = None
+        elif overrides.get("pricing", "on_demand") in LISTED:
+            listed = _listed_price(
+                entry["name"], overrides["pricing"], overrides.get("price_provider"), field
+            )
+            overrides = {**listed, **overrides}
         return {**entry, **overrides}
     return value
+
+
+LISTED = {p.value for p in Pricing} - {"on_demand"}  # on-demand: the GPU catalog's own
+
+
+def _listed_price(gpu: str, pricing: str, provider: str | None, field: str) -> dict[str, Any]:
+    """The price list's typical price of `gpu` on the plan `pricing` (`specs/prices.py`)."""
+    plan = Pricing(pricing)
+    row = typical_price(gpu, plan, provider, field=f"{field}.pricing")
+    count = len(prices_of(gpu, plan, provider))
+    return {
+        "price_per_gpu_hour_usd": row.usd_per_gpu_hour,
+        "price_source": f"median of {count} {plan.value} price(s) in the price list: "
+        f"{row.provider} {row.region_or_sku} ({row.source}); {row.note}".rstrip("; "),
+        "price_date": row.date,
+    }
 
 
 def _expand_bases(data: dict[str, Any], base: Path) -> None:

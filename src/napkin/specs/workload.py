@@ -187,6 +187,29 @@ class Workload(BaseModel):
     )
     input_tokens_distribution: Length | None = None
     output_tokens_distribution: Length | None = None
+    prefix_cache_hit_rate: float = Field(
+        default=0.0,
+        ge=0,
+        lt=1,
+        description="share of input tokens found in the prefix cache (a shared system "
+        "prompt, earlier turns); 0 to below 1",
+    )
+    reasoning_tokens_per_turn: float = Field(
+        default=0.0,
+        ge=0,
+        le=MAX_TOKENS,
+        description="of the output tokens, those spent reasoning and never shown; 0 to "
+        "output_tokens_per_turn",
+    )
+
+    @model_validator(mode="after")
+    def _reasoning_within_output(self) -> Workload:
+        if self.reasoning_tokens_per_turn > self.output_tokens_per_turn:
+            raise ValueError(
+                f"reasoning_tokens_per_turn ({self.reasoning_tokens_per_turn:g}) must be at most "
+                f"output_tokens_per_turn ({self.output_tokens_per_turn:g}): they are part of it"
+            )
+        return self
 
     @model_validator(mode="after")
     def _empirical_means_agree(self) -> Workload:

@@ -75,8 +75,8 @@ def _whiteboard(planned: planner.Plan) -> None:
 
 
 def _tabs(planned: planner.Plan, design: str, edits: Edits) -> None:
-    names = ["sheet", "whiteboard", "claims", "simulate", "drills", "cheapest design"]
-    sheet, board, claims, sim, drills, search, share = st.tabs([*names, "save & share"])
+    names = ["sheet", "whiteboard", "claims", "cost", "simulate", "drills", "cheapest design"]
+    sheet, board, claims, cost, sim, drills, search, share = st.tabs([*names, "save & share"])
     serving = planned.design.kind in SERVING_KINDS and planned.fits
     with sheet:
         panels.sheet(planned)
@@ -84,6 +84,8 @@ def _tabs(planned: planner.Plan, design: str, edits: Edits) -> None:
         _whiteboard(planned)
     with claims:
         panels.claims(planned)
+    with cost:
+        panels.cost(planned)
     with sim:
         if serving:
             panels.simulate(planned)

@@ -56,6 +56,44 @@ def claims(planned: Plan) -> None:
     st.dataframe(rows, hide_index=True, width="stretch")
 
 
+def cost(planned: Plan) -> None:
+    """Each token class's price at the fleet's utilisation, the curve against utilisation,
+    and the listed APIs for the same model against the fleet."""
+    from napkin.report.charts import cost_vs_utilisation, self_host_vs_api
+    from napkin.sections.api_alternative import api_options
+
+    f = {key: figure.value for key, figure in planned.figures.items()}
+    if "model_fleet_utilisation" not in f:
+        st.write("Token costs need a serving fleet that meets its SLA.")
+        return
+    left, middle, right, last = st.columns(4)
+    left.metric("Fleet utilisation over the day", f"{f['model_fleet_utilisation']:.0%}")
+    middle.metric("Input, a million tokens", f"${f['model_input_usd_per_million_tokens']:.3g}")
+    right.metric(
+        "Cached input, a million", f"${f['model_cached_input_usd_per_million_tokens']:.3g}"
+    )
+    last.metric("Output, a million tokens", f"${f['model_output_usd_per_million_tokens']:.3g}")
+    show_svg(cost_vs_utilisation(f))
+    apis = api_options(planned.design.model.name, f)
+    if not apis:
+        st.write(f"The price list has no API for {planned.design.model.name}.")
+        return
+    st.dataframe(
+        [
+            {
+                "API": a.price.provider,
+                "prices of": a.price.date,
+                "a month here": format_value(a.usd_per_month, "USD/month"),
+                "fleet / API": round(f["model_monthly_cost_usd"] / a.usd_per_month, 2),
+            }
+            for a in apis
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+    show_svg(self_host_vs_api(f, apis))
+
+
 def simulate(planned: Plan) -> None:
     from napkin.errors import NapkinError
     from napkin.report.charts import latency_cdf, queue_over_time

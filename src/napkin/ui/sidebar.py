@@ -13,6 +13,7 @@ from napkin.specs.catalog import find_gpu, gpus, models
 from napkin.specs.design import Design
 from napkin.specs.engine import engines
 from napkin.specs.loader import raw_design
+from napkin.specs.prices import Pricing, prices_of, typical_price
 from napkin.ui.controls import (
     Bounds,
     hardware_overrides,
@@ -83,6 +84,34 @@ def _catalog_price(design: str) -> None:
     gpu = st.session_state[widget_key(design, "hardware.gpu")]
     price = find_gpu(gpu).price_per_gpu_hour_usd
     st.session_state[widget_key(design, "hardware.price_per_gpu_hour_usd")] = shown(price)
+    st.session_state[widget_key(design, "hardware.pricing")] = Pricing.on_demand.value
+
+
+def _plan_price(design: str) -> None:
+    """When the pricing plan changes, the price field takes the price list's median for it
+    (on-demand: the GPU catalog's price)."""
+    gpu = st.session_state[widget_key(design, "hardware.gpu")]
+    plan = Pricing(st.session_state[widget_key(design, "hardware.pricing")])
+    price = (
+        find_gpu(gpu).price_per_gpu_hour_usd
+        if plan is Pricing.on_demand
+        else typical_price(gpu, plan).usd_per_gpu_hour
+    )
+    st.session_state[widget_key(design, "hardware.price_per_gpu_hour_usd")] = shown(price)
+
+
+def _pricing(design: str, gpu: str, edits: Edits) -> None:
+    """The pricing plans the price list has for the GPU; a choice sets the price field."""
+    plans = [p.value for p in Pricing if p is Pricing.on_demand or prices_of(gpu, p)]
+    plan = st.sidebar.selectbox(
+        "Pricing (sets the price below)",
+        plans,
+        key=widget_key(design, "hardware.pricing"),
+        on_change=_plan_price,
+        args=(design,),
+    )
+    if plan != Pricing.on_demand.value:
+        edits.changes.append(f"hardware.pricing={plan}")
 
 
 def _hardware(design: str, kind: str, written: Design, edits: Edits) -> None:
@@ -98,6 +127,7 @@ def _hardware(design: str, kind: str, written: Design, edits: Edits) -> None:
         on_change=_catalog_price,
         args=(design,),
     )
+    _pricing(design, gpu, edits)
     path = "hardware.price_per_gpu_hour_usd"
     bounds = section_bounds(kind, "hardware")["price_per_gpu_hour_usd"]
     price = number_field(design, path, written.hardware.price_per_gpu_hour_usd, bounds, edits)
