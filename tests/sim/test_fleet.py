@@ -53,13 +53,18 @@ def test_session_routing_raises_prefix_hits(small_plan):
         prefix_cache_fraction=0.2,
         shared_prefix_tokens=150,
     )
-    hits = {
-        router: simulate(small_plan, options.model_copy(update={"router": router})).summary[
-            "prefix_hit_tokens"
-        ]
+    runs = {
+        router: simulate(small_plan, options.model_copy(update={"router": router})).summary
         for router in (Router.round_robin, Router.session)
     }
+    hits = {router: s["prefix_hit_tokens"] for router, s in runs.items()}
     assert hits[Router.session] > 2 * hits[Router.round_robin] > 0
+    session = runs[Router.session]
+    # the measured hit rate: hit tokens over the admitted requests' prompt tokens, at most
+    # the 150 shared of each prompt
+    assert 0 < session["prefix_hit_rate"] < 1
+    off = simulate(small_plan, options.model_copy(update={"prefix_cache_fraction": 0.0}))
+    assert off.summary["prefix_hit_rate"] == 0
 
 
 def test_least_loaded_balances_better_than_round_robin_under_uneven_lengths():

@@ -93,9 +93,20 @@ def _result(
 
 
 def autoscaling_scale(base: Plan) -> tuple[float, str]:
-    """Provisioning for the diurnal curve instead of the peak all day: GPU-hours scale by
-    mean load / peak load = 1 / peak_to_average (the workload's own figure)."""
-    ratio = base.figures.get("peak_to_average")
+    """Provisioning for the diurnal curve instead of the peak all day: the plan's own
+    autoscaled cost over its peak-all-day cost (`sections.pricing_mix`: whole replicas an
+    hour, each hour ready for the next, at least one replica); else mean load / peak load =
+    1 / peak_to_average."""
+    f = base.figures
+    if "model_autoscaled_monthly_cost_usd" in f and "model_monthly_cost_usd" in f:
+        scale = float(f["model_autoscaled_monthly_cost_usd"].value) / float(
+            f["model_monthly_cost_usd"].value
+        )
+        return scale, (
+            "whole replicas each hour follow the day's curve, each hour provisioned for the "
+            "larger of it and the next (scale-up lag up to an hour), at least one replica"
+        )
+    ratio = f.get("peak_to_average")
     if ratio is None or float(ratio.value) <= 1:
         return 1.0, "no diurnal peak stated (peak_to_average = 1)"
     return 1 / float(ratio.value), (

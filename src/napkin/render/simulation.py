@@ -88,7 +88,10 @@ def outcome_table(sim: Simulation) -> Table:
     table.add_row("every request ended exactly once", conserved)
     table.add_row("output tokens/s", f"{s['output_tokens_per_s']:,.0f}")
     table.add_row("preemptions", f"{s['preemptions']:,}")
-    table.add_row("prefix-cache hit tokens", f"{s['prefix_hit_tokens']:,}")
+    table.add_row(
+        "prefix-cache hit tokens",
+        f"{s['prefix_hit_tokens']:,} ({s['prefix_hit_rate']:.0%} of admitted prompt tokens)",
+    )
     table.add_row("peak waiting requests", f"{s['peak_waiting']:,}")
     table.add_row("peak KV-cache use", f"{s['peak_kv_fraction']:.0%}")
     law = s["littles_law"]

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from napkin.sim.event_loop import FleetRun
-from napkin.sim.requests import Outcome, Requests
+from napkin.sim.requests import Outcome, Records, Requests
 
 QUANTILES = {"p50": 50, "p90": 90, "p99": 99, "max": 100}
 
@@ -76,6 +76,7 @@ def summarize(
         "gpu_busy_fraction": float(run.busy_s.sum() / (run.end_s * replicas)) if run.end_s else 0.0,
         "preemptions": run.preemptions,
         "prefix_hit_tokens": int(rec.prefix_hit_tokens.sum()),
+        "prefix_hit_rate": _hit_rate(requests, rec),
         "peak_waiting": int(run.series.waiting.max(initial=0)),
         "peak_kv_fraction": float(run.series.kv_fraction.max(initial=0.0)),
         "littles_law": {
@@ -87,6 +88,15 @@ def summarize(
         "events": run.events,
         **({"pools": pools(requests, run)} if run.handoff_s is not None else {}),
     }
+
+
+def _hit_rate(requests: Requests, rec: Records) -> float:
+    """Prompt tokens read from the prefix cache over all prompt tokens of the requests that
+    were admitted (the simulator's measure of the design's `prefix_cache_hit_rate`)."""
+    hits = rec.prefix_hit_tokens[: len(requests)]
+    admitted = np.isfinite(rec.first_token_s[: len(requests)])
+    prompt = float(requests.prompt_tokens[admitted].sum())
+    return float(hits[admitted].sum()) / prompt if prompt else 0.0
 
 
 def pools(requests: Requests, run: FleetRun) -> dict[str, dict[str, float]]:
