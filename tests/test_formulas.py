@@ -51,6 +51,8 @@ DESCRIBED = {
     r"(api_break_even_requests_per_month|api_cheaper_at_every_volume)": "a staircase, a line",
     r"(model_autoscaled_monthly_cost_usd|mixed_reserved_replicas)": "a sum over the day",
     r"(model_mixed_monthly_cost_usd)": "a sum over the day",
+    r"(prefill_utilisation|decode_utilisation)": "a pool's classes over its GPUs",
+    r"(model_usd_per_million_output_tokens_at_full_load)": "a sum over the classes",
 }
 
 

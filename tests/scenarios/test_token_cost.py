@@ -69,3 +69,27 @@ def test_reasoning_cannot_exceed_output() -> None:
 
     with pytest.raises(NapkinError, match="reasoning_tokens_per_turn"):
         load_design("chatbot", ["workload.reasoning_tokens_per_turn=301"])
+
+
+def test_a_disaggregated_fleet_prices_each_class_on_its_own_pool() -> None:
+    """moe-chat: prompts on the prefill pool, output on the decode pool, each at its
+    pool's price and utilisation; the classes still rebuild the bill."""
+    f = {k: v.value for k, v in plan(load_design("moe-chat")).figures.items()}
+    prefill_busy = f["input_tokens_per_day"] * f["input_gpu_s_per_token"]
+    assert f["prefill_utilisation"] == pytest.approx(
+        prefill_busy / (f["prefill_gpus"] * 86_400), rel=1e-12
+    )
+    by_hand = (
+        f["decode_price_per_gpu_hour_usd"]
+        * f["output_gpu_s_per_token"]
+        / 3600
+        / f["decode_utilisation"]
+        * 1e6
+    )
+    assert f["model_output_usd_per_million_tokens"] == pytest.approx(by_hand, rel=1e-12)
+    bill = sum(
+        f[f"{name}_tokens_per_day"] * 30 * f[f"model_{name}_usd_per_million_tokens"] / 1e6
+        for name in CLASSES
+    )
+    assert bill == pytest.approx(f["model_monthly_cost_usd"], rel=1e-9)
+    assert f["api_usd_per_request"] > 0  # DeepSeek-R1 is in the API list

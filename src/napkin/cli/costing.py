@@ -56,13 +56,15 @@ def comparison(planned: Any) -> dict[str, Any]:  # noqa: ANN401
         why = planned.fit_reason if "model_monthly_cost_usd" not in f else "no API in the list"
         raise NapkinError(f"nothing to compare for {d.model.name}: {why}", field="model")
     volume = Volume.of(f)
+    # a disaggregated design prices its pools apart: take the decode pool's for the GPU's
+    price = f.get("price_per_gpu_hour_usd", f.get("decode_price_per_gpu_hour_usd"))
     score = quality(d.model.name, d.deployment.precision.value)
     full = quality(d.model.name, "bf16")
     return {
         "design": d.name,
         "model": d.model.name,
         "gpu": d.hardware.name,
-        "price_per_gpu_hour_usd": f["price_per_gpu_hour_usd"],
+        "price_per_gpu_hour_usd": price,
         "requests_per_month": volume.requests_per_month,
         "tokens_per_request": {
             "input": volume.prefill_tokens,
@@ -80,7 +82,7 @@ def comparison(planned: Any) -> dict[str, Any]:  # noqa: ANN401
                 volume,
                 options[0],
                 d.hardware.name,
-                f["price_per_gpu_hour_usd"],
+                price,
                 f["model_fleet_utilisation"],
             )
         ],

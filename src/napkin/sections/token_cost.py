@@ -89,28 +89,40 @@ def cached_prefix_s(engine: Engine, new: float, cached: float) -> float:
     return with_prefix - step_time(e.model, e.gpu, e.deployment, e.efficiency, base).total_s
 
 
-def gpu_s_per_token(engine: Engine, token_budget: int, f: dict[str, float]) -> dict[str, float]:
-    """Each class's GPU-seconds a token on one replica of `engine` (module docstring)."""
-    gpus = engine.deployment.gpus
+def gpu_s_per_token(
+    prefill: Engine, decode: Engine, token_budget: int, f: dict[str, float]
+) -> dict[str, float]:
+    """Each class's GPU-seconds a token (module docstring): prompts on `prefill`'s replica,
+    output on `decode`'s (the same engine unless the design is disaggregated)."""
     prompt = max(1.0, f["prefill_tokens_per_request"])
     cached = max(0.0, f["context_tokens"] - prompt - f["output_tokens_per_request"])
     batch = max(1.0, f["decode_batch"])
     context = f["context_tokens"] - f["output_tokens_per_request"] / 2
-    replica = ReplicaSetup(engine, token_budget=token_budget)
+    replica = ReplicaSetup(prefill, token_budget=token_budget)
+    gpus, decode_gpus = prefill.deployment.gpus, decode.deployment.gpus
+    added = cached_prefix_s(prefill, prompt, cached) / cached * gpus if cached else 0.0
     return {
         "input": prefill_busy_s(replica, prompt) / prompt * gpus,
-        "cached_input": cached_prefix_s(engine, prompt, cached) / cached * gpus if cached else 0.0,
-        "output": engine.decode_step(batch, context).total_s / batch * gpus,
+        "cached_input": added,
+        "output": decode.decode_step(batch, context).total_s / batch * decode_gpus,
     }
 
 
-def add_token_cost(sheet: Sheet, engine: Engine, token_budget: int = DEFAULT_TOKEN_BUDGET) -> None:
+def add_token_cost(
+    sheet: Sheet,
+    engine: Engine,
+    token_budget: int = DEFAULT_TOKEN_BUDGET,
+    decode: Engine | None = None,
+) -> None:
     """The token classes, their GPU time, the fleet's utilisation and each class's price
-    (needs the demand, performance, fleet and cost figures on the sheet)."""
+    (needs the demand, performance, fleet and cost figures on the sheet). With `decode`
+    (a disaggregated design, `engine` its prefill pool's) each class is priced at its own
+    pool's price and utilisation."""
     sheet.section = "token cost"
     sheet.derive(input_tokens_per_day, "tokens/day")
     sheet.derive(cached_input_tokens_per_day, "tokens/day")
-    rates = gpu_s_per_token(engine, token_budget, {k: sheet[k] for k in _NEEDED})
+    needed = {k: sheet[k] for k in _NEEDED}
+    rates = gpu_s_per_token(engine, decode or engine, token_budget, needed)
     for name, seconds in rates.items():
         sheet.add(
             f"{name}_gpu_s_per_token",
@@ -129,17 +141,43 @@ def add_token_cost(sheet: Sheet, engine: Engine, token_budget: int = DEFAULT_TOK
             "gpus_provisioned": gpus_key(sheet),
         },
     )
+    if decode is None:
+        pools = dict.fromkeys(CLASSES, ("price_per_gpu_hour_usd", "model_fleet_utilisation"))
+    else:
+        _add_pool_utilisation(sheet)
+        pools = {
+            name: (f"{pool}_price_per_gpu_hour_usd", f"{pool}_utilisation")
+            for name, pool in POOL_OF.items()
+        }
     for name in CLASSES:
+        price, busy = pools[name]
         sheet.derive(
             cost.usd_per_million_tokens,
             "USD/Mtok",
             key=f"model_{name}_usd_per_million_tokens",
             bind={
+                "price_per_gpu_hour_usd": price,
                 "gpu_s_per_token": f"{name}_gpu_s_per_token",
-                "utilisation": "model_fleet_utilisation",
+                "utilisation": busy,
             },
         )
-    sheet.derive(model_usd_per_million_output_tokens_at_full_load, "USD/Mtok")
+    if decode is None:
+        sheet.derive(model_usd_per_million_output_tokens_at_full_load, "USD/Mtok")
+    else:  # each pool's busy dollars, with the whole bill on the output tokens
+        busy = sum(
+            sheet[f"{name}_tokens_per_day"]
+            * sheet[f"model_{name}_usd_per_million_tokens"]
+            * sheet[pools[name][1]]
+            for name in CLASSES
+        )
+        sheet.add(
+            "model_usd_per_million_output_tokens_at_full_load",
+            busy / sheet["output_tokens_per_day"],
+            "USD/Mtok",
+            Source.formula,
+            formula="model_usd_per_million_output_tokens_at_full_load = Σ class tokens_per_day × "
+            "its price × its pool's utilisation / output_tokens_per_day",
+        )
     if sheet.figures.get("reasoning_tokens_per_day") and sheet["reasoning_tokens_per_day"] > 0:
         sheet.derive(model_reasoning_monthly_cost_usd, "USD/month")
 
@@ -150,6 +188,29 @@ def model_reasoning_monthly_cost_usd(
     """model_reasoning_monthly_cost_usd = reasoning_tokens_per_day × 30 d ×
     model_output_usd_per_million_tokens / 10⁶   (output tokens nobody reads)"""
     return reasoning_tokens_per_day * DAYS_PER_MONTH * model_output_usd_per_million_tokens / 1e6
+
+
+POOL_OF = {"input": "prefill", "cached_input": "prefill", "output": "decode"}
+
+
+def _add_pool_utilisation(sheet: Sheet) -> None:
+    """Each pool's busy GPU-seconds over its GPUs' day: prompts on the prefill pool, output
+    on the decode pool."""
+    busy = {
+        "prefill": sheet["input_tokens_per_day"] * sheet["input_gpu_s_per_token"]
+        + sheet["cached_input_tokens_per_day"] * sheet["cached_input_gpu_s_per_token"],
+        "decode": sheet["output_tokens_per_day"] * sheet["output_gpu_s_per_token"],
+    }
+    for pool, seconds in busy.items():
+        classes = "input and cached-input" if pool == "prefill" else "output"
+        sheet.add(
+            f"{pool}_utilisation",
+            cost.fleet_utilisation(seconds, sheet[f"{pool}_gpus"]),
+            "fraction",
+            Source.formula,
+            detail=f"the {classes} tokens' GPU-seconds a day over the pool's",
+            formula=f"{pool}_utilisation = busy GPU-s a day / ({pool}_gpus × 86,400 s)",
+        )
 
 
 def gpus_key(sheet: Sheet) -> str:

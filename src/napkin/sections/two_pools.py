@@ -17,6 +17,7 @@ from napkin.perf.operating_point import ReplicaSetup
 from napkin.perf.pools import Pools, PoolSearch, PoolSizing, Transfer, size_pools
 from napkin.perf.sizing import SLA_MARGIN
 from napkin.perf.speculation import drafting_of
+from napkin.sections.api_alternative import add_api_alternative
 from napkin.sections.memory_budget import add_memory
 from napkin.sections.performance import (
     add_efficiency,
@@ -26,6 +27,7 @@ from napkin.sections.performance import (
     targets_of,
 )
 from napkin.sections.pricing import add_price
+from napkin.sections.token_cost import add_token_cost
 from napkin.specs.design import EvalDesign, ServingDesign
 from napkin.specs.disaggregation import Disaggregation
 from napkin.specs.hardware import GPU
@@ -111,6 +113,8 @@ def serve_disaggregated(sheet: Sheet, design: ServingDesign) -> PlanOutcome:
         return PlanOutcome(True, fit.reason, search=search.decode, infeasible=search.infeasible)
     add_operating_point(sheet, search.sizing.decode, decode, aggregated=False)
     _add_pools(sheet, design, search.sizing, prefill, decode)
+    add_token_cost(sheet, engines["prefill"], decode=engines["decode"])
+    add_api_alternative(sheet, design.model.name)
     note = f"decode batch: {sheet.figures['decode_batch'].detail}"
     return PlanOutcome(True, fit.reason, (note,), search.decode)
 
