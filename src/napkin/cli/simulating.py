@@ -52,6 +52,13 @@ def simulate_command(
     ] = None,
     max_context: Annotated[float | None, typer.Option(help="gateway context limit")] = None,
     tenant_qps: Annotated[float | None, typer.Option(help="per-tenant rate limit")] = None,
+    replications: Annotated[
+        int,
+        typer.Option(
+            help="seeds to run (seed, seed + 1, ...) on local processes; each statistic "
+            "with a 95% confidence interval"
+        ),
+    ] = 1,
     as_json: JsonOut = False,
     quiet: Quiet = False,
     yes: Yes = False,
@@ -87,6 +94,9 @@ def simulate_command(
             _simulate_eval(planned, as_json)
             return
         budget = None if yes else DEFAULT_BUDGET
+        if replications != 1:
+            _replicate(planned, options, replications, budget, as_json)
+            return
         if as_json or quiet:
             result = simulate(planned, options, trace, budget=budget)
         else:
@@ -97,6 +107,18 @@ def simulate_command(
     from napkin.render.simulation import render_simulation
 
     emit(result, as_json, lambda: render_simulation(result))
+
+
+def _replicate(planned, options, replications: int, budget, as_json: bool) -> None:  # noqa: ANN001
+    """N seeds on the machine's cores, and every statistic's 95% interval."""
+    import os
+
+    from napkin.render.simulation import render_replications
+    from napkin.sim.replications import replicate
+
+    processes = max(1, min(replications, os.cpu_count() or 1))
+    result = replicate(planned, options, replications, processes, budget)
+    emit(result, as_json, lambda: render_replications(result))
 
 
 def _simulate_eval(planned, as_json: bool) -> None:  # noqa: ANN001

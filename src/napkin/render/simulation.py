@@ -9,6 +9,7 @@ from rich.text import Text
 
 from napkin.render.format import format_value
 from napkin.sim.eval_pass import EvalPass
+from napkin.sim.replications import STATS, Replications
 from napkin.sim.run import Simulation, goodput_limits_of
 
 
@@ -127,4 +128,24 @@ def render_eval_pass(run: EvalPass) -> Table:
     )
     table.add_row("wall time a pass", "", _ms(run.pass_wall_s), "")
     table.add_row("mean request", "", _ms(run.mean_request_s), "")
+    return table
+
+
+def render_replications(r: Replications) -> Table:
+    """Each statistic's mean over the seeds and its 95% interval."""
+    seeds = len(r.summaries)
+    table = Table(
+        title=f"{r.plan.design.name}: {seeds} seeds from {r.options.seed}, 95% intervals "
+        f"({r.wall_s:,.1f} s on {r.processes} process(es))",
+        title_justify="left",
+        expand=True,
+    )
+    for column in ("statistic", "mean", "95% interval"):
+        table.add_column(column, justify="left" if column == "statistic" else "right")
+    for metric, label in (("ttft_s", "TTFT"), ("tpot_s", "TPOT"), ("e2e_s", "E2E")):
+        for stat in STATS:
+            i = r.interval(metric, stat)
+            table.add_row(f"{label} {stat}", _ms(i.mean), f"{_ms(i.low)} – {_ms(i.high)}")
+    good = r.interval("goodput_fraction")
+    table.add_row("goodput", f"{good.mean:.2%}", f"{good.low:.2%} – {good.high:.2%}")
     return table
