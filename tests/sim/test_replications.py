@@ -62,3 +62,22 @@ def test_replications_on_the_command_line():
 def test_too_many_is_refused():
     with pytest.raises(NapkinError, match="replications"):
         replicate(plan(load_design("chatbot", SMALL)), SimOptions(duration_s=30), 10_000)
+
+
+def test_pooled_quantiles_are_every_seeds_requests():
+    import numpy as np
+
+    from napkin.sim.metrics import latencies
+    from napkin.sim.run import simulate
+
+    planned = plan(load_design("chatbot", SMALL))
+    options = SimOptions(duration_s=30, seed=4)
+    result = replicate(planned, options, 2)
+    pooled = np.concatenate(
+        [
+            latencies(r.requests, r.run.records)[2]
+            for r in (simulate(planned, options.model_copy(update={"seed": s})) for s in (4, 5))
+        ]
+    )
+    exact = float(np.sort(pooled)[int(np.ceil(0.999 * len(pooled))) - 1])
+    assert result.pooled("e2e_s", 0.999) == pytest.approx(exact, rel=0.01)

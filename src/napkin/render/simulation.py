@@ -9,7 +9,7 @@ from rich.text import Text
 
 from napkin.render.format import format_value
 from napkin.sim.eval_pass import EvalPass
-from napkin.sim.replications import STATS, Replications
+from napkin.sim.replications import POOLED, STATS, Replications
 from napkin.sim.run import Simulation, goodput_limits_of
 
 
@@ -146,6 +146,9 @@ def render_replications(r: Replications) -> Table:
         for stat in STATS:
             i = r.interval(metric, stat)
             table.add_row(f"{label} {stat}", _ms(i.mean), f"{_ms(i.low)} – {_ms(i.high)}")
+    for metric, label in (("ttft_s", "TTFT"), ("e2e_s", "E2E")):
+        for name, q in POOLED.items():
+            table.add_row(f"{label} {name}, all seeds' requests", _ms(r.pooled(metric, q)), "±1%")
     good = r.interval("goodput_fraction")
     table.add_row("goodput", f"{good.mean:.2%}", f"{good.low:.2%} – {good.high:.2%}")
     return table

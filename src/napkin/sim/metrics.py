@@ -33,6 +33,18 @@ def _percentiles(values: np.ndarray) -> dict[str, float]:
     return out
 
 
+def latencies(requests: Requests, rec: Records) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(TTFT, TPOT, E2E) seconds of the completed requests; TPOT = (E2E − TTFT) /
+    (output − 1) for those with more than one output token."""
+    done = rec.outcome == Outcome.completed
+    arrival = requests.arrival_s
+    ttft = rec.first_token_s[done] - arrival[done]
+    e2e = rec.finish_s[done] - arrival[done]
+    out_tokens = requests.output_tokens[done]
+    multi = out_tokens > 1
+    return ttft, (e2e[multi] - ttft[multi]) / (out_tokens[multi] - 1), e2e
+
+
 def summarize(
     requests: Requests, run: FleetRun, targets: GoodputLimits, replicas: int, window_s: float
 ) -> dict[str, Any]:
@@ -41,11 +53,9 @@ def summarize(
     outcomes = {o.name: int((rec.outcome == o).sum()) for o in Outcome if o is not Outcome.pending}
     done = rec.outcome == Outcome.completed
     arrival = requests.arrival_s
-    ttft = rec.first_token_s[done] - arrival[done]
-    e2e = rec.finish_s[done] - arrival[done]
+    ttft, tpot, e2e = latencies(requests, rec)
     out_tokens = requests.output_tokens[done]
     multi = out_tokens > 1
-    tpot = (e2e[multi] - ttft[multi]) / (out_tokens[multi] - 1)
     good = np.ones(int(done.sum()), bool)
     if targets.ttft_s is not None:
         good &= ttft <= targets.ttft_s

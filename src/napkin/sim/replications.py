@@ -8,7 +8,9 @@ statistic's N values x₁..x_N give
 
 (Student's t: the seeds are independent, each statistic roughly normal across them), s the
 sample standard deviation. A statistic that is not finite in some seed (no request of that
-kind) is left out of that seed.
+kind) is left out of that seed. Each seed also returns its latencies as a mergeable
+histogram (`sim.histogram`, 1% relative error); merged, they give the P99 and P99.9 of every
+request of every seed, which one seed has too few requests to pin down.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import isfinite, sqrt
 from statistics import NormalDist, mean, stdev
 from typing import Any
@@ -24,6 +26,8 @@ from typing import Any
 from napkin import strict_json
 from napkin.planner import Plan
 from napkin.sim.footprint import DEFAULT_BUDGET, Budget, require_within
+from napkin.sim.histogram import ALPHA, LogHistogram
+from napkin.sim.metrics import latencies
 from napkin.sim.options import SimOptions
 from napkin.sim.run import cost_of, plan_figures, simulate
 
@@ -65,6 +69,9 @@ class Interval95:
         return cls(centre, centre - half, centre + half, len(finite))
 
 
+POOLED = {"p99": 0.99, "p99.9": 0.999}
+
+
 @dataclass
 class Replications:
     plan: Plan
@@ -72,6 +79,14 @@ class Replications:
     summaries: list[dict[str, Any]]
     wall_s: float
     processes: int
+    histograms: list[dict[str, LogHistogram]] = field(default_factory=list)
+
+    def pooled(self, metric: str, q: float) -> float:
+        """The `q` quantile of `metric` over every seed's requests (within 1%)."""
+        merged = LogHistogram()
+        for seed in self.histograms:
+            merged = merged.merged(seed[metric])
+        return merged.quantile(q)
 
     def interval(self, metric: str, stat: str | None = None) -> Interval95:
         """A latency statistic (`metric`, `stat`) or a scalar (`metric` alone) across seeds."""
@@ -91,14 +106,21 @@ class Replications:
                 "confidence": 0.95,
                 "latency": latency,
                 "scalars": scalars,
+                "pooled": {
+                    m: {name: self.pooled(m, q) for name, q in POOLED.items()} for m in METRICS
+                },
+                "pooled_relative_error": ALPHA,
                 "plan": plan_figures(self.plan),
                 "run": {"wall_s": self.wall_s, "processes": self.processes},
             }
         )
 
 
-def _one(plan: Plan, options: SimOptions) -> dict[str, Any]:
-    return simulate(plan, options, budget=None).summary
+def _one(plan: Plan, options: SimOptions) -> tuple[dict[str, Any], dict[str, LogHistogram]]:
+    """One seed's summary and its latencies as histograms."""
+    run = simulate(plan, options, budget=None)
+    values = dict(zip(METRICS, latencies(run.requests, run.run.records), strict=True))
+    return run.summary, {m: LogHistogram().add(v) for m, v in values.items()}
 
 
 def replicate(
@@ -126,12 +148,19 @@ def replicate(
     started = time.perf_counter()
     seeded = [options.model_copy(update={"seed": options.seed + r}) for r in range(replications)]
     if processes <= 1:
-        summaries = []
+        runs = []
         for done, o in enumerate(seeded, start=1):
-            summaries.append(_one(plan, o))
+            runs.append(_one(plan, o))
             if progress:
                 progress(done)
     else:
         with ProcessPoolExecutor(max_workers=processes) as pool:
-            summaries = list(pool.map(_one, [plan] * replications, seeded))
-    return Replications(plan, options, summaries, time.perf_counter() - started, processes)
+            runs = list(pool.map(_one, [plan] * replications, seeded))
+    return Replications(
+        plan,
+        options,
+        [summary for summary, _ in runs],
+        time.perf_counter() - started,
+        processes,
+        [histograms for _, histograms in runs],
+    )
