@@ -59,6 +59,14 @@ def simulate_command(
             "with a 95% confidence interval"
         ),
     ] = 1,
+    shards: Annotated[
+        int,
+        typer.Option(help="split the fleet into this many shards of replicas, merged after"),
+    ] = 1,
+    executor: Annotated[
+        str, typer.Option(help="where shards run: local (processes) or ray")
+    ] = "local",
+    ray_address: Annotated[str | None, typer.Option(help="Ray cluster address")] = None,
     as_json: JsonOut = False,
     quiet: Quiet = False,
     yes: Yes = False,
@@ -97,6 +105,9 @@ def simulate_command(
         if replications != 1:
             _replicate(planned, options, replications, budget, as_json)
             return
+        if shards != 1 or executor != "local":
+            _sharded(planned, options, shards, executor, ray_address, budget, as_json)
+            return
         if as_json or quiet:
             result = simulate(planned, options, trace, budget=budget)
         else:
@@ -119,6 +130,17 @@ def _replicate(planned, options, replications: int, budget, as_json: bool) -> No
     processes = max(1, min(replications, os.cpu_count() or 1))
     result = replicate(planned, options, replications, processes, budget)
     emit(result, as_json, lambda: render_replications(result))
+
+
+def _sharded(planned, options, shards, executor, address, budget, as_json) -> None:  # noqa: ANN001
+    """The fleet in shards on local processes or Ray, merged."""
+    from napkin.render.simulation import render_sharded
+    from napkin.sim.shards import simulate_sharded
+
+    if executor not in ("local", "ray"):
+        raise NapkinError(f"{executor!r}: allowed executors are local, ray", field="--executor")
+    result = simulate_sharded(planned, options, shards, executor, address, budget)
+    emit(result, as_json, lambda: render_sharded(result))
 
 
 def _simulate_eval(planned, as_json: bool) -> None:  # noqa: ANN001

@@ -11,6 +11,7 @@ from napkin.render.format import format_value
 from napkin.sim.eval_pass import EvalPass
 from napkin.sim.replications import POOLED, STATS, Replications
 from napkin.sim.run import Simulation, goodput_limits_of
+from napkin.sim.shards import ShardedRun
 
 
 def _ms(value: float) -> str:
@@ -151,4 +152,27 @@ def render_replications(r: Replications) -> Table:
             table.add_row(f"{label} {name}, all seeds' requests", _ms(r.pooled(metric, q)), "±1%")
     good = r.interval("goodput_fraction")
     table.add_row("goodput", f"{good.mean:.2%}", f"{good.low:.2%} – {good.high:.2%}")
+    return table
+
+
+def render_sharded(r: ShardedRun) -> Table:
+    """The merged summary of a sharded run, and whether the split is exact."""
+    s = r.summary()
+    how = (
+        "exact (routing independent of replica state)"
+        if r.exact
+        else ("an approximation (routing depends on the fleet's state)")
+    )
+    table = Table(
+        title=f"{r.plan.design.name}: {s['replicas']:,} replicas in {len(r.shards)} shards on "
+        f"{r.executor}, {s['requests']:,} requests, {r.wall_s:,.1f} s; the split is {how}",
+        title_justify="left",
+        expand=True,
+    )
+    for column in ("statistic", "p50", "p90", "p99", "mean"):
+        table.add_column(column, justify="left" if column == "statistic" else "right")
+    for metric, label in (("ttft_s", "TTFT"), ("tpot_s", "TPOT"), ("e2e_s", "E2E")):
+        m = s[metric]
+        table.add_row(label, *(_ms(m[k]) for k in ("p50", "p90", "p99", "mean")))
+    table.add_row("goodput", f"{s['goodput_fraction']:.2%}", "", "", "")
     return table
