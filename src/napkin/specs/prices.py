@@ -34,14 +34,12 @@ class Pricing(str, Enum):
     spot = "spot"
 
 
-class GpuPrice(BaseModel):
+class Listed(BaseModel):
+    """A price list's row: who charges it, when, and where it was read."""
+
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    gpu: str
-    pricing: Pricing
-    usd_per_gpu_hour: float = Field(gt=0)
     provider: str
-    region_or_sku: str = ""
     date: str
     source_repo_or_url: str
     source_path: str = ""
@@ -55,19 +53,18 @@ class GpuPrice(BaseModel):
         return " ".join(p for p in parts if p)
 
 
-class ApiPrice(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+class GpuPrice(Listed):
+    gpu: str
+    pricing: Pricing
+    usd_per_gpu_hour: float = Field(gt=0)
+    region_or_sku: str = ""
 
+
+class ApiPrice(Listed):
     model: str
-    provider: str
     usd_per_m_input: float = Field(ge=0)
     usd_per_m_cached_input: float | None = Field(default=None, ge=0)
     usd_per_m_output: float = Field(ge=0)
-    date: str
-    source_repo_or_url: str
-    source_path: str = ""
-    source_commit: str = ""
-    note: str = ""
 
     @property
     def cached_input(self) -> float:
