@@ -225,17 +225,6 @@ def model_usd_per_million_output_tokens_at_full_load(
     return model_usd_per_million_output_tokens * model_fleet_utilisation
 
 
-def monthly_bill_of_classes(sheet: Sheet) -> float:
-    """Σ class tokens a month × the class's price: the fleet's monthly bill, rebuilt."""
-    return sum(
-        sheet[f"{name}_tokens_per_day"]
-        * DAYS_PER_MONTH
-        * sheet[f"model_{name}_usd_per_million_tokens"]
-        / 1e6
-        for name in CLASSES
-    )
-
-
 _NEEDED = ("prefill_tokens_per_request", "context_tokens", "output_tokens_per_request")
 _NEEDED += ("decode_batch",)
 _RATE_FORMULAS = {

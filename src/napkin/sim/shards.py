@@ -12,8 +12,8 @@ percentiles come from the shards' merged histograms (`sim.histogram`, within 1%)
 - An approximation for round-robin and least-loaded routing, whose per-replica arrivals
   depend on the whole fleet. Round-robin over k replicas gives each an Erlang-k stream;
   a shard of k_j replicas gives an Erlang-k_j one. Least-loaded balances within a shard
-  only. Shards of `MIN_SHARD_REPLICAS` or more keep the per-replica arrivals close to the
-  fleet's (`tests/sim/test_shards.py` bounds the error against an unsharded run).
+  only. `tests/sim/test_shards.py` bounds the error against an unsharded run for shards of
+  29 replicas (P50 within 2%, P99 within 5%); smaller shards are not measured.
 """
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ from napkin.sim.options import SimOptions, fleet_of
 from napkin.sim.router import Router
 from napkin.sim.run import cost_of, plan_figures, simulate
 
-MIN_SHARD_REPLICAS = 8
 EXACT = (Router.random, Router.session)
 METRICS = ("ttft_s", "tpot_s", "e2e_s")
 ADDED = ("requests", "throughput_rps", "output_tokens_per_s", "goodput_rps", "preemptions")
