@@ -112,7 +112,7 @@ def mlp_rows(engine: Engine) -> list[dict[str, object]]:
     for tokens in TOKENS:
         batch = Batch(tokens, min(tokens, MAX_SEQS), 0, 0, 0, 0)
         ffn = _op_ms(engine, batch, "ffn")
-        per_step_ms = engine.efficiency.overhead_s(batch.sequences) * 1e3
+        per_step_ms = engine.efficiency.overhead_s(batch.sequences, layers) * 1e3
         zero = ("input_layernorm", "attn_rope", "post_attention_layernorm", "mlp_act", "emb")
         rows.append(
             {

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
+from napkin import native
 from napkin.specs.catalog import find_gpu, find_model
 from napkin.specs.design import Design
 from napkin.specs.loader import load_design
@@ -31,6 +36,34 @@ def llama70b():
 @pytest.fixture(scope="session")
 def h100():
     return find_gpu("H100-SXM")
+
+
+@pytest.fixture
+def pure_core() -> Iterator[Callable[[str], ModuleType]]:
+    """`import_module` for a test that patches the simulator's internals (replaces a method,
+    wraps a handler): the compiled core's classes cannot be patched, so napkin.sim and
+    napkin.perf.step_model load afresh from source for this test, and go back after it."""
+
+    def ours(name: str) -> bool:
+        return name.startswith("napkin.sim") or name == "napkin.perf.step_model"
+
+    saved = {name: module for name, module in sys.modules.items() if ours(name)}
+    for name in saved:
+        del sys.modules[name]
+    added = native._Source not in sys.meta_path
+    if added:
+        sys.meta_path.insert(0, native._Source)  # type: ignore[arg-type]
+    try:
+        yield importlib.import_module
+    finally:
+        if added:
+            sys.meta_path.remove(native._Source)  # type: ignore[arg-type]
+        for name in [name for name in sys.modules if ours(name)]:
+            del sys.modules[name]
+        sys.modules.update(saved)
+        for name, module in saved.items():  # `napkin.sim` and the rest, as attributes again
+            parent, _, child = name.rpartition(".")
+            setattr(sys.modules[parent], child, module)
 
 
 REQUIRE_ALL = "NAPKIN_REQUIRE_ALL"  # CI sets it: a skip there is a failure

@@ -145,3 +145,25 @@ def test_design_doc_single_stream_figures_match_the_current_output():
         15.01e9 / (3.35e12 * eff.bandwidth_fraction) * 1e3 + 32 * eff.layer_overhead_s * 1e3,
         rel=0.01,
     )
+
+
+def test_readme_streaming_and_autoscaling_figures_are_the_code_s():
+    """The day slice is 1/32 of the planned fleet at its share of the peak, and the stated
+    defaults are those of SimOptions, `sim.run` and `sim.autoscaler`."""
+    from math import ceil
+
+    from napkin.sim.autoscaler import INTERVAL_S, STABILIZE_S
+    from napkin.sim.options import SimOptions
+    from napkin.sim.run import RECORDS_UP_TO
+
+    f = plan(load_design("chatbot")).figures
+    fleet = f["model_replicas_provisioned"].value
+    replicas = ceil(fleet / 32)
+    qps = f["peak_qps"].value * replicas / fleet
+    text = " ".join(README.replace("\\\n", " ").split())  # a shell line continued
+    assert f"--replicas {replicas} --qps {qps:.0f} --router random" in text
+    defaults = SimOptions()
+    assert f"`--scale-lag` ({defaults.scale_lag_s:.0f} s)" in text
+    assert f"`--cold-start` ({defaults.cold_start_s:.0f} s)" in text
+    assert f"waits {STABILIZE_S / 60:.0f} minutes" in text and INTERVAL_S == 60
+    assert f"up to {RECORDS_UP_TO / 1e6:.0f}M requests" in text

@@ -14,6 +14,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
+from napkin import native  # noqa: F401 - picks the simulator core before anything imports it
+
 __version__ = "0.1.0"
 
 # public name -> module that defines it

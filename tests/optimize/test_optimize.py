@@ -260,3 +260,25 @@ def test_finetune_spot_lever_uses_the_plans_figures():
     assert spot.monthly_cost_usd == pytest.approx(
         results["as written"].monthly_cost_usd - spot.saving_usd
     )
+
+
+def test_verification_as_tasks_gives_the_one_by_one_verdicts(monkeypatch):
+    """`verify_on` (Ray's workers in the CLI) runs simulate_candidate for the top
+    candidates at once; the verdicts are those of checking them one after another."""
+    from napkin.optimize import verify as verify_module
+
+    calls: list[tuple[str, ...]] = []
+
+    def fake(design, overrides, base=(), seed=0):  # noqa: ANN001, ANN202
+        calls.append(tuple(overrides))
+        return len(calls) > 1, f"checked {overrides}"
+
+    monkeypatch.setattr(verify_module, "simulate_candidate", fake)
+    space = Space(gpus=("H100-SXM",), precisions=("fp8",), tps=(4, 8), batch_caps=(None,))
+    tasks = optimize("chatbot", space, "chatbot", verify=2, verify_on=LocalExecutor(1))
+    calls.clear()
+    one_by_one = optimize(
+        "chatbot", space, "chatbot", verify=2, verify_fn=lambda o: fake("chatbot", o)
+    )
+    assert [v[1:] for v in tasks.verified] == [v[1:] for v in one_by_one.verified]
+    assert tasks.verified[0][1] is False and tasks.chosen == tasks.verified[1][0]

@@ -10,7 +10,7 @@ from napkin.perf.batching import Engine
 from napkin.perf.efficiency import resolve
 from napkin.perf.ops import Batch, decode_batch, mixed_batch
 from napkin.perf.roofline import step_time
-from napkin.perf.step_model import StepModel, _sum_max
+from napkin.perf.step_model import StepModel, _sum_max, as_vector
 from napkin.specs.catalog import find_gpu, find_model
 from napkin.specs.deployment import Deployment
 
@@ -92,7 +92,8 @@ def test_sum_max_by_brute_force(c0, c1, m0, m1):
 
 def test_boundary_after_is_the_first_step_end_at_or_after_a_time():
     fast = StepModel(_engine())
-    start, growth = decode_batch(32, 1000), Batch(0, 0, 32, 32, 32, 32)
+    start = as_vector(decode_batch(32, 1000))
+    growth = as_vector(Batch(0, 0, 32, 32, 32, 32))
     whole = fast.segment_time(start, growth, 1000)
     for elapsed in (1e-6, 0.013, 0.5, whole / 3, whole - 1e-9):
         k, duration = fast.boundary_after(start, growth, 1000, elapsed, whole)

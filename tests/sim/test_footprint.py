@@ -7,6 +7,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from napkin import native
 from napkin.cli import app
 from napkin.errors import NapkinError
 from napkin.planner import plan
@@ -20,22 +21,32 @@ runner = CliRunner()
 
 
 def test_footprint_by_hand():
-    # 1,000,000 requests on 10 replicas:
-    #   wall   = 1e6 × 40 µs + 10 × 25 µs          = 40.00025 s
+    # 1,000,000 requests on 10 replicas, 40 µs a request on the pure-Python core, 20 µs on
+    # the compiled one (napkin.native):
+    #   wall   = 1e6 × 40 µs + 10 × 25 µs          = 40.00025 s (compiled: 20.00025 s)
     #   memory = 64 MiB + 1e6 × 320 B + 10 × 2 kB  = 67,108,864 + 320,000,000 + 20,000
+    wall = 20.00025 if native.COMPILED else 40.00025
+    assert (20e-6 if native.COMPILED else 40e-6) == fp.SECONDS_PER_REQUEST
     cost = footprint(1e6, 10)
-    assert cost.wall_s == pytest.approx(40.00025)
+    assert cost.wall_s == pytest.approx(wall)
     assert cost.memory_bytes == 67_108_864 + 320_000_000 + 20_000
     # three arms one after another: times add, memory does not
     three = cost.times(3)
-    assert three.wall_s == pytest.approx(120.00075) and three.memory_bytes == cost.memory_bytes
+    assert three.wall_s == pytest.approx(3 * wall) and three.memory_bytes == cost.memory_bytes
 
 
-def test_coding_agent_defaults_are_sized_at_over_an_hour_and_10_gb():
-    # peak 133,333 req/s × 600 s = 8.0e7 requests: 8e7 × 40 µs = 3,200 s; 8e7 × 320 B = 25.6 GB
-    cost = cost_of(plan(load_design("coding-agent")), SimOptions())
+def test_coding_agent_defaults_are_sized_at_over_25_minutes_streamed():
+    # peak 133,333 req/s × 600 s = 8.0e7 requests: 8e7 × 40 µs = 3,200 s (compiled core:
+    # 8e7 × 20 µs = 1,600 s). Over 2M requests the run streams, so it holds 2^20 of them:
+    # 64 MiB + 2^20 × 320 B + 292,208 replicas × 2 kB + 600 samples × 40 B
+    # = 67,108,864 + 335,544,320 + 584,416,000 + 24,000 = 987,093,184 B (kept: 26 GB)
+    options = SimOptions()
+    cost = cost_of(plan(load_design("coding-agent")), options)
     assert cost.requests == pytest.approx(133_333.33 * 600, rel=1e-4)
-    assert cost.wall_s > 3000 and cost.memory_bytes > 10e9
+    assert cost.wall_s > (1500 if native.COMPILED else 3000)
+    assert cost.replicas == 292_208 and cost.memory_bytes == 987_093_184
+    kept = cost_of(plan(load_design("coding-agent")), options.model_copy(update={"records": True}))
+    assert kept.memory_bytes > 25e9
 
 
 def test_over_budget_is_refused_with_the_cost_and_a_smaller_run():
@@ -119,6 +130,7 @@ def test_simulate_json_is_byte_identical_per_seed_outside_run():
     args += ["--json", "--seed", "5"]
     first, second = (json.loads(runner.invoke(app, args).output) for _ in range(2))
     assert set(first["run"]) == {
+        "core",
         "wall_s",
         "simulated_requests_per_wall_s",
         "peak_memory_bytes",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -49,21 +51,18 @@ def test_every_request_ends_exactly_once():
         assert s["outcomes"][state] > 0, state
 
 
-def test_kv_never_exceeds_capacity_and_preempted_sequences_finish(small_plan):
+def test_kv_never_exceeds_capacity_and_preempted_sequences_finish(small_plan, pure_core):
     # A cache that holds only ~10 sequences forces preemptions.
     options = SimOptions(duration_s=20, qps=30, replicas=1, seed=1, max_seqs=64)
-    from napkin.sim.event_loop import Fleet
-    from napkin.sim.options import fleet_of, steps_of, traffic_of
-    from napkin.sim.scheduling import ReplicaConfig
-    from napkin.sim.traffic import generate
+    Fleet = pure_core("napkin.sim.event_loop").Fleet  # its replica's handler is wrapped below
+    sim_options = pure_core("napkin.sim.options")
+    ReplicaConfig = pure_core("napkin.sim.scheduling").ReplicaConfig
+    generate = pure_core("napkin.sim.traffic").generate
 
-    config = fleet_of(small_plan, options)
-    tight = config.__class__(
-        **{
-            **config.__dict__,
-            "replica": ReplicaConfig(max_seqs=64, token_budget=8192, kv_capacity_tokens=6000),
-        }
-    )
+    config = sim_options.fleet_of(small_plan, options)
+    replica_config = ReplicaConfig(max_seqs=64, token_budget=8192, kv_capacity_tokens=6000)
+    tight = dataclasses.replace(config, replica=replica_config)
+    traffic_of, steps_of = sim_options.traffic_of, sim_options.steps_of
     requests = generate(traffic_of(small_plan, options), options.duration_s, options.seed)
     fleet = Fleet(tight, steps_of(small_plan), requests)
     peak = 0.0

@@ -12,9 +12,7 @@ from scipy.stats import chisquare
 
 from napkin.capacity import diurnal
 from napkin.sim import traffic as workload
-from napkin.sim.event_loop import Fleet
 from napkin.sim.options import SimOptions, fleet_of, steps_of, traffic_of
-from napkin.sim.replica import Replica
 from napkin.sim.requests import Requests
 from napkin.sim.run import simulate
 from napkin.sim.traffic import Arrivals, Traffic, daily_curve, generate
@@ -54,9 +52,22 @@ def _chi_square_p(counts: np.ndarray, profile: np.ndarray) -> float:
 def test_diurnal_hourly_counts_follow_the_profile(hourly):
     r = generate(_traffic(kind="diurnal", qps=2, hourly=hourly), 86_400, seed=5)
     counts = np.bincount((r.arrival_s // 3600).astype(int), minlength=24)
-    profile = np.array(hourly if hourly is not None else daily_curve())
+    c = np.array(hourly if hourly is not None else daily_curve())
+    # each value is the rate at its hour's middle, linear in between: hour h's first half
+    # averages ¼ c[h-1] + ¾ c[h], its second ¾ c[h] + ¼ c[h+1]; so its mean is
+    # (c[h-1] + 6 c[h] + c[h+1]) / 8 (periodic over the day)
+    profile = (np.roll(c, 1) + 6 * c + np.roll(c, -1)) / 8
     assert _chi_square_p(counts, profile) > 0.001
     assert _chi_square_p(counts, np.ones(24)) < 1e-12  # and not flat
+
+
+def test_the_diurnal_rate_has_no_step_at_an_hour_s_edge():
+    """Hourly values 0, 1, 0, ... as the rates at each hour's middle: linear in between."""
+    c = tuple(float(h % 2) for h in range(24))
+    t = np.array([1800.0, 3600.0, 5400.0, 3600.0 - 1e-6, 3600.0 + 1e-6, 2700.0])
+    assert np.allclose(diurnal.rate_at(c, t), [0.0, 0.5, 1.0, 0.5, 0.5, 0.25])
+    # periodic: the middle of hour 23 (value 1) to the middle of hour 0 (value 0)
+    assert diurnal.rate_at(c, np.array([86_400.0]))[0] == pytest.approx(0.5)
 
 
 def test_daily_curve_has_the_requested_peak_to_average():
@@ -120,12 +131,14 @@ def test_gamma_gaps_have_the_requested_mean_and_cv():
 # --- 4. conservation can fail -------------------------------------------------------------
 
 
-def test_a_simulator_that_drops_requests_is_not_conserved(small_plan, monkeypatch):
+def test_a_simulator_that_drops_requests_is_not_conserved(small_plan, monkeypatch, pure_core):
     options = SimOptions(duration_s=30, qps=10, replicas=2, seed=3)
+    simulate = pure_core("napkin.sim.run").simulate  # the compiled Replica cannot be patched
+    Replica = pure_core("napkin.sim.replica").Replica
     assert simulate(small_plan, options).summary["conserved"]
     add = Replica.add
 
-    def leaky(self: Replica, rid: int, time_s: float) -> None:
+    def leaky(self: Any, rid: int, time_s: float) -> None:
         if rid % 10 == 3:  # 10% vanish: routed, never queued, no outcome
             self.advance(time_s)
             return
@@ -160,9 +173,11 @@ def _requests(arrival: list[float], cancel: list[float]) -> Requests:
     )
 
 
-def test_ties_go_cancel_then_timer_then_replica_then_arrival(small_plan):
+def test_ties_go_cancel_then_timer_then_replica_then_arrival(small_plan, pure_core):
     """Request 0 on replica 0 ends a segment at T; at the same T request 1 (on replica 1) is
-    cancelled, a timer fires and request 2 arrives."""
+    cancelled, a timer fires and request 2 arrives. (The pure-Python core: the test wraps
+    the handlers, which the compiled classes do not allow.)"""
+    Fleet = pure_core("napkin.sim.event_loop").Fleet
     config = fleet_of(small_plan, SimOptions(replicas=2))
     steps = steps_of(small_plan)
     fleet = Fleet(config, steps, _requests([0.0, 0.0, 0.0], [inf, inf, inf]))
@@ -175,9 +190,9 @@ def test_ties_go_cancel_then_timer_then_replica_then_arrival(small_plan):
     arrive, cancel, replica = fleet._arrive, fleet._cancel, fleet.replicas[0]
     replica_event = replica.on_event
 
-    def on_arrive(rid: int, now: float) -> None:
+    def on_arrive(rid: int, now: float, order: int) -> None:
         seen.append(("arrival", now))
-        arrive(rid, now)
+        arrive(rid, now, order)
 
     def on_cancel(rid: int, now: float) -> None:
         seen.append(("cancel", now))

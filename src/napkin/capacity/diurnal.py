@@ -28,3 +28,16 @@ def daily_curve(peak_to_average: float | None = None) -> tuple[float, ...]:
             curve = ((1 + cos) / 2) ** k
             low, high = (k, high) if 1 / curve.mean() < r else (low, k)
     return tuple(float(x) for x in curve / curve.max())
+
+
+def rate_at(hourly: tuple[float, ...], times_s: np.ndarray) -> np.ndarray:
+    """The relative rate (peak 1) at each time: each hour's value is the rate at the middle
+    of the hour, linear in between and periodic over the day, so the rate never steps at
+    an hour's edge (an autoscaler would see a jump no real day has). Hour h's mean rate is
+    then (c[h − 1] + 6 c[h] + c[h + 1]) / 8, and a whole day's mean is the curve's."""
+    c = np.asarray(hourly, float) / max(hourly)
+    x = np.asarray(times_s, float) / 3600 - 0.5
+    below = np.floor(x)
+    frac = x - below
+    i = below.astype(np.int64) % len(c)
+    return c[i] * (1 - frac) + c[(i + 1) % len(c)] * frac

@@ -39,6 +39,11 @@ def drill_command(
     replicas: Annotated[int | None, typer.Option(help="replicas in the slice")] = None,
     seed: Seed = 0,
     set_: Overrides = None,
+    executor: Annotated[
+        str,
+        typer.Option(help="where drills run: serial (here), local (processes) or ray, a task each"),
+    ] = "serial",
+    ray_address: Annotated[str | None, typer.Option(help="Ray cluster address")] = None,
     as_json: JsonOut = False,
     quiet: Quiet = False,
     yes: Yes = False,
@@ -59,7 +64,7 @@ def drill_command(
         if selection.runs and not selection.jobs and not yes:
             require_drill_size(planned, options, len(selection.runs), DEFAULT_BUDGET)
         with progress_steps(quiet or as_json, len(selection.runs)) as step:
-            results = run_selection(planned, selection, options, step)
+            results = run_selection(planned, selection, options, step, executor, ray_address)
         skipped = selection.skipped
     except NapkinError as error:
         flags = {"at_s": ("--at", at), "count": ("--count", count)}

@@ -152,6 +152,7 @@ def optimize_command(
                 verified,
                 as_written.design.disaggregation is not None,
                 spend,
+                pool if executor is ExecutorKind.ray else None,  # verify there too
             )
         if output is not None and result.chosen is not None:
             _write_chosen(design, base, result.chosen.overrides, output, force)

@@ -47,6 +47,10 @@ def report_command(
         bool, typer.Option("--optimize/--no-optimize", help="include the design search")
     ] = True,
     drills: Annotated[bool, typer.Option("--drills", help="include failure drills")] = False,
+    day: Annotated[
+        bool,
+        typer.Option("--day", help="include a simulated day of an autoscaled slice (minutes)"),
+    ] = False,
     verify: Annotated[
         bool,
         typer.Option(
@@ -86,7 +90,15 @@ def report_command(
         with progress_steps(quiet) as step:
             budget = None if yes else DEFAULT_BUDGET
             contents = gather(
-                design, with_price(set_, price), simulate_s, optimize, drills, step, verify, budget
+                design,
+                with_price(set_, price),
+                simulate_s,
+                optimize,
+                drills,
+                step,
+                verify,
+                budget,
+                day,
             )
     except NapkinError as error:
         fail(error)

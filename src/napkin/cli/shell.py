@@ -114,6 +114,8 @@ SIM_FLAGS = {
     "prefix_cache_fraction": "--prefix-cache",
     "queue_timeout_s": "--queue-timeout",
     "max_context_tokens": "--max-context",
+    "scale_lag_s": "--scale-lag",
+    "cold_start_s": "--cold-start",
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +20,7 @@ from napkin.cli.shell import (
     sim_options,
     stderr_console,
 )
-from napkin.errors import NapkinError
+from napkin.errors import NapkinError, writable
 from napkin.sim.arrival import ArrivalKind
 from napkin.sim.router import Router
 
@@ -67,6 +68,29 @@ def simulate_command(
         str, typer.Option(help="where shards run: local (processes) or ray")
     ] = "local",
     ray_address: Annotated[str | None, typer.Option(help="Ray cluster address")] = None,
+    records: Annotated[
+        bool | None,
+        typer.Option(
+            "--records/--no-records",
+            help="keep every request's record, or stream: count what ended (percentiles "
+            "within 1%) in memory that does not grow with the run (default: keep up to 2M)",
+        ),
+    ] = None,
+    autoscale: Annotated[
+        bool,
+        typer.Option(help="replicas follow the measured arrival rate (see --min-replicas)"),
+    ] = False,
+    min_replicas: Annotated[int, typer.Option(help="autoscaling: fewest replicas")] = 1,
+    scale_lag: Annotated[
+        float, typer.Option(help="autoscaling: seconds from asking for a replica to paying it")
+    ] = 60.0,
+    cold_start: Annotated[
+        float, typer.Option(help="autoscaling: seconds from paying a replica to it serving")
+    ] = 120.0,
+    chart: Annotated[
+        Path | None, typer.Option(help="write an SVG of replicas and latency over the run")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="overwrite --chart's file")] = False,
     as_json: JsonOut = False,
     quiet: Quiet = False,
     yes: Yes = False,
@@ -92,7 +116,18 @@ def simulate_command(
             queue_timeout_s=queue_timeout,
             max_context_tokens=max_context,
             tenant_qps=tenant_qps,
+            records=records,
+            autoscale=autoscale,
+            min_replicas=min_replicas,
+            scale_lag_s=scale_lag,
+            cold_start_s=cold_start,
         )
+        if chart is not None:
+            if not autoscale:
+                raise NapkinError("the chart draws an autoscaled run", field="--chart")
+            if find_spec("matplotlib") is None:
+                raise NapkinError("the chart needs pip install 'napkin[charts]'", field="--chart")
+            writable(chart, force)  # before the run, not after it
     except NapkinError as error:
         fail(error)
         return
@@ -103,10 +138,10 @@ def simulate_command(
             return
         budget = None if yes else DEFAULT_BUDGET
         if replications != 1:
-            _replicate(planned, options, replications, budget, as_json)
+            _replicate(planned, options, replications, budget, as_json, (executor, ray_address))
             return
         if shards != 1 or executor != "local":
-            _sharded(planned, options, shards, executor, ray_address, budget, as_json)
+            _sharded(planned, options, (shards, executor, ray_address), budget, as_json, chart)
             return
         if as_json or quiet:
             result = simulate(planned, options, trace, budget=budget)
@@ -117,30 +152,45 @@ def simulate_command(
         return
     from napkin.render.simulation import render_simulation
 
+    _draw(chart, result.summary)
     emit(result, as_json, lambda: render_simulation(result))
 
 
-def _replicate(planned, options, replications: int, budget, as_json: bool) -> None:  # noqa: ANN001
-    """N seeds on the machine's cores, and every statistic's 95% interval."""
+def _replicate(planned, options, replications, budget, as_json, where) -> None:  # noqa: ANN001
+    """N seeds on the machine's cores or Ray (`where`: executor, address), and every
+    statistic's 95% interval."""
     import os
 
     from napkin.render.simulation import render_replications
     from napkin.sim.replications import replicate
 
+    executor, address = where
+    if executor not in ("local", "ray"):
+        raise NapkinError(f"{executor!r}: allowed executors are local, ray", field="--executor")
     processes = max(1, min(replications, os.cpu_count() or 1))
-    result = replicate(planned, options, replications, processes, budget)
+    result = replicate(planned, options, replications, processes, budget, None, executor, address)
     emit(result, as_json, lambda: render_replications(result))
 
 
-def _sharded(planned, options, shards, executor, address, budget, as_json) -> None:  # noqa: ANN001
-    """The fleet in shards on local processes or Ray, merged."""
+def _sharded(planned, options, where, budget, as_json, chart) -> None:  # noqa: ANN001
+    """The fleet in shards (`where`: how many, local or ray, the cluster) merged."""
     from napkin.render.simulation import render_sharded
     from napkin.sim.shards import simulate_sharded
 
+    shards, executor, address = where
     if executor not in ("local", "ray"):
         raise NapkinError(f"{executor!r}: allowed executors are local, ray", field="--executor")
     result = simulate_sharded(planned, options, shards, executor, address, budget)
+    _draw(chart, result.summary())
     emit(result, as_json, lambda: render_sharded(result))
+
+
+def _draw(chart: Path | None, summary: dict) -> None:
+    """The autoscaled run's chart, when asked for (`report.charts.fleet_day`)."""
+    if chart is not None:
+        from napkin.report.charts import fleet_day
+
+        chart.write_text(fleet_day(summary))
 
 
 def _simulate_eval(planned, as_json: bool) -> None:  # noqa: ANN001

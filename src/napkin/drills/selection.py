@@ -16,6 +16,7 @@ from napkin.drills.serving import DRILLS
 from napkin.errors import NapkinError
 from napkin.planner import Plan
 from napkin.sim.options import SimOptions
+from napkin.sim.tasks import run_tasks
 from napkin.specs.design import SERVING_KINDS
 
 
@@ -81,15 +82,25 @@ def run_selection(
     selection: Selection,
     options: SimOptions,
     step: Callable[[str], None] = lambda text: None,
+    executor: str = "serial",
+    address: str | None = None,
 ) -> list[tuple[str, Any]]:
-    """(failure mode, result) for every selected drill; `step` is told each as it starts.
-    Serving drills run unguarded here: size them first (`runner.require_drill_size`)."""
-    results = []
-    for run in selection.runs:
-        step(f"drill: {run.mode}")
-        if selection.jobs:
-            result = run_job_drill(plan, run.drill, run.params, JOB_HOURS, options.seed)
-        else:
-            result = run_drill(plan, run.drill, run.params, options, budget=None)
-        results.append((run.mode, result))
-    return results
+    """(failure mode, result) for every selected drill, in this process one after another
+    (`step` is told each as it starts), or each drill a task on local processes or Ray
+    (`sim.tasks`; the same results). Serving drills run unguarded here: size them first
+    (`runner.require_drill_size`)."""
+    calls = [(plan, run, selection.jobs, options) for run in selection.runs]
+    if executor == "serial":
+        results = []
+        for call in calls:
+            step(f"drill: {call[1].mode}")
+            results.append(_one(*call))
+        return results
+    step(f"{len(calls)} drills on {executor}")
+    return run_tasks(_one, calls, executor, address)
+
+
+def _one(plan: Plan, run: Any, jobs: bool, options: SimOptions) -> tuple[str, Any]:
+    if jobs:
+        return run.mode, run_job_drill(plan, run.drill, run.params, JOB_HOURS, options.seed)
+    return run.mode, run_drill(plan, run.drill, run.params, options, budget=None)

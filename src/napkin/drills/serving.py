@@ -223,10 +223,10 @@ def retry_storm(ctx: Context, params: Params, mitigated: bool) -> Arm:
 
         def retry(rid: int, now: float) -> None:
             note(now, True)
-            user_try = tries.get(fleet.user[rid], 0)
+            user_try = tries.get(fleet.user(rid), 0)
             if user_try >= retries or breaker_open():
                 return
-            tries[fleet.user[rid]] = user_try + 1
+            tries[fleet.user(rid)] = user_try + 1
             delay = rand.uniform(0, backoff * 2.0**user_try) if mitigated else 0.0
             fleet.at(now + delay, lambda t: watch(fleet.attempt(rid, t), t))
 

@@ -227,8 +227,11 @@ def optimize(
     verify_fn: Any = None,
     split: bool = False,
     spend: Spend | None = None,
+    verify_on: Executor | None = None,
 ) -> Optimum:
-    """Search the space; `verify_fn(overrides) -> (passed, why)` checks in simulation;
+    """Search the space; `verify_fn(overrides) -> (passed, why)` checks in simulation, one
+    candidate after another, or `verify_on` checks them all at once as tasks
+    (`optimize.verify.simulate_candidate` on that executor: Ray's workers, same verdicts);
     `split`: the design as written is disaggregated (the default mode)."""
     require_serving(kind, design)
     objective = Objective(objective)  # a plain "cpqu" from Python is accepted too
@@ -262,8 +265,14 @@ def optimize(
     verified: list[tuple[Screened, bool, str]] = []
     chosen = None
     check = verify_fn if verify > 0 else None  # --verify 0: the closed form's cheapest
-    for candidate in ranked[: max(verify, 1)]:
-        passed, why = check(candidate.overrides) if check else (True, "not simulated")
+    top = ranked[: max(verify, 1)]
+    if verify > 0 and verify_on is not None:
+        from napkin.optimize.verify import simulate_candidate
+
+        verdicts = verify_on.map(simulate_candidate, design, [c.overrides for c in top], base)
+    else:
+        verdicts = [check(c.overrides) if check else (True, "not simulated") for c in top]
+    for candidate, (passed, why) in zip(top, verdicts, strict=True):
         verified.append((candidate, passed, why))
         if passed and chosen is None:
             chosen = candidate

@@ -3,10 +3,13 @@ Every column wraps or folds, so nothing is cut with "…" at 80 columns or in a 
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from napkin.native import CORE_KIND
 from napkin.render.format import format_value
 from napkin.sim.eval_pass import EvalPass
 from napkin.sim.replications import POOLED, STATS, Replications
@@ -88,6 +91,9 @@ def outcome_table(sim: Simulation) -> Table:
         table.add_row(name, f"{count:,}")
     conserved = Text("yes", style="green") if s["conserved"] else Text("NO", style="red bold")
     table.add_row("every request ended exactly once", conserved)
+    if "streamed" in s:
+        error = s["streamed"]["percentile_error"]
+        table.add_row("records", f"streamed: counted as they ended, percentiles within {error:.0%}")
     table.add_row("output tokens/s", f"{s['output_tokens_per_s']:,.0f}")
     table.add_row("preemptions", f"{s['preemptions']:,}")
     table.add_row(
@@ -102,13 +108,40 @@ def outcome_table(sim: Simulation) -> Table:
     )
     table.add_row(
         "wall time",
-        f"{_ms(sim.wall_s)} ({len(sim.requests) / max(sim.wall_s, 1e-9):,.0f} requests/s)",
+        f"{_ms(sim.wall_s)} ({s['requests'] / max(sim.wall_s, 1e-9):,.0f} requests/s, "
+        f"{CORE_KIND.split(' (')[0]} core)",
     )
     return table
 
 
 def render_simulation(sim: Simulation) -> Group:
-    return Group(side_by_side(sim), sla_table(sim), outcome_table(sim))
+    parts = [side_by_side(sim), sla_table(sim), outcome_table(sim)]
+    if "autoscale" in sim.summary:
+        parts.append(autoscale_table(sim.summary))
+    return Group(*parts)
+
+
+def autoscale_table(summary: dict[str, Any]) -> Table:
+    """What the autoscaled run paid against the whole fleet on, and its worst hour."""
+    a = summary["autoscale"]
+    table = Table(title="autoscaled (simulation)", title_justify="left", expand=True)
+    table.add_column("", overflow="fold")
+    table.add_column("value", justify="right", overflow="fold")
+    price = a["usd_per_gpu_hour"]
+    table.add_row("GPU-hours paid", f"{a['gpu_hours']:,.0f} (${a['cost_usd']:,.0f} at ${price:g})")
+    table.add_row(
+        "the whole fleet on", f"{a['always_on_gpu_hours']:,.0f} (${a['always_on_cost_usd']:,.0f})"
+    )
+    table.add_row("saved", f"{a['saved_fraction']:.0%}")
+    hours = [h for h in a["hourly"] if h["requests"]]
+    if hours:
+        worst = min(hours, key=lambda h: h["sla_attainment"])
+        table.add_row(
+            "worst hour",
+            f"hour {worst['hour']}: {worst['sla_attainment']:.1%} met the SLA, "
+            f"TTFT p99 {_ms(worst['ttft_p99_s'])}",
+        )
+    return table
 
 
 def render_eval_pass(run: EvalPass) -> Table:
@@ -155,7 +188,7 @@ def render_replications(r: Replications) -> Table:
     return table
 
 
-def render_sharded(r: ShardedRun) -> Table:
+def render_sharded(r: ShardedRun) -> Group:
     """The merged summary of a sharded run, and whether the split is exact."""
     s = r.summary()
     how = (
@@ -175,4 +208,4 @@ def render_sharded(r: ShardedRun) -> Table:
         m = s[metric]
         table.add_row(label, *(_ms(m[k]) for k in ("p50", "p90", "p99", "mean")))
     table.add_row("goodput", f"{s['goodput_fraction']:.2%}", "", "", "")
-    return table
+    return Group(table, *([autoscale_table(s)] if "autoscale" in s else []))

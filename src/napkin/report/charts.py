@@ -43,7 +43,7 @@ def _svg(figure: Any) -> str:
     return text[text.index("<svg") :]
 
 
-def _figure(title: str) -> tuple[Any, Any]:
+def _pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -51,7 +51,11 @@ def _figure(title: str) -> tuple[Any, Any]:
     matplotlib.rcParams["svg.fonttype"] = "none"
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(figsize=(6.4, 3.2))
+    return plt
+
+
+def _figure(title: str) -> tuple[Any, Any]:
+    figure, axes = _pyplot().subplots(figsize=(6.4, 3.2))
     axes.set_title(title, fontsize=10)
     axes.grid(alpha=0.3)
     return figure, axes
@@ -209,4 +213,31 @@ def self_host_vs_api(figures: dict[str, float], apis: list[Any]) -> str:
     axes.set_xlabel("requests a month")
     axes.set_ylabel("USD a month")
     axes.legend()
+    return _svg(figure)
+
+
+@chart
+def fleet_day(summary: dict[str, Any]) -> str:
+    """An autoscaled run's summary: replicas (serving, paid) over the day, and each hour's
+    TTFT p99 and SLA attainment."""
+    scaled = summary["autoscale"]
+    figure, (top, bottom) = _pyplot().subplots(2, 1, figsize=(6.4, 5.0), sharex=True)
+    rows = scaled["decisions"]
+    hours = [row["time_s"] / 3600 for row in rows]
+    top.step(hours, [row["paid"] for row in rows], where="post", label="paid")
+    top.step(hours, [row["serving"] for row in rows], where="post", label="serving")
+    top.set_ylabel("replicas")
+    top.set_title("autoscaled fleet over the run (simulation)", fontsize=10)
+    top.legend()
+    hourly = scaled["hourly"]
+    at = [h["hour"] + 0.5 for h in hourly]
+    bottom.plot(at, [h["ttft_p99_s"] * 1e3 for h in hourly], marker="o", label="TTFT p99 (ms)")
+    bottom.set_ylabel("TTFT p99 (ms)")
+    bottom.set_xlabel("hour")
+    share = bottom.twinx()
+    share.plot(at, [h["sla_attainment"] for h in hourly], color="tab:green", marker=".")
+    share.set_ylabel("met the SLA (fraction)", color="tab:green")
+    share.set_ylim(0, 1.05)
+    for axes in (top, bottom):
+        axes.grid(alpha=0.3)
     return _svg(figure)

@@ -26,6 +26,7 @@ class Contents:
     optimum: Any = None  # napkin.optimize.search.Optimum
     levers: list[Any] = field(default_factory=list)
     drills: list[tuple[str, Any]] = field(default_factory=list)
+    day: Any = None  # napkin.sim.run.Simulation: an autoscaled day of a slice (--day)
 
     def drill_outcome(self, failure_mode: str) -> tuple[str, bool] | None:
         """'metric: failed → mitigated' for the drill of a failure mode, and whether it helped."""
@@ -57,6 +58,10 @@ class Contents:
             out["levers"] = [lever.to_json() for lever in self.levers]
         if self.drills:
             out["drills"] = [{"failure_mode": m, **r.to_json()} for m, r in self.drills]
+        if self.day is not None:
+            day = self.day.to_json()
+            day.pop("series", None)
+            out["day"] = day
         return out
 
 
@@ -70,6 +75,19 @@ def slice_options(planned: Plan, duration_s: float, seed: int = 0) -> SimOptions
     return slice_of(planned, replicas, duration_s, seed)
 
 
+DAY_S = 86_400.0
+
+
+def day_options(planned: Plan) -> SimOptions:
+    """A day of the slice's replicas (`slice_options`) at their share of the planned peak,
+    peak × slice / fleet, under the design's diurnal curve, autoscaled."""
+    sliced = slice_options(planned, DAY_S)
+    f = planned.figures
+    fleet = float(f["model_replicas_provisioned"].value)
+    qps = float(f["peak_qps"].value) * (sliced.replicas or 1) / fleet
+    return sliced.model_copy(update={"arrival": "diurnal", "autoscale": True, "qps": qps})
+
+
 def gather(
     design: str,
     overrides: tuple[str, ...] = (),
@@ -79,6 +97,7 @@ def gather(
     say: Callable[[str], None] = lambda stage: None,
     verify: bool = True,
     budget: Budget | None = DEFAULT_BUDGET,
+    day: bool = False,
 ) -> Contents:
     """Plan the design; for serving designs also decide the fleet in simulation (`verify`:
     the smallest that meets every target, `sim.sla_check`), simulate a slice for the charts,
@@ -88,7 +107,7 @@ def gather(
     say("planning")
     planned = plan(load_design(design, overrides))
     if budget is not None:
-        require_report_size(planned, simulate_s, drills, budget)
+        require_report_size(planned, simulate_s, drills, budget, day)
     rec = planned.recommendation
     if verify and rec is not None and rec.feasible:
         from napkin.sim.sla_check import verified
@@ -119,10 +138,17 @@ def gather(
         contents.levers = levers(design, overrides)
     if drills and serving:
         contents.drills = serving_drills(planned, say)
+    if day and serving:
+        from napkin.sim.run import simulate
+
+        say("simulating a day of an autoscaled slice")
+        contents.day = simulate(planned, day_options(planned), budget=None)
     return contents
 
 
-def require_report_size(planned: Plan, simulate_s: float, drills: bool, budget: Budget) -> None:
+def require_report_size(
+    planned: Plan, simulate_s: float, drills: bool, budget: Budget, day: bool = False
+) -> None:
     """Refuse, before any work, a report whose slice and drills are estimated over `budget`
     (`sim.footprint`; the SLA check and the search are small by construction)."""
     from napkin.drills.runner import drill_cost, register_drills
@@ -143,7 +169,11 @@ def require_report_size(planned: Plan, simulate_s: float, drills: bool, budget: 
     if drills:
         count = sum(drill in DRILLS for _, drill, _ in register_drills(planned))
         cost = cost.then(drill_cost(planned, SimOptions(duration_s=DRILL_S), count))
-    require_within(cost, budget, "Report with a shorter --simulate, or without --drills")
+    if day:
+        from napkin.sim.run import cost_of
+
+        cost = cost.then(cost_of(planned, day_options(planned)))
+    require_within(cost, budget, "Report with a shorter --simulate, or without --drills or --day")
 
 
 def serving_drills(

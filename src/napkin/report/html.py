@@ -185,6 +185,10 @@ def _simulated_slice(contents: Contents) -> str:
     )
 
 
+def _day(contents: Contents) -> str:
+    return f"<p>{escape(summary.day_line(contents.plan, contents.day.summary))}</p>"
+
+
 def _cheapest(contents: Contents) -> str:
     o = contents.optimum
     row = summary.cheapest_row(o)
@@ -226,6 +230,9 @@ def render_html(contents: Contents) -> str:
             charts.latency_cdf(contents.simulation),
             charts.queue_over_time(contents.simulation),
         ]
+    if contents.day is not None:
+        day = contents.day.summary
+        body += ["<h2>A day of the fleet</h2>", _day(contents), charts.fleet_day(day)]
     if contents.optimum is not None:
         body += ["<h2>Cheapest design meeting the SLA</h2>", _cheapest(contents)]
     if contents.levers:

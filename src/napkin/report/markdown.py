@@ -115,6 +115,8 @@ def render_markdown(contents: Contents) -> str:
                 ],
             ),
         ]
+    if contents.day is not None:
+        out += ["## A day of the fleet\n", summary.day_line(p, contents.day.summary) + "\n"]
     if contents.optimum is not None:
         out += _cheapest(contents)
     if contents.levers:

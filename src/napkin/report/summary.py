@@ -15,6 +15,7 @@ from napkin.errors import NapkinError
 from napkin.planner import Plan
 from napkin.recommendation import Recommendation, TargetCheck, Verdict, overall
 from napkin.render.format import format_value
+from napkin.render.format import money as format_money
 from napkin.render.optimize import named, saving_text
 from napkin.specs.design import SERVING_KINDS
 
@@ -209,3 +210,26 @@ def cheapest_intro(optimum: Any) -> str:
         if optimum.chosen is not None
         else f"{len(optimum.screened):,} candidates screened: none meets the SLA."
     )
+
+
+def day_line(planned: Plan, day: dict[str, Any]) -> str:
+    """An autoscaled day of a slice, scaled to the whole fleet by replicas."""
+    scaled = day["autoscale"]
+    fleet = float(planned.figures["model_replicas_provisioned"].value)
+    factor = fleet / day["replicas"]
+    hours = [h for h in scaled["hourly"] if h["requests"]]
+    worst = min(hours, key=lambda h: h["sla_attainment"]) if hours else None
+    line = (
+        f"A simulated day of {day['replicas']} replicas at their share of the load under the "
+        f"design's diurnal curve, autoscaled (simulation; {day['requests']:,} requests): "
+        f"{scaled['gpu_hours']:,.0f} GPU-hours against {scaled['always_on_gpu_hours']:,.0f} "
+        f"with every replica on all day, {scaled['saved_fraction']:.0%} less. For the whole "
+        f"fleet (× {factor:,.1f}): {scaled['gpu_hours'] * factor:,.0f} GPU-hours, "
+        f"{format_money(scaled['cost_usd'] * factor)} a day."
+    )
+    if worst is not None:
+        line += (
+            f" Worst hour: {worst['hour']}:00, {worst['sla_attainment']:.1%} of requests met "
+            f"the SLA, TTFT p99 {worst['ttft_p99_s'] * 1e3:.0f} ms."
+        )
+    return line

@@ -1,11 +1,9 @@
 """The fleet: gateway, router and replicas, driven by one event loop.
 
-Four event streams, merged in time order: arrivals (sorted), client cancellations
-(sorted), timers set with `Fleet.at` (failure drills, retries; a heap) and each replica's
-next segment end (a heap). Events at the same instant run in a fixed order, never by heap
-internals:
-
-1. cancellation, 2. timer, 3. replica segment end, 4. arrival.
+Four event streams, merged in time order: arrivals (sorted), client cancellations (a
+heap), timers set with `Fleet.at` (failure drills, retries; a heap) and each replica's next
+segment end (a heap). Events at the same instant run in a fixed order, never by heap
+internals: 1. cancellation, 2. timer, 3. replica segment end, 4. arrival.
 
 So a request arriving at t meets the fleet after everything else at t (a slot freed at t is
 free for it). A cancellation or timer that reaches a replica first brings it to t
@@ -13,6 +11,9 @@ free for it). A cancellation or timer that reaches a replica first brings it to 
 crash takes effect, and the replica's own heap entry for t is then stale and skipped.
 Within one kind, the earlier-scheduled goes first (arrivals and cancellations in their
 sorted order; timers and replica events by (time, kind, counter)).
+
+Given a `Stream`, the fleet runs streaming (`sim.slots`): traffic arrives in blocks, each
+request takes a reusable row, and what ended is counted into a tally instead of kept.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ import heapq
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, fields
+from functools import partial
 from math import inf
 
 import numpy as np
 
 from napkin.perf.step_model import StepModel
+from napkin.sim import holdings
 from napkin.sim.gateway import Gateway, GatewayConfig
 from napkin.sim.handoff import DecodePool
 from napkin.sim.replica import Replica
@@ -34,7 +37,6 @@ from napkin.sim.requests import (
     FAILED,
     PENDING,
     REJECTED,
-    UNFINISHED,
     Columns,
     Records,
     Requests,
@@ -42,6 +44,8 @@ from napkin.sim.requests import (
 from napkin.sim.router import Router, pick
 from napkin.sim.scheduling import ReplicaConfig
 from napkin.sim.series import Series
+from napkin.sim.slots import Slots, Stream
+from napkin.sim.tally import Tally
 
 CANCEL, TIMER, REPLICA, ARRIVAL = 0, 1, 2, 3  # tie-break order at one instant
 BUSY = 1 << 40  # outstanding count that keeps a down replica out of least-loaded routing
@@ -76,20 +80,35 @@ class FleetRun:
     user: np.ndarray | None = None
     handoff_s: np.ndarray | None = None  # disaggregated: when each prompt left prefill
     decode_in_s: np.ndarray | None = None  # and when its KV reached a decode replica
+    tally: Tally | None = None  # streaming: what ended, counted (the records are then empty)
 
 
 class Fleet:
     def __init__(
-        self, config: FleetConfig, steps: StepModel, requests: Requests, spare_attempts: int = 0
+        self,
+        config: FleetConfig,
+        steps: StepModel,
+        requests: Requests,
+        spare_attempts: int = 0,
+        stream: Stream | None = None,
     ) -> None:
-        """`spare_attempts`: room for retries (attempts beyond the generated requests)."""
+        """`spare_attempts`: room for retries (attempts beyond the generated requests).
+        `stream`: run streaming, taking traffic from its blocks (`requests` is then empty)."""
         self.config = config
         self.requests = requests
         self.initial = len(requests)
         self.records = Records.empty(len(requests) + spare_attempts)
         self.columns = columns = Columns.of(requests)
-        self.user = list(range(len(requests)))  # attempt -> the user request it serves
-        self.tenant = requests.tenant.tolist()
+        self.retried: dict[int, int] = {}  # a retry's attempt -> the user request it serves
+        self.tenant = columns.tenant
+        self.stream = stream
+        self.slots: Slots | None = None
+        if stream is not None:
+            if config.clients or config.decode is not None or len(requests):
+                raise ValueError("a streaming run is open-loop and aggregated, from its blocks")
+            page = stream.page_rows
+            held, forget = partial(holdings.held, self), partial(holdings.forget, self)
+            self.slots = Slots(columns, self.records, stream.tally, page, held, forget)
         self.timers: list[tuple[float, int, int, Callable[[float], None]]] = []
         self.on_lost: Callable[[int, float], None] | None = None
         self.entry = config.replicas  # replicas [0, entry) take arrivals; the rest decode
@@ -111,10 +130,13 @@ class Fleet:
         total = len(self.replicas)
         self.down = [False] * total
         self.outstanding = np.zeros(total, np.int64)
-        self.gateway = Gateway(config.gateway, int(requests.tenant.max(initial=0)) + 1)
+        # views of each pool's load, made once (a slice per arrival costs as much as routing)
+        self.pools = (self.outstanding[: self.entry], self.outstanding[self.entry :])
+        tenants = stream.tenants if stream else int(requests.tenant.max(initial=0)) + 1
+        self.gateway = Gateway(config.gateway, tenants)
         self.central: deque[int] = deque()
         self.heap: list[tuple[float, int, int, int]] = []
-        self.counter = 0
+        self.counter = self.arrived = 0
         self.version = [0] * total
 
     def _push(self, index: int) -> None:
@@ -183,12 +205,13 @@ class Fleet:
         if self.records.outcome[rid] != PENDING:
             return
         self.decode_in_s[rid] = time_s
-        self._route(rid, time_s, self.entry, self.outstanding[self.entry :])
+        self._route(rid, time_s, self.entry, self.pools[1], rid)
 
-    def _route(self, rid: int, time_s: float, first: int, pool: np.ndarray) -> None:
-        """rid to the router's pick among `pool` (the load of replicas first, first + 1,
-        ...), else to the least-loaded of that pool that is up; lost when none is."""
-        index = first + pick(self.config.router, rid, self.columns.session[rid], pool)
+    def _route(self, rid: int, time_s: float, first: int, pool: np.ndarray, order: int) -> None:
+        """rid (the `order`-th arrival) to the router's pick among `pool` (the load of
+        replicas first, first + 1, ...), else to the least-loaded of that pool that is up;
+        lost when none is."""
+        index = first + pick(self.config.router, order, self.columns.session[rid], pool)
         if self.down[index]:
             index = self._next_up(index)
             if index < 0:
@@ -218,16 +241,22 @@ class Fleet:
         rid = len(self.columns.arrival)
         if rid >= len(self.records.outcome):
             raise RuntimeError("no room for more attempts: raise spare_attempts")
+        if self.slots is not None:
+            raise RuntimeError("a streaming run takes no retries")
         c = self.columns
-        for column in (c.prompt, c.output, c.session, c.prefix):
+        for column in (c.prompt, c.output, c.session, c.prefix, c.tenant):
             column.append(column[of_rid])
         c.arrival.append(time_s)
-        self.user.append(self.user[of_rid])
-        self.tenant.append(self.tenant[of_rid])
-        self._arrive(rid, time_s)
+        self.retried[rid] = self.user(of_rid)
+        self._arrive(rid, time_s, rid)
         return rid
 
-    def _arrive(self, rid: int, time_s: float) -> None:
+    def user(self, rid: int) -> int:
+        """The user request an attempt serves (itself, unless it is a retry)."""
+        return self.retried.get(rid, rid)
+
+    def _arrive(self, rid: int, time_s: float, order: int) -> None:
+        self.arrived += 1  # what an autoscaler measures (`sim.autoscaler`)
         c = self.columns
         if not self.gateway.admits(c.prompt[rid], c.output[rid], self.tenant[rid], time_s):
             self.records.end(rid, REJECTED, time_s)
@@ -241,7 +270,7 @@ class Fleet:
             self.replicas[index].add(rid, time_s)
             self._push(index)
             return
-        self._route(rid, time_s, 0, self.outstanding[: self.entry])
+        self._route(rid, time_s, 0, self.pools[0], order)
 
     def _cancel(self, rid: int, time_s: float) -> None:
         if self.records.outcome[rid] != PENDING:
@@ -267,22 +296,31 @@ class Fleet:
         sent = min(clients, initial) if clients else initial
         for rid in range(sent if clients else 0):
             arrivals[rid] = 0.0
-        order = np.argsort(r.cancel_at_s, kind="stable")
-        cancels = [(float(r.cancel_at_s[i]), int(i)) for i in order if r.cancel_at_s[i] < inf]
-        last = inf if clients else (arrivals[initial - 1] if initial else 0.0)
+        # (time, arrival index, row): sorted, so already a heap; a stream pushes as it goes
+        order = np.argsort(r.cancel_at_s, kind="stable")[: int(np.isfinite(r.cancel_at_s).sum())]
+        cancels = [(float(r.cancel_at_s[i]), int(i), int(i)) for i in order]
+        slots, stream, block, first = self.slots, self.stream, r, 0  # the block read, its first
+        last = inf if clients or slots else (arrivals[initial - 1] if initial else 0.0)
         horizon = last + self.config.drain_limit_s
-        series = Series.empty(
-            self.config.sample_interval_s, horizon if horizon < inf else (0.0 if clients else last)
-        )
+        series = Series.empty(self.config.sample_interval_s, horizon if horizon < inf else 0.0)
+        grows = bool(clients or slots)  # the series' length is not known before the run
         next_sample, sample = 0.0, 0
-        a = c = events = 0
+        a = events = 0
         now = 0.0
         while True:
             while sent < initial and sent < clients + self.records.ended:  # a client is free
                 arrivals[sent] = now
                 sent += 1
+            if stream is not None and a == sent and last == inf:  # the next block, if any
+                first += sent
+                block, arrivals, a, sent = stream.next_block()
+                if slots is not None:
+                    slots.read(block)
+                if not sent:
+                    last = float(block.arrival_s[-1]) if len(block) else now
+                    horizon = last + self.config.drain_limit_s
             t_arrival = arrivals[a] if a < sent else inf
-            t_cancel = cancels[c][0] if c < len(cancels) else inf
+            t_cancel = cancels[0][0] if cancels else inf
             t_timer = self.timers[0][0] if self.timers else inf
             while self.heap and self.heap[0][0] < inf and self._stale_top():
                 heapq.heappop(self.heap)
@@ -290,16 +328,17 @@ class Fleet:
             now = min(t_arrival, t_cancel, t_timer, t_replica)
             if now == inf or now > horizon:
                 break
-            while next_sample <= now and (clients or sample < len(series.time_s)):
+            while next_sample <= now and (grows or sample < len(series.time_s)):
                 if sample == len(series.time_s):
                     series = series.grown()
-                self._sample(series, sample, next_sample)
+                holdings.sample(self, series, sample, next_sample)
                 sample += 1
                 next_sample += series.interval_s
             events += 1
             if t_cancel <= now:
-                self._cancel(cancels[c][1], now)
-                c += 1
+                _, index, rid = heapq.heappop(cancels)
+                if slots is None or slots.owner[rid] == index:  # else its row was reused
+                    self._cancel(rid, now)
             elif t_timer <= now:
                 heapq.heappop(self.timers)[3](now)
             elif t_replica <= now:
@@ -307,7 +346,12 @@ class Fleet:
                 self.replicas[index].on_event()
                 self._push(index)
             else:
-                self._arrive(a, now)
+                rid = a
+                if slots is not None:
+                    rid = slots.take(a, first + a)
+                    if block.cancel_at_s[a] < inf:
+                        heapq.heappush(cancels, (float(block.cancel_at_s[a]), first + a, rid))
+                self._arrive(rid, now, first + a)
                 a += 1
                 if progress and a % 4096 == 0:
                     progress(now)
@@ -315,9 +359,12 @@ class Fleet:
             last = max(arrivals[: self.initial], default=0.0)
             r.arrival_s[:] = arrivals[: self.initial]
         end = horizon if now < inf else max([last, *(rep.now for rep in self.replicas)])
-        self._end_leftovers(end)
+        holdings.end_leftovers(self, end)
         busy = np.array([replica.busy_s for replica in self.replicas])
-        used = len(self.columns.arrival)
+        if slots is not None:
+            slots.close()
+            self.records = Records.empty(0)
+        used = len(self.columns.arrival) if slots is None else 0
         if used < len(self.records.outcome):  # drop the attempts' unused room
             self.records = Records(*(getattr(self.records, f.name)[:used] for f in fields(Records)))
         return FleetRun(
@@ -328,48 +375,25 @@ class Fleet:
             sum(rep.preempted for rep in self.replicas),
             events,
             self._attempts() if used > self.initial else None,
-            np.array(self.user) if used > self.initial else None,
+            self._users(used) if used > self.initial else None,
             self.handoff_s[:used] if self.config.decode else None,
             self.decode_in_s[:used] if self.config.decode else None,
+            slots.tally if slots is not None else None,
         )
 
+    def _users(self, attempts: int) -> np.ndarray:
+        users = np.arange(attempts)
+        users[list(self.retried)] = list(self.retried.values())
+        return users
+
     def _attempts(self) -> Requests:
-        c = self.columns
-        used = len(c.arrival)
+        c, array_of = self.columns, np.array
+        arrival, prompt, output = array_of(c.arrival), array_of(c.prompt), array_of(c.output)
+        tenant, session, prefix = array_of(c.tenant), array_of(c.session), array_of(c.prefix)
         return Requests(
-            np.array(c.arrival),
-            np.array(c.prompt),
-            np.array(c.output),
-            np.array(self.tenant),
-            np.array(c.session),
-            np.array(c.prefix),
-            np.full(used, inf),
+            arrival, prompt, output, tenant, session, prefix, np.full(len(c.arrival), inf)
         )
 
     def _stale_top(self) -> bool:
         time_s, _, _, index = self.heap[0]
         return time_s != self.replicas[index].next_event_s
-
-    def _end_leftovers(self, time_s: float) -> None:
-        """Requests the fleet still holds (central queue, a replica's queue, prefill or
-        decode) when the drain limit ends the run are `unfinished`. Only those: a request
-        the fleet no longer holds but never gave an outcome stays pending, and the summary's
-        conservation check reports it."""
-        held = list(self.central) + sorted(self.in_transfer)
-        for replica in self.replicas:
-            held += replica.waiting
-            held += [entry.rid for entry in replica.prefilling]
-            held += replica.decoding
-        for rid in dict.fromkeys(held):
-            if self.records.outcome[rid] == PENDING:
-                self.records.end(rid, UNFINISHED, time_s)
-
-    def _sample(self, series: Series, row: int, time_s: float) -> None:
-        capacity = sum(x.config.kv_capacity_tokens for x in self.replicas)
-        series.time_s[row] = time_s
-        series.waiting[row] = len(self.central) + sum(len(x.waiting) for x in self.replicas)
-        series.waiting[row] += len(self.in_transfer)
-        series.running[row] = sum(len(x.decoding) + len(x.prefilling) for x in self.replicas)
-        series.decode[row] = sum(x.outstanding for x in self.replicas[self.entry :])
-        used = sum(x.kv.used for x in self.replicas)
-        series.kv_fraction[row] = used / capacity if capacity else 0.0  # no cache: none used

@@ -9,8 +9,9 @@ where samples = simulated seconds / the sampling interval (the queue and KV seri
 trace whose last request is 10^7 s after its first takes 10 s and 350 MB for that alone).
 
 The per-unit costs were measured with `benchmarks/footprint.py` and are recorded under
-"Sizing the run" in `benchmarks/RESULTS.md` (2-core development VM, 2026-11-30): 21–35 µs and
-160–300 bytes a simulated request (peak RSS above the interpreter's ~48 MiB), ~1.7 KB and
+"Sizing the run" in `benchmarks/RESULTS.md` (2-core development VM, 2026-11-30): 21–35 µs a
+simulated request on the pure-Python core and 9–17 µs on the compiled one (`napkin.native`),
+160–300 bytes a request (peak RSS above the interpreter's ~48 MiB) on either, ~1.7 KB and
 ~20 µs a replica. Each constant is set at or above the top of its range, so measured /
 estimated stays at or below 1 (0.5–1.0 over the benchmark's cases): napkin warns early,
 never late. A machine twice as fast takes half the time; the memory does not change.
@@ -25,8 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from napkin.errors import NapkinError
+from napkin.native import COMPILED
 
-SECONDS_PER_REQUEST = 40e-6
+SECONDS_PER_REQUEST = 20e-6 if COMPILED else 40e-6  # the core that runs (napkin.native)
 SECONDS_PER_REPLICA = 25e-6  # setting up and draining one replica
 SECONDS_PER_SAMPLE = 1.2e-6  # measured ~1.0 µs and ~35 B a sample (10^7 samples: 10 s)
 BYTES_PER_SAMPLE = 40
@@ -34,6 +36,9 @@ SECONDS_PER_TRACE_ROW = 30e-6  # reading and validating one trace row, before si
 BYTES_PER_REQUEST = 320
 BYTES_PER_REPLICA = 2_000
 BASE_BYTES = 64 * 2**20  # the interpreter, numpy and napkin itself
+# Requests a streamed run holds at once, as if kept whole: a block of traffic (2^18 at the
+# peak rate, `sim.traffic.BLOCK_REQUESTS`) and the pages of rows in flight, with room.
+STREAMED_REQUESTS = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -71,10 +76,15 @@ class Footprint:
 
 
 def footprint(
-    requests: float, replicas: int, trace_rows: int = 0, samples: float = 0.0
+    requests: float,
+    replicas: int,
+    trace_rows: int = 0,
+    samples: float = 0.0,
+    streamed: bool = False,
 ) -> Footprint:
     """One run of `requests` requests on `replicas` replicas, `samples` series samples
-    (module docstring)."""
+    (module docstring). A streamed run (`sim.slots`) holds at most STREAMED_REQUESTS."""
+    held = min(requests, STREAMED_REQUESTS) if streamed else requests
     wall = (
         requests * SECONDS_PER_REQUEST
         + replicas * SECONDS_PER_REPLICA
@@ -83,7 +93,7 @@ def footprint(
     )
     memory = (
         BASE_BYTES
-        + requests * BYTES_PER_REQUEST
+        + held * BYTES_PER_REQUEST
         + replicas * BYTES_PER_REPLICA
         + samples * BYTES_PER_SAMPLE
     )

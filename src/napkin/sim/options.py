@@ -56,6 +56,17 @@ class SimOptions(BaseModel):
     cancel_after_s: float = Field(default=CANCEL_AFTER_S, gt=0)
     drain_limit_s: float = Field(default=600.0, gt=0)
     sample_interval_s: float = Field(default=1.0, gt=0)
+    # Keep every request's record (True), or stream: count what ended and reuse its row
+    # (False; memory does not grow with the run). None: keep up to RECORDS_UP_TO requests.
+    records: bool | None = None
+    # Autoscaling (`sim.autoscaler`): replicas follow the measured arrival rate, between
+    # min_replicas and the fleet; a new one is paid from scale_lag_s after it is asked for
+    # and serves cold_start_s later. Assumptions, not measurements: a node provisioned in a
+    # minute and a 70B model loaded in two (the cold-start drill's default).
+    autoscale: bool = False
+    min_replicas: int = Field(default=1, ge=1)
+    scale_lag_s: float = Field(default=60.0, ge=0)
+    cold_start_s: float = Field(default=120.0, ge=0)
 
 
 def _require_serving(plan: Plan) -> None:

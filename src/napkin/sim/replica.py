@@ -248,12 +248,12 @@ class Replica:
         self.waiting.appendleft(rid)
 
     def _generated(self, rid: int) -> float:
-        start_step, _, start_generated, _ = self.decoding[rid]
-        return start_generated + (self.step - start_step) * self.rate
+        seq = self.decoding[rid]
+        return seq.start_generated + (self.step - seq.start_step) * self.rate
 
     def _context(self, rid: int) -> float:
-        start_step, start_context, _, _ = self.decoding[rid]
-        return start_context + (self.step - start_step) * self.rate
+        seq = self.decoding[rid]
+        return seq.start_context + (self.step - seq.start_step) * self.rate
 
     def _release(self, rid: int) -> None:
         context = self._context(rid)
@@ -300,7 +300,7 @@ class Replica:
         self.segment = Segment(self.now, steps, first, growth, prefill, duration, decoding)
 
     def _segment_steps(
-        self, decodes: int, prefill: list[tuple[list[float], int]], free: float, growth_kv: float
+        self, decodes: int, prefill: list[tuple[Prefilling, int]], free: float, growth_kv: float
     ) -> int:
         steps = 1 << 62
         while self.heap and self._stale(self.heap[0]):
@@ -314,7 +314,7 @@ class Replica:
         return steps
 
     def _batches(
-        self, decodes: int, prefill: list[tuple[list[float], int]]
+        self, decodes: int, prefill: list[tuple[Prefilling, int]]
     ) -> tuple[Vector, Vector]:
         """Step 0 of the segment, and how each later step differs from the one before."""
         chunk_tokens = sum(chunk for _, chunk in prefill)
@@ -324,7 +324,7 @@ class Replica:
         d_attended = decodes * self.rate + sum(c * c for _, c in prefill)
         d_read = decodes * self.rate + chunk_tokens
         # Rows through the LM head: every decode, and each prompt that finishes this step.
-        heads = decodes + sum(1 for entry, chunk in prefill if entry.remaining <= chunk)
+        heads = decodes + len([e for e, c in prefill if e.remaining <= c])
         first = (decodes * self.rows + chunk_tokens, heads, attended, read, attended, read)
         return first, (0.0, 0.0, d_attended, d_read, d_attended, d_read)
 

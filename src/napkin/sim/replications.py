@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from math import isfinite, sqrt
 from statistics import NormalDist, mean, stdev
@@ -27,11 +26,11 @@ from napkin import strict_json
 from napkin.planner import Plan
 from napkin.sim.footprint import DEFAULT_BUDGET, Budget, require_within
 from napkin.sim.histogram import ALPHA, LogHistogram
-from napkin.sim.metrics import latencies
 from napkin.sim.options import SimOptions
 from napkin.sim.run import cost_of, plan_figures, simulate
+from napkin.sim.tally import METRICS
+from napkin.sim.tasks import run_tasks
 
-METRICS = ("ttft_s", "tpot_s", "e2e_s")
 STATS = ("mean", "p50", "p90", "p99")
 SCALARS = ("goodput_fraction", "throughput_rps", "gpu_busy_fraction")
 MAX_REPLICATIONS = 1_000
@@ -119,8 +118,7 @@ class Replications:
 def _one(plan: Plan, options: SimOptions) -> tuple[dict[str, Any], dict[str, LogHistogram]]:
     """One seed's summary and its latencies as histograms."""
     run = simulate(plan, options, budget=None)
-    values = dict(zip(METRICS, latencies(run.requests, run.run.records), strict=True))
-    return run.summary, {m: LogHistogram().add(v) for m, v in values.items()}
+    return run.summary, run.histograms()
 
 
 def replicate(
@@ -130,9 +128,12 @@ def replicate(
     processes: int = 1,
     budget: Budget | None = DEFAULT_BUDGET,
     progress: Callable[[int], None] | None = None,
+    executor: str = "local",
+    address: str | None = None,
 ) -> Replications:
-    """`replications` seeds of the run; `processes` > 1 runs them on a local process pool.
-    The whole set is priced before it starts, as one run is."""
+    """`replications` seeds of the run; `processes` > 1 runs them on a local process pool,
+    `executor="ray"` as Ray tasks (`sim.tasks`). The whole set is priced before it starts,
+    as one run is."""
     if not 1 <= replications <= MAX_REPLICATIONS:
         from napkin.errors import NapkinError
 
@@ -147,15 +148,16 @@ def replicate(
     require_within(total, budget, "Run fewer --replications or a shorter --duration")
     started = time.perf_counter()
     seeded = [options.model_copy(update={"seed": options.seed + r}) for r in range(replications)]
-    if processes <= 1:
+    if executor == "ray":
+        runs = run_tasks(_one, [(plan, o) for o in seeded], "ray", address)
+    elif processes <= 1:
         runs = []
         for done, o in enumerate(seeded, start=1):
             runs.append(_one(plan, o))
             if progress:
                 progress(done)
     else:
-        with ProcessPoolExecutor(max_workers=processes) as pool:
-            runs = list(pool.map(_one, [plan] * replications, seeded))
+        runs = run_tasks(_one, [(plan, o) for o in seeded], "local", processes=processes)
     return Replications(
         plan,
         options,

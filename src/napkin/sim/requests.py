@@ -42,6 +42,13 @@ class Requests:
     def __len__(self) -> int:
         return len(self.arrival_s)
 
+    @classmethod
+    def none(cls) -> Requests:
+        """No requests (a streaming run's fleet starts empty and takes blocks)."""
+        empty = np.zeros(0)
+        ints = np.zeros(0, np.int64)
+        return cls(empty, ints, ints, ints.astype(np.int32), ints, ints, empty)
+
     def take(self, index: np.ndarray) -> Requests:
         """The requests at `index` (a mask or positions), every column alike."""
         return Requests(*(getattr(self, f.name)[index] for f in fields(self)))
@@ -100,6 +107,7 @@ class Columns:
     output: array
     session: array
     prefix: array
+    tenant: array
 
     @classmethod
     def of(cls, requests: Requests) -> Columns:
@@ -112,4 +120,5 @@ class Columns:
             pack("q", requests.output_tokens),
             pack("q", requests.session),
             pack("q", requests.prefix_tokens),
+            pack("q", requests.tenant),
         )

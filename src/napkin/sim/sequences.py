@@ -4,19 +4,23 @@ segment of identical steps under way (`sim.replica` advances them)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from napkin.perf.step_model import Vector
 
 
-class Decoding(NamedTuple):
+class Decoding:
     """A decoding sequence as of the step it (re)started decoding; its context and tokens
-    generated grow by `rate` a step from there."""
+    generated grow by `rate` a step from there. (A plain class: mypyc makes it a C struct.)"""
 
-    start_step: int
-    start_context: float
-    start_generated: float
-    order: int  # admission order: preemption takes the most recent
+    __slots__ = ("start_step", "start_context", "start_generated", "order")
+
+    def __init__(
+        self, start_step: int, start_context: float, start_generated: float, order: int
+    ) -> None:
+        self.start_step = start_step
+        self.start_context = start_context
+        self.start_generated = start_generated
+        self.order = order  # admission order: preemption takes the most recent
 
 
 @dataclass(slots=True, eq=False)

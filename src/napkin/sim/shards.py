@@ -19,22 +19,24 @@ percentiles come from the shards' merged histograms (`sim.histogram`, within 1%)
 from __future__ import annotations
 
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from math import ceil
 from typing import Any
 
 from napkin import strict_json
 from napkin.errors import NapkinError
 from napkin.planner import Plan
+from napkin.sim.autoscaler import merge_bills
 from napkin.sim.footprint import DEFAULT_BUDGET, Budget, require_within
 from napkin.sim.histogram import ALPHA, LogHistogram
-from napkin.sim.metrics import QUANTILES, latencies
+from napkin.sim.metrics import QUANTILES
 from napkin.sim.options import SimOptions, fleet_of
 from napkin.sim.router import Router
 from napkin.sim.run import cost_of, plan_figures, simulate
+from napkin.sim.tally import METRICS
+from napkin.sim.tasks import run_tasks
 
 EXACT = (Router.random, Router.session)
-METRICS = ("ttft_s", "tpot_s", "e2e_s")
 ADDED = ("requests", "throughput_rps", "output_tokens_per_s", "goodput_rps", "preemptions")
 ADDED += ("prefix_hit_tokens", "events")
 
@@ -58,9 +60,8 @@ def shard_sizes(replicas: int, shards: int) -> list[int]:
 def run_shard(plan: Plan, options: SimOptions) -> Shard:
     started = time.perf_counter()
     run = simulate(plan, options, budget=None)
-    values = dict(zip(METRICS, latencies(run.requests, run.run.records), strict=True))
-    histograms = {m: LogHistogram().add(v) for m, v in values.items()}
-    return Shard(options.replicas or 0, run.summary, histograms, time.perf_counter() - started)
+    wall = time.perf_counter() - started
+    return Shard(options.replicas or 0, run.summary, run.histograms(), wall)
 
 
 def shard_options(plan: Plan, options: SimOptions, shards: int) -> list[SimOptions]:
@@ -72,7 +73,14 @@ def shard_options(plan: Plan, options: SimOptions, shards: int) -> list[SimOptio
         raise NapkinError(f"--shards must be 1 to the {total:,} replicas", field="--shards")
     qps = options.qps or float(plan.figures["peak_qps"].value)
     return [
-        options.model_copy(update={"replicas": k, "qps": qps * k / total, "seed": options.seed + j})
+        options.model_copy(
+            update={
+                "replicas": k,
+                "qps": qps * k / total,
+                "seed": options.seed + j,
+                "min_replicas": max(1, ceil(options.min_replicas * k / total)),
+            }
+        )
         for j, k in enumerate(shard_sizes(total, shards))
     ]
 
@@ -80,20 +88,8 @@ def shard_options(plan: Plan, options: SimOptions, shards: int) -> list[SimOptio
 def run_shards(
     plan: Plan, parts: list[SimOptions], executor: str = "local", address: str | None = None
 ) -> list[Shard]:
-    """The shards on local processes (one a core) or as Ray tasks."""
-    if executor == "ray":
-        try:
-            import ray
-        except ImportError:
-            raise NapkinError(
-                "the Ray executor needs Ray: pip install 'napkin[ray]'", field="--executor"
-            ) from None
-        if not ray.is_initialized():
-            ray.init(address=address, include_dashboard=False, log_to_driver=False)
-        task = ray.remote(run_shard)
-        return list(ray.get([task.remote(plan, o) for o in parts]))
-    with ProcessPoolExecutor() as pool:
-        return list(pool.map(run_shard, [plan] * len(parts), parts))
+    """The shards on local processes (one a core) or as Ray tasks (`sim.tasks`)."""
+    return run_tasks(run_shard, [(plan, part) for part in parts], executor, address)
 
 
 @dataclass
@@ -129,6 +125,8 @@ class ShardedRun:
         replicas = [s.replicas for s in self.shards]
         merged["gpu_busy_fraction"] = _weighted([p["gpu_busy_fraction"] for p in parts], replicas)
         merged["replicas"] = sum(replicas)
+        if "autoscale" in parts[0]:
+            merged["autoscale"] = merge_bills([p["autoscale"] for p in parts])
         return merged
 
     def to_json(self) -> dict[str, Any]:

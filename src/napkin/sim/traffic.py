@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from napkin.capacity.diurnal import daily_curve
+from napkin.capacity.diurnal import daily_curve, rate_at
 from napkin.errors import NapkinError
 from napkin.sim.arrival import ArrivalKind
 from napkin.sim.requests import Requests
@@ -20,7 +21,8 @@ from napkin.specs.workload import Length, sample_lengths
 class Arrivals(BaseModel):
     """- poisson: exponential gaps at `qps`.
     - gamma: Gamma gaps with coefficient of variation `cv` (cv > 1 is burstier than Poisson).
-    - diurnal: Poisson whose rate follows `hourly` (24 relative rates, peak = `qps`),
+    - diurnal: Poisson whose rate follows `hourly` (24 relative rates, peak = `qps`, each
+      the rate at the middle of its hour, linear in between: `capacity.diurnal.rate_at`),
       drawn by thinning (Lewis & Shedler 1979); without `hourly`, `daily_curve()`."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
@@ -56,26 +58,59 @@ def _gaps(a: Arrivals, rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.exponential(1 / a.qps, n)
 
 
-def _times(a: Arrivals, rng: np.random.Generator, duration_s: float) -> np.ndarray:
-    """Arrival times in [0, duration_s): every gap comes from the process itself (a short
-    first draw is extended with more of the same gaps, never with exponential ones)."""
-    expected = int(a.qps * duration_s * 1.2) + 16
-    times = np.cumsum(_gaps(a, rng, expected))
+def _times(
+    a: Arrivals, rng: np.random.Generator, duration_s: float, after_s: float = 0.0
+) -> np.ndarray:
+    """Arrival times in (after_s, duration_s), the process going on from an arrival (or the
+    start) at after_s: every gap comes from the process itself (a short first draw is
+    extended with more of the same gaps, never with exponential ones)."""
+    expected = int(a.qps * (duration_s - after_s) * 1.2) + 16
+    times = after_s + np.cumsum(_gaps(a, rng, expected))
     while times[-1] < duration_s:  # rare: draw more
         times = np.concatenate([times, times[-1] + np.cumsum(_gaps(a, rng, expected))])
     times = times[times < duration_s]
     if a.kind == "diurnal":
         hourly = a.hourly if a.hourly is not None else daily_curve()
-        profile = np.array(hourly) / max(hourly)
-        hour = ((times // 3600) % 24).astype(int)
-        times = times[rng.random(len(times)) < profile[hour]]
+        times = times[rng.random(len(times)) < rate_at(hourly, times)]
     return times
 
 
 def generate(traffic: Traffic, duration_s: float, seed: int) -> Requests:
     """Requests arriving in [0, duration_s), all draws from `seed`."""
     rng = np.random.default_rng(seed)
-    arrival = _times(traffic.arrivals, rng, duration_s)
+    return _requests(traffic, rng, _times(traffic.arrivals, rng, duration_s), 0)
+
+
+BLOCK_REQUESTS = 1 << 18  # a streaming run's traffic, this many requests a block (expected)
+
+
+def blocks(
+    traffic: Traffic, duration_s: float, seed: int, block_requests: int = BLOCK_REQUESTS
+) -> Iterator[Requests]:
+    """The requests of [0, duration_s) in blocks of consecutive time windows, each holding
+    about `block_requests` at the peak rate, so a run of any length is drawn a block at a
+    time. Block k draws from the seed sequence (seed, k), block 0 from `seed` itself: a run
+    that fits in one block gets exactly `generate`'s requests. Each block's arrivals go on
+    from the last one before it (the process renews there); its sessions get ids of their
+    own, after the previous blocks'."""
+    window_s = max(block_requests / traffic.arrivals.qps, 1e-3)
+    start, after, sessions, k = 0.0, 0.0, 0, 0
+    while start < duration_s:
+        end = min(start + window_s, duration_s)
+        rng = np.random.default_rng(seed if k == 0 else [seed, k])
+        block = _requests(traffic, rng, _times(traffic.arrivals, rng, end, after), sessions)
+        if len(block):
+            after = float(block.arrival_s[-1])
+        sessions += max(1, int(len(block) / traffic.turns_per_session))
+        start, k = end, k + 1
+        yield block
+
+
+def _requests(
+    traffic: Traffic, rng: np.random.Generator, arrival: np.ndarray, first_session: int
+) -> Requests:
+    """Sizes, tenants, sessions (ids from `first_session` on) and cancellations for the
+    requests arriving at `arrival`."""
     n = len(arrival)
     prompt = sample_lengths(traffic.prompt_distribution, rng, traffic.prompt_tokens, n)
     output = sample_lengths(traffic.output_distribution, rng, traffic.output_tokens, n)
@@ -83,6 +118,8 @@ def generate(traffic: Traffic, duration_s: float, seed: int) -> Requests:
     tenant = rng.choice(len(shares), n, p=shares).astype(np.int32)
     sessions = max(1, int(n / traffic.turns_per_session))
     session = rng.integers(0, sessions, n, dtype=np.int32)
+    if first_session:  # a later block's (int64: a long run has billions of sessions)
+        session = session + np.int64(first_session)
     prefix = np.minimum(prompt, traffic.shared_prefix_tokens).astype(np.int32)
     cancel = np.full(n, np.inf)
     chosen = rng.random(n) < traffic.cancel_fraction
