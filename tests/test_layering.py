@@ -13,7 +13,10 @@ SRC = Path(__file__).parents[1] / "src" / "napkin"
 
 # Earliest first. A module belongs to the first stage whose prefix it starts with.
 STAGES: list[tuple[str, tuple[str, ...]]] = [
-    ("base", ("napkin.errors", "napkin.units", "napkin.strict_json", "napkin.figures")),
+    (
+        "base",
+        ("napkin.errors", "napkin.units", "napkin.strict_json", "napkin.figures", "napkin.native"),
+    ),
     ("specs", ("napkin.specs", "napkin.clarify")),
     ("formulas", ("napkin.capacity",)),
     ("performance", ("napkin.perf",)),
