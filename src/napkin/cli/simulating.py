@@ -152,7 +152,8 @@ def simulate_command(
         return
     from napkin.render.simulation import render_simulation
 
-    _draw(chart, result.summary)
+    if chart is not None:
+        _draw(chart, result.summary)
     emit(result, as_json, lambda: render_simulation(result))
 
 
@@ -181,16 +182,16 @@ def _sharded(planned, options, where, budget, as_json, chart) -> None:  # noqa: 
     if executor not in ("local", "ray"):
         raise NapkinError(f"{executor!r}: allowed executors are local, ray", field="--executor")
     result = simulate_sharded(planned, options, shards, executor, address, budget)
-    _draw(chart, result.summary())
+    if chart is not None:
+        _draw(chart, result.summary())
     emit(result, as_json, lambda: render_sharded(result))
 
 
-def _draw(chart: Path | None, summary: dict) -> None:
-    """The autoscaled run's chart, when asked for (`report.charts.fleet_day`)."""
-    if chart is not None:
-        from napkin.report.charts import fleet_day
+def _draw(chart: Path, summary: dict) -> None:
+    """The autoscaled run's chart (`report.charts.fleet_day`)."""
+    from napkin.report.charts import fleet_day
 
-        chart.write_text(fleet_day(summary))
+    chart.write_text(fleet_day(summary))
 
 
 def _simulate_eval(planned, as_json: bool) -> None:  # noqa: ANN001
