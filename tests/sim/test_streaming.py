@@ -26,6 +26,7 @@ from napkin.sim.metrics import latencies, totals
 from napkin.sim.options import SimOptions, fleet_of, steps_of, traffic_of
 from napkin.sim.requests import Requests
 from napkin.sim.run import RECORDS_UP_TO, cost_of, goodput_limits_of, simulate
+from napkin.sim.slots import Stream
 from napkin.sim.tally import Tally
 from napkin.sim.traffic import blocks, generate
 from napkin.specs.loader import load_design
@@ -188,3 +189,25 @@ def test_runs_stream_above_the_limit_and_when_told():
         cost_of(p, big).memory_bytes
         < cost_of(p, big.model_copy(update={"records": True})).memory_bytes
     )
+
+
+def test_many_blocks_stream_as_their_concatenation_is_kept():
+    """Blocks of ~300 requests: the stream reads block after block, the arrival indices go
+    on across them (round-robin routing reads them), and the run is the kept run of the
+    blocks joined."""
+    design, sets, opts = CASES["crowded"]
+    p = plan(load_design(design, sets))
+    options = SimOptions(seed=7, **opts)
+    traffic = traffic_of(p, options)
+    parts = list(blocks(traffic, options.duration_s, options.seed, block_requests=300))
+    assert len(parts) == 10
+    joined = Requests(
+        *(np.concatenate([getattr(b, f.name) for b in parts]) for f in dataclasses.fields(Requests))
+    )
+    config = fleet_of(p, options)
+    kept = Fleet(config, steps_of(p), joined).run()
+    stream = Stream(iter(parts), Tally(goodput_limits_of(p)), tenants=4, page_rows=PAGE)
+    streamed = Fleet(config, steps_of(p), Requests.none(), stream=stream).run()
+    exact = totals(joined, kept.records, stream.tally.targets)
+    assert streamed.tally.totals().outcomes == exact.outcomes
+    assert streamed.events == kept.events and streamed.end_s == kept.end_s

@@ -311,13 +311,13 @@ class Fleet:
             while sent < initial and sent < clients + self.records.ended:  # a client is free
                 arrivals[sent] = now
                 sent += 1
-            if stream is not None and a == sent and last == inf:  # the next block, if any
-                first += sent
-                block, arrivals, a, sent = stream.next_block()
-                if slots is not None:
-                    slots.read(block)
+            if stream is not None and slots is not None and a == sent and last == inf:
+                first += sent  # the next block, if any
+                block = stream.next_block()
+                arrivals, a, sent = slots.read(block).arrival, 0, len(block)
                 if not sent:
-                    last = float(block.arrival_s[-1]) if len(block) else now
+                    done = stream.last
+                    last = float(done.arrival_s[-1]) if done is not None else now
                     horizon = last + self.config.drain_limit_s
             t_arrival = arrivals[a] if a < sent else inf
             t_cancel = cancels[0][0] if cancels else inf

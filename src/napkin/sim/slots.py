@@ -38,14 +38,13 @@ class Stream:
     page_rows: int = PAGE_ROWS
     last: Requests | None = None  # the last block read
 
-    def next_block(self) -> tuple[Requests, array, int, int]:
-        """The next non-empty block, its arrival times, 0 and its length; when the stream
-        is done, the last block read and 0, 0."""
+    def next_block(self) -> Requests:
+        """The next non-empty block; no requests when the stream is done."""
         for block in self.blocks:
             if len(block):
                 self.last = block
-                return block, array("d", block.arrival_s.tobytes()), 0, len(block)
-        return self.last or Requests.none(), array("d"), 0, 0
+                return block
+        return Requests.none()
 
 
 class Slots:
@@ -70,9 +69,10 @@ class Slots:
         self.current = self.row = self.end = 0
         self.pages = 0
 
-    def read(self, block: Requests) -> None:
-        """The block the next rows come from (packed once: rows copy at list speed)."""
+    def read(self, block: Requests) -> Columns:
+        """The block the next rows come from, packed once (rows copy at list speed)."""
         self.block = Columns.of(block)
+        return self.block
 
     def take(self, j: int, index: int) -> int:
         """A row for the request at row j of the block read (arrival index `index`)."""
