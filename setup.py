@@ -49,6 +49,8 @@ class OptionalBuild(build_ext):
         except Exception as error:  # noqa: BLE001 - any compiler failure means pure Python
             print(f"napkin: simulator core not compiled ({error}); pure Python", file=sys.stderr)
             return
+        if not self.extensions:  # nothing compiled (no mypyc): no stamp says otherwise
+            return
         for root in {Path(self.build_lib), *([SRC] if self.inplace else [])}:
             (root / STAMP).parent.mkdir(parents=True, exist_ok=True)
             (root / STAMP).write_text(_stamp())

@@ -5,7 +5,8 @@ and give bit-identical results under a seed (tests/sim/test_native.py runs both)
 compiled one runs when all of these hold, else the pure-Python one, and `CORE_KIND` says
 which and why:
 
-- the install compiled it (`setup.py` leaves `native_build.json`, the sources' hashes);
+- the install compiled it (`setup.py` leaves `native_build.json`, the sources' hashes,
+  and a compiled module beside each source);
 - every core source still hashes as it did then (an edited source makes the build stale);
 - NAPKIN_SIM_CORE is not `python` (ask for the fallback explicitly).
 
@@ -32,9 +33,11 @@ CORE = (
     "napkin/sim/sequences.py",
     "napkin/sim/router.py",
     "napkin/sim/gateway.py",
+    "napkin/sim/scheduling.py",
     "napkin/sim/replica.py",
     "napkin/sim/holdings.py",
     "napkin/sim/slots.py",
+    "napkin/sim/timeline.py",
     "napkin/sim/event_loop.py",
 )
 STAMP = ROOT / "napkin" / "native_build.json"
@@ -60,7 +63,18 @@ def _choose() -> tuple[bool, str]:
     for path in CORE:
         if built.get(path) != source_hash(path):
             return False, f"pure Python ({path} changed since the build; reinstall to compile)"
+        if _extension(path) is None:
+            return False, f"pure Python ({path} has no compiled module; reinstall to compile)"
     return True, "compiled (mypyc)"
+
+
+def _extension(path: str) -> Path | None:
+    """The compiled module the build left beside a core source, if any."""
+    stem = ROOT / path.removesuffix(".py")
+    built = (
+        stem.with_name(stem.name + suffix) for suffix in importlib.machinery.EXTENSION_SUFFIXES
+    )
+    return next((file for file in built if file.exists()), None)
 
 
 class _Source:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 
 import numpy as np
 import pytest
@@ -86,3 +87,23 @@ def test_littles_law_within_two_percent(small_plan):
     options = SimOptions(duration_s=600, qps=15, replicas=1, seed=11, sample_interval_s=0.25)
     law = simulate(small_plan, options).summary["littles_law"]
     assert law["mean_in_system"] == pytest.approx(law["rate_times_time"], rel=0.02)
+
+
+def test_a_run_pauses_the_garbage_collector_and_restores_it(small_plan):
+    """The loop makes millions of short-lived tuples and no cycles, so it runs with the
+    cyclic collector off (`Fleet.run`), and leaves it as it found it, on or off."""
+    from napkin.sim.event_loop import Fleet
+    from napkin.sim.options import fleet_of, steps_of, traffic_of
+    from napkin.sim.traffic import generate
+
+    options = SimOptions(duration_s=5, qps=4, replicas=1, seed=1)
+    seen: list[bool] = []
+    for enabled in (True, False):
+        gc.enable() if enabled else gc.disable()
+        requests = generate(traffic_of(small_plan, options), options.duration_s, options.seed)
+        fleet = Fleet(fleet_of(small_plan, options), steps_of(small_plan), requests)
+        fleet.at(1.0, lambda now: seen.append(gc.isenabled()))
+        fleet.run()
+        assert gc.isenabled() is enabled
+    gc.enable()
+    assert seen == [False, False]

@@ -106,7 +106,7 @@ def test_setup_compiles_the_modules_native_loads():
     )
     namespace: dict[str, Any] = {"ast": ast, "SRC": REPO / "src"}
     exec(ast.get_source_segment(source, reader) or "", namespace)  # the reader, not the build
-    assert namespace["_core"]() == native.CORE and len(native.CORE) == 9
+    assert namespace["_core"]() == native.CORE and len(native.CORE) == 11
 
 
 @pytest.mark.skipif(not native.COMPILED, reason=f"the core is {native.CORE_KIND}")
@@ -142,6 +142,10 @@ def test_a_stale_or_missing_build_falls_back_to_pure_python(tmp_path, monkeypatc
     assert not compiled and "changed since the build" in why
     fresh = {path: native.source_hash(path) for path in native.CORE}
     stamp.write_text(json.dumps({"compiler": "mypyc", "sources": fresh}))
+    monkeypatch.setattr(native, "_extension", lambda path: None)  # a stamp, no modules
+    compiled, why = native._choose()
+    assert not compiled and "has no compiled module" in why
+    monkeypatch.setattr(native, "_extension", lambda path: tmp_path / "built.so")
     assert native._choose() == (True, "compiled (mypyc)")
     monkeypatch.setenv(native.ENV, "python")
     assert native._choose() == (False, "pure Python (NAPKIN_SIM_CORE=python)")

@@ -99,13 +99,15 @@ def _given_params(param: list[str], at: float | None, count: int | None) -> dict
     """--param key=value pairs (values as YAML reads them), then --at and --count."""
     import yaml
 
+    from napkin.specs.yaml_reader import load_yaml
+
     given: dict[str, object] = {}
     for text in param:
         key, equals, value = text.partition("=")
         if not key or not equals:
             raise NapkinError(f"--param expects key=value, got {text!r}")
         try:
-            given[key] = yaml.safe_load(value)  # numbers, booleans, lists as YAML reads them
+            given[key] = load_yaml(value)  # numbers, booleans, lists as YAML reads them
         except yaml.YAMLError:
             given[key] = value  # not YAML: kept as text (the drill's type check names it)
     flagged = {"at_s": at, "count": count}

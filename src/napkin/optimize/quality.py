@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from napkin.errors import NapkinError
+from napkin.specs.yaml_reader import load_yaml
 
 CATALOG = Path(__file__).resolve().parent.parent / "specs" / "catalog" / "quality.yaml"
 
@@ -19,14 +20,14 @@ CATALOG = Path(__file__).resolve().parent.parent / "specs" / "catalog" / "qualit
 def _catalog() -> dict[str, Any]:
     if not CATALOG.exists():
         return {"models": [], "precisions": []}
-    return yaml.safe_load(CATALOG.read_text())
+    return load_yaml(CATALOG.read_text())
 
 
 def load_user_quality(path: str | Path) -> dict[tuple[str, str], float]:
     """A user's scores: a list of {model, precision, score}."""
     path = Path(path)
     try:
-        rows = yaml.safe_load(path.read_text())
+        rows = load_yaml(path.read_text())
     except (OSError, yaml.YAMLError) as error:
         raise NapkinError(f"cannot read quality scores: {error}", file=str(path)) from None
     if not isinstance(rows, list):

@@ -2,15 +2,15 @@
 
 Four event streams, merged in time order: arrivals (sorted), client cancellations (a
 heap), timers set with `Fleet.at` (failure drills, retries; a heap) and each replica's next
-segment end (a heap). Events at the same instant run in a fixed order, never by heap
-internals: 1. cancellation, 2. timer, 3. replica segment end, 4. arrival.
+segment end (`sim.timeline`). Events at the same instant run in a fixed order, never by
+heap internals: 1. cancellation, 2. timer, 3. replica segment end, 4. arrival.
 
 So a request arriving at t meets the fleet after everything else at t (a slot freed at t is
 free for it). A cancellation or timer that reaches a replica first brings it to t
 (`Replica.advance`), so work ending exactly at t still completes before the cancel or
-crash takes effect, and the replica's own heap entry for t is then stale and skipped.
+crash takes effect, and its place in the timeline (`sim.timeline`) then moves.
 Within one kind, the earlier-scheduled goes first (arrivals and cancellations in their
-sorted order; timers and replica events by (time, kind, counter)).
+sorted order; timers by (time, kind, counter); replicas by when they took that time).
 
 Given a `Stream`, the fleet runs streaming (`sim.slots`): traffic arrives in blocks, each
 request takes a reusable row, and what ended is counted into a tally instead of kept.
@@ -18,6 +18,7 @@ request takes a reusable row, and what ended is counted into a tally instead of 
 
 from __future__ import annotations
 
+import gc
 import heapq
 from collections import deque
 from collections.abc import Callable
@@ -46,6 +47,7 @@ from napkin.sim.scheduling import ReplicaConfig
 from napkin.sim.series import Series
 from napkin.sim.slots import Slots, Stream
 from napkin.sim.tally import Tally
+from napkin.sim.timeline import Timeline
 
 CANCEL, TIMER, REPLICA, ARRIVAL = 0, 1, 2, 3  # tie-break order at one instant
 BUSY = 1 << 40  # outstanding count that keeps a down replica out of least-loaded routing
@@ -135,9 +137,8 @@ class Fleet:
         tenants = stream.tenants if stream else int(requests.tenant.max(initial=0)) + 1
         self.gateway = Gateway(config.gateway, tenants)
         self.central: deque[int] = deque()
-        self.heap: list[tuple[float, int, int, int]] = []
+        self.timeline = Timeline(total)
         self.counter = self.arrived = 0
-        self.version = [0] * total
 
     def _push(self, index: int) -> None:
         """Republish a replica's load and next event; then hand it queued central requests."""
@@ -148,10 +149,7 @@ class Fleet:
     def _publish(self, index: int) -> None:
         replica = self.replicas[index]
         self.outstanding[index] = BUSY if self.down[index] else replica.outstanding
-        self.version[index] += 1
-        if replica.next_event_s < inf:
-            self.counter += 1
-            heapq.heappush(self.heap, (replica.next_event_s, REPLICA, self.counter, index))
+        self.timeline.set(index, replica.next_event_s)
 
     def _has_slot(self, index: int) -> bool:
         replica = self.replicas[index]
@@ -225,7 +223,7 @@ class Fleet:
         held = self.replicas[index].evict_all(time_s)
         self.down[index] = True
         self.outstanding[index] = BUSY
-        self.version[index] += 1
+        self.timeline.set(index, inf)
         for rid in held:
             self._lost(rid, time_s)
 
@@ -289,6 +287,15 @@ class Fleet:
         out in order, the first N at time 0 and each later one the instant an earlier one
         ends (N clients, no think time). Their generated arrival times are ignored and
         overwritten, in `requests.arrival_s` too, with the times they were sent."""
+        collecting = gc.isenabled()
+        gc.disable()  # millions of short-lived tuples, no cycles: a collection finds nothing
+        try:
+            return self._loop(progress)
+        finally:
+            if collecting:
+                gc.enable()
+
+    def _loop(self, progress: Callable[[float], None] | None) -> FleetRun:
         r = self.requests
         arrivals = self.columns.arrival  # shared, compact; attempts appended arrive by timer
         initial = self.initial
@@ -306,7 +313,7 @@ class Fleet:
         grows = bool(clients or slots)  # the series' length is not known before the run
         next_sample, sample = 0.0, 0
         a = events = 0
-        now = 0.0
+        now, timeline = 0.0, self.timeline
         while True:
             while sent < initial and sent < clients + self.records.ended:  # a client is free
                 arrivals[sent] = now
@@ -322,9 +329,10 @@ class Fleet:
             t_arrival = arrivals[a] if a < sent else inf
             t_cancel = cancels[0][0] if cancels else inf
             t_timer = self.timers[0][0] if self.timers else inf
-            while self.heap and self.heap[0][0] < inf and self._stale_top():
-                heapq.heappop(self.heap)
-            t_replica = self.heap[0][0] if self.heap else inf
+            t_replica = timeline.first_s()
+            while t_replica < inf and t_replica != self.replicas[timeline.first()].next_event_s:
+                self._publish(timeline.first())  # changed unannounced: take its real time
+                t_replica = timeline.first_s()
             now = min(t_arrival, t_cancel, t_timer, t_replica)
             if now == inf or now > horizon:
                 break
@@ -342,7 +350,7 @@ class Fleet:
             elif t_timer <= now:
                 heapq.heappop(self.timers)[3](now)
             elif t_replica <= now:
-                _, _, _, index = heapq.heappop(self.heap)
+                index = timeline.first()
                 self.replicas[index].on_event()
                 self._push(index)
             else:
@@ -374,7 +382,7 @@ class Fleet:
             end,
             sum(rep.preempted for rep in self.replicas),
             events,
-            self._attempts() if used > self.initial else None,
+            self.columns.requests() if used > self.initial else None,
             self._users(used) if used > self.initial else None,
             self.handoff_s[:used] if self.config.decode else None,
             self.decode_in_s[:used] if self.config.decode else None,
@@ -385,15 +393,3 @@ class Fleet:
         users = np.arange(attempts)
         users[list(self.retried)] = list(self.retried.values())
         return users
-
-    def _attempts(self) -> Requests:
-        c, array_of = self.columns, np.array
-        arrival, prompt, output = array_of(c.arrival), array_of(c.prompt), array_of(c.output)
-        tenant, session, prefix = array_of(c.tenant), array_of(c.session), array_of(c.prefix)
-        return Requests(
-            arrival, prompt, output, tenant, session, prefix, np.full(len(c.arrival), inf)
-        )
-
-    def _stale_top(self) -> bool:
-        time_s, _, _, index = self.heap[0]
-        return time_s != self.replicas[index].next_event_s

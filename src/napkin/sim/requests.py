@@ -122,3 +122,17 @@ class Columns:
             pack("q", requests.prefix_tokens),
             pack("q", requests.tenant),
         )
+
+    def requests(self) -> Requests:
+        """The rows as Requests (a retry's attempts included), none cancelled by its client."""
+        c = {f.name: np.array(getattr(self, f.name)) for f in fields(self)}
+        n = len(self.arrival)
+        return Requests(
+            c["arrival"],
+            c["prompt"],
+            c["output"],
+            c["tenant"],
+            c["session"],
+            c["prefix"],
+            np.full(n, np.inf),
+        )

@@ -11,12 +11,12 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from napkin.errors import NapkinError
 from napkin.specs.hardware import GPU
 from napkin.specs.model import Model
+from napkin.specs.yaml_reader import load_yaml
 
 if TYPE_CHECKING:
     from napkin.specs.profile import Profile
@@ -31,7 +31,7 @@ Entry = TypeVar("Entry", bound=BaseModel)
 
 def _load(path: Path, kind: type[Entry]) -> tuple[Entry, ...]:
     with path.open() as handle:
-        rows: list[dict[str, Any]] = yaml.safe_load(handle)
+        rows: list[dict[str, Any]] = load_yaml(handle)
     entries = []
     for index, row in enumerate(rows):
         try:

@@ -12,10 +12,10 @@ from enum import Enum
 from functools import cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from napkin.errors import NapkinError
+from napkin.specs.yaml_reader import load_yaml
 
 ENGINES_FILE = Path(__file__).parent / "catalog" / "engines.yaml"
 DEFAULT_ENGINE = "vllm"  # the most common engine: what a design or row that names none runs
@@ -73,7 +73,7 @@ class EnginePreset(BaseModel):
 def engines() -> tuple[EnginePreset, ...]:
     """Every shipped engine preset, in file order."""
     with ENGINES_FILE.open() as handle:
-        rows = yaml.safe_load(handle)
+        rows = load_yaml(handle)
     out = []
     for index, row in enumerate(rows):
         try:

@@ -23,6 +23,7 @@ from napkin.specs.design import KINDS, CompletionDesign, Design, FinetuneDesign
 from napkin.specs.hf_config import load_hf_config
 from napkin.specs.prices import Pricing, prices_of, typical_price
 from napkin.specs.profile import load_profile
+from napkin.specs.yaml_reader import load_yaml
 
 DESIGN = TypeAdapter(Design)
 
@@ -157,7 +158,7 @@ def parse_override(text: str) -> tuple[list[str], Any]:
 def _parsed(text: str) -> Any:
     """YAML text, parsed once: an optimizer's thousands of candidates repeat the same file
     and the same few `--set` values (callers copy before changing the result)."""
-    return yaml.safe_load(text)
+    return load_yaml(text)
 
 
 def _number_if_numeric(value: Any) -> Any:

@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from napkin.errors import NapkinError
+from napkin.specs.yaml_reader import load_yaml
 
 
 class Efficiency(BaseModel):
@@ -101,6 +102,6 @@ def load_profile(name: str) -> Profile:
             field="--profile",
         )
     try:
-        return Profile.model_validate(yaml.safe_load(path.read_text()))
+        return Profile.model_validate(load_yaml(path.read_text()))
     except (yaml.YAMLError, ValidationError) as error:
         raise NapkinError(f"not a valid profile: {error}", file=str(path)) from None
