@@ -29,8 +29,10 @@ from types import ModuleType
 ROOT = Path(__file__).parent.parent  # the folder holding the `napkin` package
 CORE = (
     "napkin/perf/step_model.py",
+    "napkin/sim/requests.py",
     "napkin/sim/kv_cache.py",
     "napkin/sim/sequences.py",
+    "napkin/sim/finishing.py",
     "napkin/sim/router.py",
     "napkin/sim/gateway.py",
     "napkin/sim/scheduling.py",

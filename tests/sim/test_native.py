@@ -106,7 +106,7 @@ def test_setup_compiles_the_modules_native_loads():
     )
     namespace: dict[str, Any] = {"ast": ast, "SRC": REPO / "src"}
     exec(ast.get_source_segment(source, reader) or "", namespace)  # the reader, not the build
-    assert namespace["_core"]() == native.CORE and len(native.CORE) == 11
+    assert namespace["_core"]() == native.CORE and len(native.CORE) == 13
 
 
 @pytest.mark.skipif(not native.COMPILED, reason=f"the core is {native.CORE_KIND}")

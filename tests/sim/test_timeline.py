@@ -69,11 +69,11 @@ def test_the_scan_check_fails_a_timeline_that_ignores_ties(
     module = pure_core("napkin.sim.timeline")
 
     class TimeOnly(module.Timeline):  # type: ignore[name-defined,misc]
-        def _before(self, a: int, b: int) -> bool:
-            return bool(self.time_s[a] < self.time_s[b])
+        def _before(self, a: object, b: object) -> bool:
+            return bool(a.time_s < b.time_s)  # type: ignore[attr-defined]
 
     class NoSiftDown(module.Timeline):  # type: ignore[name-defined,misc]
-        def _down(self, pos: int) -> None:
+        def _down(self, entry: object) -> None:
             return None
 
     for broken in (TimeOnly, NoSiftDown):

@@ -15,12 +15,12 @@ and contexts that grow by a fixed amount, so the segment's duration is a closed-
 
 from __future__ import annotations
 
-import heapq
 from collections import OrderedDict, deque
 from collections.abc import Callable
 from math import ceil, floor, inf
 
 from napkin.perf.step_model import StepModel, Vector
+from napkin.sim import finishing
 from napkin.sim.kv_cache import KVCache
 from napkin.sim.requests import CANCELLED, COMPLETED, PENDING, TIMED_OUT, Columns, Records
 from napkin.sim.scheduling import ReplicaConfig
@@ -54,7 +54,7 @@ class Replica:
         self.step = 0
         self.waiting: deque[int] = deque()
         self.prefilling: list[Prefilling] = []
-        self.heap: list[tuple[int, int, int]] = []  # (finish step, admission order, rid)
+        self.heap: list[Decoding] = []  # by finish step, then admission order (`finishing`)
         self.decoding: dict[int, Decoding] = {}
         self.ctx_sum = 0.0  # Σ contexts of decoding sequences
         self.kv = KVCache(config.kv_capacity_tokens, config.block_tokens)
@@ -251,15 +251,14 @@ class Replica:
         seq = self.decoding[rid]
         return seq.start_generated + (self.step - seq.start_step) * self.rate
 
-    def _context(self, rid: int) -> float:
-        seq = self.decoding[rid]
-        return seq.start_context + (self.step - seq.start_step) * self.rate
-
-    def _release(self, rid: int) -> None:
-        context = self._context(rid)
+    def _release(self, rid: int) -> float:
+        """Free a decoding sequence's slot and KV; returns its context (tokens)."""
+        seq = self.decoding.pop(rid)
+        seq.live = False  # its heap entry is skipped when it surfaces
+        context = seq.start_context + (self.step - seq.start_step) * self.rate
         self.ctx_sum -= context
         self.kv.free(self.reserved.pop(rid) if self.config.reserve_output else context)
-        del self.decoding[rid]  # its heap entry is skipped when it surfaces
+        return context
 
     def _plan(self) -> None:
         """Admit what fits, then lay out the next segment (or go idle)."""
@@ -303,10 +302,10 @@ class Replica:
         self, decodes: int, prefill: list[tuple[Prefilling, int]], free: float, growth_kv: float
     ) -> int:
         steps = 1 << 62
-        while self.heap and self._stale(self.heap[0]):
-            heapq.heappop(self.heap)  # cancelled or preempted since it was pushed
+        while self.heap and not self.heap[0].live:
+            finishing.pop(self.heap)  # cancelled or preempted since it was pushed
         if self.heap and decodes:
-            steps = max(1, self.heap[0][0] - self.step)
+            steps = max(1, self.heap[0].finish_step - self.step)
         for entry, chunk in prefill:
             steps = min(steps, max(1, ceil(entry.remaining / chunk)))
         if growth_kv > 0:
@@ -365,28 +364,23 @@ class Replica:
         self.recompute.pop(rid, None)
         left = self.output[rid] - generated
         self.order += 1
-        self.decoding[rid] = Decoding(self.step, context, generated, self.order)
+        finish = self.step + ceil(left / self.rate)
+        seq = Decoding(rid, self.step, context, generated, self.order, finish)
+        self.decoding[rid] = seq
         self.ctx_sum += context
         if left <= 0:
             self._finish(rid)
             return
-        heapq.heappush(self.heap, (self.step + ceil(left / self.rate), self.order, rid))
-
-    def _stale(self, entry: tuple[int, int, int]) -> bool:
-        _, order, rid = entry
-        current = self.decoding.get(rid)
-        return current is None or current.order != order
+        finishing.push(self.heap, seq)
 
     def _complete_due(self) -> None:
-        while self.heap and self.heap[0][0] <= self.step:
-            entry = heapq.heappop(self.heap)
-            if not self._stale(entry):
-                self._finish(entry[2])
+        while self.heap and self.heap[0].finish_step <= self.step:
+            seq = finishing.pop(self.heap)
+            if seq.live:
+                self._finish(seq.rid)
 
     def _finish(self, rid: int) -> None:
-        context = self._context(rid)
-        self._release(rid)
-        self._remember(rid, context)
+        self._remember(rid, self._release(rid))
         self.records.generated[rid] = self.output[rid]
         if self.records.outcome[rid] == PENDING:  # else its client gave up: work wasted
             self.records.end(rid, COMPLETED, self.now)

@@ -14,57 +14,66 @@ from __future__ import annotations
 from math import inf
 
 
+class Entry:
+    """A replica's place in the timeline. (A plain class: mypyc makes it a C struct, so
+    moving it, comparing and updating it allocate nothing.)"""
+
+    __slots__ = ("index", "time_s", "stamp", "pos")
+
+    def __init__(self, index: int) -> None:
+        self.index = index  # the replica
+        self.time_s = inf  # its next event (s)
+        self.stamp = 0  # when it took that time
+        self.pos = index  # its position in the heap
+
+
 class Timeline:
     def __init__(self, size: int) -> None:
-        self.time_s: list[float] = [inf] * size  # replica -> its next event (s)
-        self.stamp: list[int] = [0] * size  # replica -> when it took that time
-        self.heap: list[int] = list(range(size))  # replicas in heap order
-        self.where: list[int] = list(range(size))  # replica -> its position in `heap`
+        self.entries = [Entry(i) for i in range(size)]  # by replica
+        self.heap = list(self.entries)  # heap order
         self.changes = 0
 
     def first_s(self) -> float:
         """When the earliest replica event is due (inf: none is)."""
-        return self.time_s[self.heap[0]] if self.heap else inf
+        return self.heap[0].time_s if self.heap else inf
 
     def first(self) -> int:
         """The replica due first."""
-        return self.heap[0]
+        return self.heap[0].index
 
     def set(self, index: int, time_s: float) -> None:
         """Replica `index` is next due at time_s (inf: it has nothing to do)."""
-        old = self.time_s[index]
+        entry = self.entries[index]
+        old = entry.time_s
         if time_s == old:
             return
         self.changes += 1
-        self.time_s[index] = time_s
-        self.stamp[index] = self.changes  # the latest: it goes after its equals
+        entry.time_s = time_s
+        entry.stamp = self.changes  # the latest: it goes after its equals
         if time_s < old:
-            self._up(self.where[index])
+            self._up(entry)
         else:
-            self._down(self.where[index])
+            self._down(entry)
 
-    def _before(self, a: int, b: int) -> bool:
-        ta, tb = self.time_s[a], self.time_s[b]
-        return ta < tb or (ta == tb and self.stamp[a] < self.stamp[b])
+    def _before(self, a: Entry, b: Entry) -> bool:
+        return a.time_s < b.time_s or (a.time_s == b.time_s and a.stamp < b.stamp)
 
-    def _up(self, pos: int) -> None:
-        heap, where = self.heap, self.where
-        item = heap[pos]
+    def _up(self, entry: Entry) -> None:
+        heap, pos = self.heap, entry.pos
         while pos > 0:
             parent = (pos - 1) >> 1
             above = heap[parent]
-            if not self._before(item, above):
+            if not self._before(entry, above):
                 break
             heap[pos] = above
-            where[above] = pos
+            above.pos = pos
             pos = parent
-        heap[pos] = item
-        where[item] = pos
+        heap[pos] = entry
+        entry.pos = pos
 
-    def _down(self, pos: int) -> None:
-        heap, where = self.heap, self.where
+    def _down(self, entry: Entry) -> None:
+        heap, pos = self.heap, entry.pos
         size = len(heap)
-        item = heap[pos]
         while True:
             child = 2 * pos + 1
             if child >= size:
@@ -72,10 +81,10 @@ class Timeline:
             if child + 1 < size and self._before(heap[child + 1], heap[child]):
                 child += 1
             below = heap[child]
-            if not self._before(below, item):
+            if not self._before(below, entry):
                 break
             heap[pos] = below
-            where[below] = pos
+            below.pos = pos
             pos = child
-        heap[pos] = item
-        where[item] = pos
+        heap[pos] = entry
+        entry.pos = pos
