@@ -135,3 +135,16 @@ def test_the_agent_verdict_is_the_simulations():
             assert target.simulated_s is not None and target.verdict is target.simulated
             met = target.simulated_s <= target.limit_s * (1 - sla_check.MARGIN)
             assert (target.verdict is Verdict.met) == met
+
+
+def test_the_seeds_interval_uses_students_t_for_any_seed_count():
+    """Six seeds of TTFT p99: 1.0, 1.1, 0.9, 1.0, 1.05, 0.95 s. Mean 1.0, s = √(0.025 / 5)
+    = 0.0707; half-width t(0.975, 5) × s / √6 = 2.571 × 0.0707 / 2.449 = 0.0742 s. A bar at
+    1.065 s is 0.065 s from the mean: inside the interval, so unsettled. (The table this
+    replaced said t = 2.0 beyond five seeds: half-width 0.0577, settled.)"""
+    from napkin.sim.sla_check import SliceRun, _unstable
+
+    runs = [SliceRun(0.1, v, 0.01, 2.0, 1.0) for v in (1.0, 1.1, 0.9, 1.0, 1.05, 0.95)]
+    limits = {"ttft_p50_s": None, "ttft_p99_s": 1.065, "tpot_s": None, "e2e_p99_s": None}
+    assert _unstable(runs, limits, margin=0.0)
+    assert not _unstable(runs, {**limits, "ttft_p99_s": 1.08}, margin=0.0)  # 0.08 > 0.0742

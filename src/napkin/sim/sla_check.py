@@ -31,6 +31,7 @@ from napkin.perf.sizing import SLA_MARGIN, SLICE_REPLICAS
 from napkin.planner import Plan
 from napkin.recommendation import TargetCheck, Verdict, pools_label
 from napkin.sim.options import SimOptions
+from napkin.sim.replications import t_975
 from napkin.sim.requests import CANCELLED, COMPLETED
 from napkin.sim.run import simulate
 from napkin.units import DAYS_PER_MONTH
@@ -38,7 +39,6 @@ from napkin.units import DAYS_PER_MONTH
 MARGIN = SLA_MARGIN  # the plan sizes to the same bar
 SEEDS = 3
 MIN_REQUESTS = 1500  # per replica in the measured window: ~15 samples beyond the P99
-T_975 = {2: 12.71, 3: 4.30, 4: 3.18, 5: 2.78}  # Student t, two-sided 95%, by seed count
 TARGETS = ("ttft_p50_s", "ttft_p99_s", "tpot_s", "e2e_p99_s")
 
 
@@ -126,12 +126,11 @@ def _limits(plan: Plan) -> dict[str, float | None]:
 def _unstable(runs: list[SliceRun], limits: dict[str, float | None], margin: float) -> bool:
     """A target whose verdict the seeds cannot settle: its 95% t-interval across seeds
     straddles limit × (1 − margin)."""
-    t = T_975.get(len(runs), 2.0)
     for target, limit in limits.items():
         values = [getattr(r, target) for r in runs]
         if limit is None or len(values) < 2 or not all(np.isfinite(values)):
             continue
-        half = t * stdev(values) / len(values) ** 0.5
+        half = t_975(len(values) - 1) * stdev(values) / len(values) ** 0.5  # as replications
         if abs(mean(values) - limit * (1 - margin)) < half:
             return True
     return False
