@@ -21,12 +21,12 @@ runner = CliRunner()
 
 
 def test_footprint_by_hand():
-    # 1,000,000 requests on 10 replicas, 40 µs a request on the pure-Python core, 20 µs on
+    # 1,000,000 requests on 10 replicas, 40 µs a request on the pure-Python core, 10 µs on
     # the compiled one (napkin.native):
-    #   wall   = 1e6 × 40 µs + 10 × 25 µs          = 40.00025 s (compiled: 20.00025 s)
+    #   wall   = 1e6 × 40 µs + 10 × 25 µs          = 40.00025 s (compiled: 10.00025 s)
     #   memory = 64 MiB + 1e6 × 320 B + 10 × 2 kB  = 67,108,864 + 320,000,000 + 20,000
-    wall = 20.00025 if native.COMPILED else 40.00025
-    assert (20e-6 if native.COMPILED else 40e-6) == fp.SECONDS_PER_REQUEST
+    wall = 10.00025 if native.COMPILED else 40.00025
+    assert (10e-6 if native.COMPILED else 40e-6) == fp.SECONDS_PER_REQUEST
     cost = footprint(1e6, 10)
     assert cost.wall_s == pytest.approx(wall)
     assert cost.memory_bytes == 67_108_864 + 320_000_000 + 20_000
@@ -35,15 +35,24 @@ def test_footprint_by_hand():
     assert three.wall_s == pytest.approx(3 * wall) and three.memory_bytes == cost.memory_bytes
 
 
-def test_coding_agent_defaults_are_sized_at_over_25_minutes_streamed():
+def test_each_sample_reads_every_replica():
+    # No requests, 20,000 replicas, 240 samples; a replica read by a sample costs 0.3 µs on
+    # the pure-Python core, 0.03 µs compiled:
+    #   wall = 20,000 × 25 µs + 240 × (1.2 µs + 20,000 × 0.3 µs) = 0.5 + 1.440288 = 1.940288 s
+    #   (compiled: 0.5 + 240 × (1.2 µs + 20,000 × 0.03 µs) = 0.5 + 0.144288 = 0.644288 s)
+    wall = 0.644288 if native.COMPILED else 1.940288
+    assert footprint(0, 20_000, samples=240).wall_s == pytest.approx(wall)
+
+
+def test_coding_agent_defaults_are_sized_at_over_ten_minutes_streamed():
     # peak 133,333 req/s × 600 s = 8.0e7 requests: 8e7 × 40 µs = 3,200 s (compiled core:
-    # 8e7 × 20 µs = 1,600 s). Over 2M requests the run streams, so it holds 2^20 of them:
+    # 8e7 × 10 µs = 800 s). Over 2M requests the run streams, so it holds 2^20 of them:
     # 64 MiB + 2^20 × 320 B + 292,208 replicas × 2 kB + 600 samples × 40 B
     # = 67,108,864 + 335,544,320 + 584,416,000 + 24,000 = 987,093,184 B (kept: 26 GB)
     options = SimOptions()
     cost = cost_of(plan(load_design("coding-agent")), options)
     assert cost.requests == pytest.approx(133_333.33 * 600, rel=1e-4)
-    assert cost.wall_s > (1500 if native.COMPILED else 3000)
+    assert cost.wall_s > (800 if native.COMPILED else 3200)
     assert cost.replicas == 292_208 and cost.memory_bytes == 987_093_184
     kept = cost_of(plan(load_design("coding-agent")), options.model_copy(update={"records": True}))
     assert kept.memory_bytes > 25e9
@@ -51,9 +60,9 @@ def test_coding_agent_defaults_are_sized_at_over_25_minutes_streamed():
 
 def test_over_budget_is_refused_with_the_cost_and_a_smaller_run():
     with pytest.raises(NapkinError) as raised:
-        require_within(footprint(1e7, 100), Budget(), "Simulate a slice")
+        require_within(footprint(2e7, 100), Budget(), "Simulate a slice")
     message = str(raised.value)
-    assert "~10,000,000 simulated requests on 100 replicas" in message
+    assert "~20,000,000 simulated requests on 100 replicas" in message
     assert "Simulate a slice" in message and "--yes" in message
     require_within(footprint(1e7, 100), None, "")  # no budget: no refusal
     require_within(footprint(1e5, 100), Budget(), "")  # 4 s, 0.1 GB: inside

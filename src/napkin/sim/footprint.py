@@ -1,12 +1,14 @@
 """What a simulation will cost before it starts: wall time and peak memory.
 
     wall_s       = requests × SECONDS_PER_REQUEST + replicas × SECONDS_PER_REPLICA
-                   + samples × SECONDS_PER_SAMPLE (+ trace rows × SECONDS_PER_TRACE_ROW)
+                   + samples × (SECONDS_PER_SAMPLE + replicas × SECONDS_PER_REPLICA_SAMPLE)
+                   (+ trace rows × SECONDS_PER_TRACE_ROW)
     memory_bytes = BASE_BYTES + requests × BYTES_PER_REQUEST + replicas × BYTES_PER_REPLICA
                    + samples × BYTES_PER_SAMPLE
 
 where samples = simulated seconds / the sampling interval (the queue and KV series: a
-trace whose last request is 10^7 s after its first takes 10 s and 350 MB for that alone).
+trace whose last request is 10^7 s after its first takes 10 s and 350 MB for that alone;
+each sample reads every replica, so 20,000 replicas for 240 s add 4.8M replica-samples).
 
 The per-unit costs were measured with `benchmarks/footprint.py` and are recorded under
 "Sizing the run" in `benchmarks/RESULTS.md` (2-core development VM, 2026-11-30): 21–35 µs a
@@ -28,7 +30,8 @@ from pathlib import Path
 from napkin.errors import NapkinError
 from napkin.native import COMPILED
 
-SECONDS_PER_REQUEST = 20e-6 if COMPILED else 40e-6  # the core that runs (napkin.native)
+SECONDS_PER_REQUEST = 10e-6 if COMPILED else 40e-6  # the core that runs (napkin.native)
+SECONDS_PER_REPLICA_SAMPLE = 0.03e-6 if COMPILED else 0.3e-6  # one replica read by a sample
 SECONDS_PER_REPLICA = 25e-6  # setting up and draining one replica
 SECONDS_PER_SAMPLE = 1.2e-6  # measured ~1.0 µs and ~35 B a sample (10^7 samples: 10 s)
 BYTES_PER_SAMPLE = 40
@@ -88,7 +91,7 @@ def footprint(
     wall = (
         requests * SECONDS_PER_REQUEST
         + replicas * SECONDS_PER_REPLICA
-        + samples * SECONDS_PER_SAMPLE
+        + samples * (SECONDS_PER_SAMPLE + replicas * SECONDS_PER_REPLICA_SAMPLE)
         + trace_rows * SECONDS_PER_TRACE_ROW
     )
     memory = (

@@ -15,14 +15,20 @@ if TYPE_CHECKING:
 def sample(fleet: Fleet, series: Series, row: int, time_s: float) -> None:
     """Row `row` of the series: waiting (queues and KV transfers), running, the decode
     pool's count and the KV cache's fill, at time_s."""
-    replicas = fleet.replicas
-    capacity = sum(x.config.kv_capacity_tokens for x in replicas)
+    # One pass, in plain adds: a sample reads every replica, so with many replicas it is
+    # the run's cost (`sim.footprint`), and `sum` of floats rounds differently by version.
+    waiting = len(fleet.central) + len(fleet.in_transfer)
+    running = 0
+    used = capacity = 0.0
+    for x in fleet.replicas:
+        waiting += len(x.waiting)
+        running += len(x.decoding) + len(x.prefilling)
+        used += x.kv.used
+        capacity += x.config.kv_capacity_tokens
     series.time_s[row] = time_s
-    series.waiting[row] = len(fleet.central) + sum(len(x.waiting) for x in replicas)
-    series.waiting[row] += len(fleet.in_transfer)
-    series.running[row] = sum(len(x.decoding) + len(x.prefilling) for x in replicas)
-    series.decode[row] = sum(x.outstanding for x in replicas[fleet.entry :])
-    used = sum(x.kv.used for x in replicas)
+    series.waiting[row] = waiting
+    series.running[row] = running
+    series.decode[row] = sum([x.outstanding for x in fleet.replicas[fleet.entry :]])
     series.kv_fraction[row] = used / capacity if capacity else 0.0  # no cache: none used
 
 
