@@ -11,12 +11,13 @@ trace whose last request is 10^7 s after its first takes 10 s and 350 MB for tha
 each sample reads every replica, so 20,000 replicas for 240 s add 4.8M replica-samples).
 
 The per-unit costs were measured with `benchmarks/footprint.py` and are recorded under
-"Sizing the run" in `benchmarks/RESULTS.md` (2-core development VM, 2026-11-30): 21–35 µs a
-simulated request on the pure-Python core and 9–17 µs on the compiled one (`napkin.native`),
+"Sizing the run" in `benchmarks/RESULTS.md` (2-core development VM, 2026-11-30): 25–45 µs a
+simulated request on the pure-Python core and 5–9 µs on the compiled one (`napkin.native`),
 160–300 bytes a request (peak RSS above the interpreter's ~48 MiB) on either, ~1.7 KB and
-~20 µs a replica. Each constant is set at or above the top of its range, so measured /
-estimated stays at or below 1 (0.5–1.0 over the benchmark's cases): napkin warns early,
-never late. A machine twice as fast takes half the time; the memory does not change.
+~20 µs a replica, 0.2 and 0.013 µs a replica read by a series sample. Each constant is set
+at or above the top of its range, so measured / estimated stays at or below 1 (0.5–1.0
+over the benchmark's cases): napkin warns early, never late. A machine twice as fast takes
+half the time; the memory does not change.
 
 Runs one after another (a drill's three arms, a report's drills) add their wall time; their
 peak memory is the largest single run's, as each run's arrays are freed before the next.
@@ -30,7 +31,7 @@ from pathlib import Path
 from napkin.errors import NapkinError
 from napkin.native import COMPILED
 
-SECONDS_PER_REQUEST = 10e-6 if COMPILED else 40e-6  # the core that runs (napkin.native)
+SECONDS_PER_REQUEST = 10e-6 if COMPILED else 50e-6  # the core that runs (napkin.native)
 SECONDS_PER_REPLICA_SAMPLE = 0.03e-6 if COMPILED else 0.3e-6  # one replica read by a sample
 SECONDS_PER_REPLICA = 25e-6  # setting up and draining one replica
 SECONDS_PER_SAMPLE = 1.2e-6  # measured ~1.0 µs and ~35 B a sample (10^7 samples: 10 s)
