@@ -37,10 +37,25 @@ class Line:
     terms: tuple[tuple[int, float], ...]  # (field index, seconds per unit), non-zero only
 
     def at(self, values: Vector) -> float:
-        return self.base + sum(slope * values[i] for i, slope in self.terms)
+        return self.base + self.slope_along(values)
 
     def slope_along(self, direction: Vector) -> float:
-        return sum(slope * direction[i] for i, slope in self.terms)
+        return _total([slope * direction[i] for i, slope in self.terms])
+
+
+def _total(values: list[float]) -> float:
+    """Σ values, added left to right from 0. Not `sum`: from Python 3.12 it compensates
+    float rounding, and compiled code adds plainly, so the two cores would differ."""
+    total = 0.0
+    for value in values:
+        total += value
+    return total
+
+
+def _linear(a: float, b: float, lo: int, hi: int) -> float:
+    """Σ_{k=lo}^{hi−1} a + b k."""
+    count = hi - lo
+    return a * count + b * (lo + hi - 1) * count / 2 if count > 0 else 0.0
 
 
 def _sum_max(c0: float, c1: float, m0: float, m1: float, n: int) -> float:
@@ -49,20 +64,15 @@ def _sum_max(c0: float, c1: float, m0: float, m1: float, n: int) -> float:
     With d(k) = (c0 − m0) + (c1 − m1) k, compute leads where d(k) ≥ 0: from
     k = ⌈−d0/d1⌉ on when d1 > 0, up to k = ⌊−d0/d1⌋ when d1 < 0.
     """
-
-    def linear(a: float, b: float, lo: int, hi: int) -> float:  # Σ_{k=lo}^{hi−1} a + b k
-        count = hi - lo
-        return a * count + b * (lo + hi - 1) * count / 2 if count > 0 else 0.0
-
     d0, d1 = c0 - m0, c1 - m1
     if d1 == 0:
-        return linear(c0, c1, 0, n) if d0 >= 0 else linear(m0, m1, 0, n)
+        return _linear(c0, c1, 0, n) if d0 >= 0 else _linear(m0, m1, 0, n)
     root = -d0 / d1
     if d1 > 0:  # memory first, compute from `split` on
         split = min(max(ceil(root), 0), n)
-        return linear(m0, m1, 0, split) + linear(c0, c1, split, n)
+        return _linear(m0, m1, 0, split) + _linear(c0, c1, split, n)
     split = min(max(floor(root) + 1, 0), n)  # compute first, memory from `split` on
-    return linear(c0, c1, 0, split) + linear(m0, m1, split, n)
+    return _linear(c0, c1, 0, split) + _linear(m0, m1, split, n)
 
 
 def as_vector(batch: Batch) -> Vector:
@@ -144,7 +154,9 @@ class StepModel:
             e = self.engine
             return step_time(e.model, e.gpu, e.deployment, e.efficiency, Batch(*values)).total_s
         values = self._micro(values)
-        return self.fixed.at(values) + sum(max(c.at(values), m.at(values)) for c, m in self.lines)
+        return self.fixed.at(values) + _total(
+            [max(c.at(values), m.at(values)) for c, m in self.lines]
+        )
 
     def segment_time(self, start: Batch | Vector, growth: Batch | Vector, steps: int) -> float:
         """Σ over k < steps of the time of `start + k × growth`."""
@@ -161,7 +173,9 @@ class StepModel:
         t, q, a, r, aw, rw = v0
         per_step = self._memo.get((t, q))
         if per_step is None:
-            per_step = self.fixed.at(v0) + sum(max(c.at(v0), m.at(v0)) for c, m in self._static)
+            per_step = self.fixed.at(v0) + _total(
+                [max(c.at(v0), m.at(v0)) for c, m in self._static]
+            )
             self._memo[(t, q)] = per_step
         total = steps * per_step
         _, _, da, dr, daw, drw = dv  # rows and sequences stay fixed within a segment

@@ -316,14 +316,22 @@ class Replica:
         self, decodes: int, prefill: list[tuple[Prefilling, int]]
     ) -> tuple[Vector, Vector]:
         """Step 0 of the segment, and how each later step differs from the one before."""
-        chunk_tokens = sum(chunk for _, chunk in prefill)
+        # One pass, plain adds from 0 (see perf.step_model._total: not `sum`).
+        chunk_tokens = squares = 0
+        chunk_attended = chunk_read = 0.0
+        heads = decodes  # rows through the LM head: every decode, and each prompt it finishes
+        for e, c in prefill:
+            chunk_tokens += c
+            squares += c * c
+            chunk_attended += c * (e.done + (c + 1) / 2)
+            chunk_read += e.done + c
+            if e.remaining <= c:
+                heads += 1
         held = self.ctx_sum if decodes else 0.0  # decodes waiting a step read no KV
-        attended = held + sum(c * (e.done + (c + 1) / 2) for e, c in prefill)
-        read = held + sum(e.done + c for e, c in prefill)
-        d_attended = decodes * self.rate + sum(c * c for _, c in prefill)
+        attended = held + chunk_attended
+        read = held + chunk_read
+        d_attended = decodes * self.rate + squares
         d_read = decodes * self.rate + chunk_tokens
-        # Rows through the LM head: every decode, and each prompt that finishes this step.
-        heads = decodes + len([e for e, c in prefill if e.remaining <= c])
         first = (decodes * self.rows + chunk_tokens, heads, attended, read, attended, read)
         return first, (0.0, 0.0, d_attended, d_read, d_attended, d_read)
 
