@@ -10,7 +10,7 @@ free for it). A cancellation or timer that reaches a replica first brings it to 
 (`Replica.advance`), so work ending exactly at t still completes before the cancel or
 crash takes effect, and its place in the timeline (`sim.timeline`) then moves.
 Within one kind, the earlier-scheduled goes first (arrivals and cancellations in their
-sorted order; timers by (time, kind, counter); replicas by when they took that time).
+sorted order; timers by (time, counter); replicas by when they took that time).
 
 Given a `Stream`, the fleet runs streaming (`sim.slots`): traffic arrives in blocks, each
 request takes a reusable row, and what ended is counted into a tally instead of kept.
@@ -49,7 +49,6 @@ from napkin.sim.slots import Slots, Stream
 from napkin.sim.tally import Tally
 from napkin.sim.timeline import Timeline
 
-CANCEL, TIMER, REPLICA, ARRIVAL = 0, 1, 2, 3  # tie-break order at one instant
 BUSY = 1 << 40  # outstanding count that keeps a down replica out of least-loaded routing
 
 
@@ -111,7 +110,7 @@ class Fleet:
             page = stream.page_rows
             held, forget = partial(holdings.held, self), partial(holdings.forget, self)
             self.slots = Slots(columns, self.records, stream.tally, page, held, forget)
-        self.timers: list[tuple[float, int, int, Callable[[float], None]]] = []
+        self.timers: list[tuple[float, int, Callable[[float], None]]] = []  # (time, counter, f)
         self.on_lost: Callable[[int, float], None] | None = None
         self.entry = config.replicas  # replicas [0, entry) take arrivals; the rest decode
         self.replicas = [
@@ -173,7 +172,7 @@ class Fleet:
     def at(self, time_s: float, action: Callable[[float], None]) -> None:
         """Run `action(time)` at time_s, before replica events of the same instant."""
         self.counter += 1
-        heapq.heappush(self.timers, (time_s, TIMER, self.counter, action))
+        heapq.heappush(self.timers, (time_s, self.counter, action))
 
     def _lost(self, rid: int, time_s: float) -> None:
         """An attempt died with its replica (or found none up): failed, or a retry hook."""
@@ -348,7 +347,7 @@ class Fleet:
                 if slots is None or slots.owner[rid] == index:  # else its row was reused
                     self._cancel(rid, now)
             elif t_timer <= now:
-                heapq.heappop(self.timers)[3](now)
+                heapq.heappop(self.timers)[2](now)
             elif t_replica <= now:
                 index = timeline.first()
                 self.replicas[index].on_event()
